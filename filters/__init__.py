@@ -1,0 +1,1 @@
+"""Document filters and maps, one module per family (imported as roots.filters)."""

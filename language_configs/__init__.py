@@ -1,0 +1,1 @@
+"""The language registry data: one YAML per language (imported as roots.language_configs)."""
