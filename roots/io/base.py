@@ -72,7 +72,7 @@ def expand_files(spec: SourceSpec) -> list[str]:
 def unit_name(spec: SourceSpec, unit: str) -> str:
     """A unit's path relative to the source's base folder, with `/` separators: part of record ids."""
     rel = os.path.relpath(unit, spec.base_dir or ".")
-    return rel.replace(os.sep, "/")
+    return os.path.basename(os.path.normpath(unit)) if rel == "." else rel.replace(os.sep, "/")
 
 
 def record_id(spec: SourceSpec, unit: str, position: int | str) -> str:

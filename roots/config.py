@@ -1,0 +1,164 @@
+"""The run config: a YAML file naming the sources and the settings of each stage, validated in full
+before any work starts, so a typo stops a run in a second rather than after an hour."""
+from __future__ import annotations
+
+import difflib
+import hashlib
+import json
+import os
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import yaml
+
+from roots.io.base import SourceSpec
+
+OUTPUT_FORMATS = ("parquet", "jsonl")
+
+
+class ConfigError(ValueError):
+    """A run config that cannot be run; the message is one line naming the file and the key."""
+
+
+@dataclass(frozen=True)
+class NormaliseConfig:
+    """Settings of the normalise stage."""
+
+    max_bytes: int = 5_000_000
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    """A whole run: where the sources are, where the output goes, and each stage's settings."""
+
+    name: str
+    sources: tuple[SourceSpec, ...]
+    output: str = "runs/out"
+    output_format: str = "parquet"
+    shard_target_mb: float = 256.0
+    normalise: NormaliseConfig = field(default_factory=NormaliseConfig)
+    path: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        """The resolved config as plain data (what the manifest records)."""
+        data = asdict(self)
+        data.pop("path")
+        data["sources"] = [asdict(s) for s in self.sources]
+        return data
+
+    def hash(self) -> str:
+        """A digest of everything that decides the outputs (not where they go)."""
+        data = self.to_dict()
+        data.pop("output")
+        blob = json.dumps(data, sort_keys=True, separators=(",", ":"), default=str)
+        return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+
+_TOP_KEYS = {"name", "sources", "output", "output_format", "shard_target_mb", "normalise"}
+_SOURCE_KEYS = {"name", "path", "format", "text_field", "id_field", "lang", "license", "options"}
+_NORMALISE_KEYS = {"max_bytes"}
+
+
+def _unknown(where: str, key: str, known: set[str]) -> ConfigError:
+    close = difflib.get_close_matches(key, sorted(known), n=1)
+    hint = f" (did you mean {close[0]!r}?)" if close else f" (known: {', '.join(sorted(known))})"
+    return ConfigError(f"{where}: key {key!r} is not a known key{hint}")
+
+
+def _check_keys(where: str, data: Any, known: set[str], required: set[str]) -> dict[str, Any]:
+    if not isinstance(data, dict):
+        raise ConfigError(f"{where}: expected a mapping, got {type(data).__name__}")
+    for key in data:
+        if key not in known:
+            raise _unknown(where, str(key), known)
+    for key in sorted(required):
+        if key not in data:
+            raise ConfigError(f"{where}: missing key {key!r}")
+    return data
+
+
+def _typed(where: str, key: str, value: Any, kind: type | tuple[type, ...]) -> Any:
+    if isinstance(value, bool) and kind in (int, float, (int, float)):
+        raise ConfigError(f"{where}: key {key!r} must be a number, got bool")
+    if not isinstance(value, kind):
+        want = kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
+        raise ConfigError(f"{where}: key {key!r} must be {want}, got {type(value).__name__}")
+    return value
+
+
+def _source(where: str, data: Any, base: str, formats: set[str], languages: set[str]) -> SourceSpec:
+    data = _check_keys(where, data, _SOURCE_KEYS, {"name", "path", "format"})
+    name = _typed(where, "name", data["name"], str)
+    where = f"{where.rsplit(':', 1)[0]}: source {name!r}"
+    fmt = _typed(where, "format", data["format"], str)
+    if fmt not in formats:
+        raise ConfigError(f"{where}: format {fmt!r} is not one of {', '.join(sorted(formats))}")
+    lang = _typed(where, "lang", data.get("lang", ""), str)
+    if lang and lang not in languages:
+        close = difflib.get_close_matches(lang, sorted(languages), n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else " (see `roots languages`)"
+        raise ConfigError(f"{where}: lang {lang!r} is not in the language registry{hint}")
+    path = _typed(where, "path", data["path"], str)
+    if "://" not in path and not os.path.isabs(path):
+        path = os.path.normpath(os.path.join(base, path))
+    id_field = data.get("id_field")
+    if id_field is not None:
+        _typed(where, "id_field", id_field, str)
+    return SourceSpec(
+        name=name, path=path, format=fmt,
+        text_field=_typed(where, "text_field", data.get("text_field", "text"), str),
+        id_field=id_field, lang=lang,
+        license=_typed(where, "license", data.get("license", ""), str),
+        options=dict(_typed(where, "options", data.get("options") or {}, dict)),
+    )
+
+
+def parse_config(data: Any, path: str, output: str | None = None) -> RunConfig:
+    """Validate a loaded YAML document as a run config; paths resolve against the config's folder."""
+    from roots.io.formats import FORMATS
+    from roots.languages import load_registry
+
+    where = path
+    data = _check_keys(where, data, _TOP_KEYS, {"name", "sources"})
+    base = os.path.dirname(os.path.abspath(path))
+    sources_raw = _typed(where, "sources", data["sources"], list)
+    if not sources_raw:
+        raise ConfigError(f"{where}: key 'sources' is empty: name at least one source")
+    languages = set(load_registry().codes)
+    sources = tuple(_source(f"{where}: sources[{i}]", s, base, set(FORMATS), languages)
+                    for i, s in enumerate(sources_raw))
+    seen: set[str] = set()
+    for spec in sources:
+        if spec.name in seen:
+            raise ConfigError(f"{where}: source name {spec.name!r} is used twice; names must be unique")
+        seen.add(spec.name)
+    out_fmt = _typed(where, "output_format", data.get("output_format", "parquet"), str)
+    if out_fmt not in OUTPUT_FORMATS:
+        raise ConfigError(f"{where}: output_format {out_fmt!r} is not one of {', '.join(OUTPUT_FORMATS)}")
+    shard_mb = _typed(where, "shard_target_mb", data.get("shard_target_mb", 256.0), (int, float))
+    if shard_mb <= 0:
+        raise ConfigError(f"{where}: shard_target_mb must be positive, got {shard_mb}")
+    norm = _check_keys(f"{where}: normalise", data.get("normalise") or {}, _NORMALISE_KEYS, set())
+    max_bytes = _typed(f"{where}: normalise", "max_bytes", norm.get("max_bytes", NormaliseConfig.max_bytes), int)
+    if max_bytes <= 0:
+        raise ConfigError(f"{where}: normalise: max_bytes must be positive, got {max_bytes}")
+    out = output or _typed(where, "output", data.get("output", f"runs/{data['name']}"), str)
+    return RunConfig(
+        name=_typed(where, "name", data["name"], str), sources=sources, output=out,
+        output_format=out_fmt, shard_target_mb=float(shard_mb),
+        normalise=NormaliseConfig(max_bytes=max_bytes), path=os.path.abspath(path),
+    )
+
+
+def load_config(path: str, output: str | None = None) -> RunConfig:
+    """Read and validate a run config file; every problem is a ConfigError naming the file and key."""
+    if not os.path.isfile(path):
+        raise ConfigError(f"{path}: no such config file")
+    try:
+        with open(path, encoding="utf-8") as fh:
+            data = yaml.safe_load(fh)
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        line = f" at line {mark.line + 1}" if mark else ""
+        raise ConfigError(f"{path}: invalid YAML{line}: {getattr(err, 'problem', err)}") from None
+    return parse_config(data, path, output)

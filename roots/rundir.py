@@ -1,0 +1,96 @@
+"""The run directory (ARCHITECTURE.md §5): where each kind of shard goes, how documents are assigned
+to shards deterministically, and how shards are written so that a crash leaves no half file."""
+from __future__ import annotations
+
+import glob
+import json
+import math
+import os
+import uuid
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import xxhash
+
+DOCUMENTS = "documents"
+REJECTED = "rejected"
+STATS = "stats"
+MANIFEST = "manifest.json"
+_TMP_MARK = ".tmp-"
+
+
+def stable_hash(key: str) -> int:
+    """A 64-bit hash that is the same in every process and on every machine (unlike `hash`)."""
+    return xxhash.xxh64_intdigest(key.encode("utf-8"))
+
+
+def shard_count(nbytes: int, target_mb: float) -> int:
+    """How many shards a partition of `nbytes` gets: about `target_mb` each, at least one."""
+    return max(1, math.ceil(nbytes / (target_mb * 1024 * 1024)))
+
+
+def shard_of(doc_id: str, total: int) -> int:
+    """The shard a document goes to: depends on its id only, never on the runner or worker count."""
+    return stable_hash(doc_id) % total
+
+
+def partition_dir(root: str, kind: str, lang: str, stage: str | None = None) -> str:
+    """`documents/lang=XX` or `rejected/stage=S/lang=XX` under `root`."""
+    parts = [root, kind] + ([f"stage={stage}"] if stage else []) + [f"lang={lang}"]
+    return os.path.join(*parts)
+
+
+def shard_path(directory: str, index: int, total: int, fmt: str) -> str:
+    """`part-00003-of-00008.parquet`: the count in the name makes a finished set recognisable."""
+    ext = "parquet" if fmt == "parquet" else "jsonl"
+    return os.path.join(directory, f"part-{index:05d}-of-{total:05d}.{ext}")
+
+
+def _write_jsonl(table: pa.Table, fh) -> None:
+    for row in table.to_pylist():
+        row["meta"] = json.loads(row["meta"])
+        fh.write(json.dumps(row, ensure_ascii=False, sort_keys=True).encode("utf-8") + b"\n")
+
+
+def write_shard(table: pa.Table, path: str, fmt: str) -> bool:
+    """Write `table` to `path` under a temporary name, then rename. Returns False, writing nothing,
+    when `path` already exists: a rerun after a crash keeps the shards that were finished."""
+    if os.path.exists(path):
+        return False
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    tmp = f"{path}{_TMP_MARK}{uuid.uuid4().hex}"
+    try:
+        if fmt == "parquet":
+            pq.write_table(table, tmp, compression="zstd", row_group_size=8192)
+        else:
+            with open(tmp, "wb") as fh:
+                _write_jsonl(table, fh)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+    return True
+
+
+def remove_temporary_files(root: str) -> int:
+    """Delete half-written shards a crashed run left behind; returns how many."""
+    found = glob.glob(os.path.join(root, "**", f"*{_TMP_MARK}*"), recursive=True)
+    for path in found:
+        os.remove(path)
+    return len(found)
+
+
+def write_json(path: str, data: Any) -> None:
+    """Write JSON atomically (temp name, then rename), keys sorted so equal data gives equal bytes."""
+    os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
+    tmp = f"{path}{_TMP_MARK}{uuid.uuid4().hex}"
+    with open(tmp, "w", encoding="utf-8") as fh:
+        json.dump(data, fh, ensure_ascii=False, indent=2, sort_keys=True)
+        fh.write("\n")
+    os.replace(tmp, path)
+
+
+def read_json(path: str) -> Any:
+    with open(path, encoding="utf-8") as fh:
+        return json.load(fh)

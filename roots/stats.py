@@ -1,0 +1,99 @@
+"""Counts per stage, language and outcome, and the run manifest that records them with the config,
+its hash, the library versions and each step's status (the manifest is what a rerun resumes from)."""
+from __future__ import annotations
+
+import os
+import platform
+from dataclasses import dataclass, field
+from importlib import metadata
+from typing import Any, Iterable
+
+from roots.rundir import MANIFEST, read_json, write_json
+
+KEPT = "kept"
+#: A count key: (stage, language directory, outcome) where outcome is KEPT or a reason code.
+CountKey = tuple[str, str, str]
+
+
+def add_counts(a: tuple[int, int], b: tuple[int, int]) -> tuple[int, int]:
+    """Sum two (documents, bytes) pairs."""
+    return a[0] + b[0], a[1] + b[1]
+
+
+def counts_table(entries: Iterable[tuple[CountKey, tuple[int, int]]], stage_order: list[str]) -> dict[str, Any]:
+    """Nest flat counts as {stage: {lang: {input, kept, rejected: {reason: ...}}}}, each a
+    {docs, bytes} pair, with input = kept + rejected by construction and stages in run order."""
+    table: dict[str, dict[str, dict[str, Any]]] = {s: {} for s in stage_order}
+    zero = {"docs": 0, "bytes": 0}
+    for (stage, lang, outcome), (docs, nbytes) in sorted(entries):
+        cell = table.setdefault(stage, {}).setdefault(lang, {"input": dict(zero), KEPT: dict(zero), "rejected": {}})
+        target = cell[KEPT] if outcome == KEPT else cell["rejected"].setdefault(outcome, dict(zero))
+        target["docs"] += docs
+        target["bytes"] += nbytes
+        cell["input"]["docs"] += docs
+        cell["input"]["bytes"] += nbytes
+    return table
+
+
+def totals(stage_counts: dict[str, Any]) -> dict[str, int]:
+    """A stage's documents in, kept and rejected, over all languages."""
+    out = {"input": 0, KEPT: 0, "rejected": 0}
+    for cell in stage_counts.values():
+        out["input"] += cell["input"]["docs"]
+        out[KEPT] += cell[KEPT]["docs"]
+        out["rejected"] += sum(r["docs"] for r in cell["rejected"].values())
+    return out
+
+
+def library_versions() -> dict[str, str]:
+    """Versions of Python and the libraries that decide the outputs, for the manifest."""
+    versions = {"python": platform.python_version()}
+    for dist in ("roots", "apache-beam", "pyarrow", "xxhash", "trafilatura", "warcio"):
+        try:
+            versions[dist] = metadata.version(dist)
+        except metadata.PackageNotFoundError:
+            versions[dist] = "not installed"
+    return versions
+
+
+class ManifestError(ValueError):
+    """The output folder holds a run that this one must not mix with."""
+
+
+@dataclass
+class Manifest:
+    """`RUN/manifest.json`: the config and its hash, versions, and per-step status and counts."""
+
+    path: str
+    config: dict[str, Any]
+    config_hash: str
+    steps: dict[str, Any] = field(default_factory=dict)
+    versions: dict[str, str] = field(default_factory=library_versions)
+
+    @classmethod
+    def open(cls, run_dir: str, config: dict[str, Any], config_hash: str) -> "Manifest":
+        """The manifest of `run_dir`, created if new; refuses a folder holding another config's run."""
+        path = os.path.join(run_dir, MANIFEST)
+        if not os.path.exists(path):
+            return cls(path, config, config_hash)
+        data = read_json(path)
+        if data.get("config_hash") != config_hash:
+            raise ManifestError(
+                f"{path}: this folder holds a run of another config (hash {data.get('config_hash')}, "
+                f"this one {config_hash}); choose another --output or delete the folder")
+        return cls(path, config, config_hash, steps=data.get("steps", {}))
+
+    def is_complete(self, step: str) -> bool:
+        return self.steps.get(step, {}).get("status") == "complete"
+
+    def start(self, step: str) -> None:
+        self.steps[step] = {"status": "running"}
+        self.save()
+
+    def complete(self, step: str, info: dict[str, Any]) -> None:
+        self.steps[step] = {"status": "complete", **info}
+        self.save()
+
+    def save(self) -> None:
+        write_json(self.path, {"config": self.config, "config_hash": self.config_hash,
+                               "versions": self.versions, "steps": self.steps})
