@@ -34,12 +34,12 @@ from roots.io.warc import EXTRACT_OPTIONS, extract_main_text
 DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "web" / "article_extraction"
 
 _BASE = {"include_comments": False, "include_tables": True, "deduplicate": False}
-#: The trafilatura settings compared; `default` must equal roots.io.warc.EXTRACT_OPTIONS' choice.
+#: The trafilatura settings compared; the one equal to roots.io.warc.EXTRACT_OPTIONS is marked in the table.
 SETTINGS: dict[str, dict[str, Any]] = {
     "balanced (trafilatura default)": {**_BASE, "favor_precision": False, "favor_recall": False},
     "favor_precision": {**_BASE, "favor_precision": True, "favor_recall": False},
     "favor_recall": {**_BASE, "favor_precision": False, "favor_recall": True},
-    "fast (no fallback)": {**_BASE, "favor_precision": False, "favor_recall": False, "fast": True},
+    "fast (no fallback extractors)": {**_BASE, "favor_precision": False, "favor_recall": False, "fast": True},
 }
 
 _TOKEN_RE = re.compile(r"\w+", re.UNICODE)

@@ -62,7 +62,12 @@ def _setup_logging(verbose: bool) -> None:
 
 def _cmd_run(args: argparse.Namespace, beam_args: list[str], ingest_only: bool = False) -> int:
     from roots.config import ConfigError, load_config
-    from roots.pipelines.runner import run
+
+    logging.disable(logging.WARNING)   # Beam's GCP module warns at import about clients we do not use
+    try:
+        from roots.pipelines.runner import run
+    finally:
+        logging.disable(logging.NOTSET)
 
     config = load_config(args.config, args.output)
     if ingest_only and args.source:
