@@ -15,7 +15,7 @@ from roots.io.base import SourceSpec
 from roots.io.formats import FORMATS
 from roots.rundir import STATS, read_json, remove_temporary_files
 from roots.stage import Stage
-from roots.stats import Manifest, counts_table, totals
+from roots.stats import Manifest, counts_table
 from roots.filters.normalise import Normalise
 from roots.pipelines.beam_transforms import INGEST, Curate, write_counts
 
@@ -89,7 +89,5 @@ def run(config: RunConfig, beam_args: list[str] | None = None, ingest_only: bool
     manifest = Manifest.open(config.output, config.to_dict(), config.hash())
     stages = [Normalise(max_bytes=config.normalise.max_bytes)] if ingest_only else None
     result = run_curate(config, manifest, beam_args or [], stages, INGEST_STEP if ingest_only else CURATE)
-    for stage, stage_counts in result.counts.items():
-        t = totals(stage_counts)
-        log.info("%-10s in %7d  kept %7d  rejected %6d", stage, t["input"], t["kept"], t["rejected"])
+    log.info("step %s %s in %.1f s", result.name, "skipped" if result.skipped else "done", result.seconds)
     return manifest

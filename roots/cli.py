@@ -66,6 +66,7 @@ def _cmd_run(args: argparse.Namespace, beam_args: list[str], ingest_only: bool =
     logging.disable(logging.WARNING)   # Beam's GCP module warns at import about clients we do not use
     try:
         from roots.pipelines.runner import run
+        from roots.stats import format_summary
     finally:
         logging.disable(logging.NOTSET)
 
@@ -77,6 +78,8 @@ def _cmd_run(args: argparse.Namespace, beam_args: list[str], ingest_only: bool =
             raise ConfigError(f"{args.config}: no source named {', '.join(map(repr, missing))}")
         config = replace(config, sources=chosen)
     manifest = run(config, beam_args, ingest_only=ingest_only)
+    for step, info in manifest.steps.items():
+        print(f"step {step}:\n{format_summary(info['counts'])}\n")
     print(f"run directory: {config.output}  (manifest: {manifest.path})")
     return 0
 

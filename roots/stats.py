@@ -97,3 +97,19 @@ class Manifest:
     def save(self) -> None:
         write_json(self.path, {"config": self.config, "config_hash": self.config_hash,
                                "versions": self.versions, "steps": self.steps})
+
+
+def format_summary(step_counts: dict[str, Any]) -> str:
+    """A short plain-text account of one step: per stage, documents in, kept, rejected by reason."""
+    lines = [f"{'stage':<12}{'input':>9}{'kept':>9}{'rejected':>10}  reasons"]
+    for stage, by_lang in step_counts.items():
+        t = totals(by_lang)
+        reasons: dict[str, int] = {}
+        for cell in by_lang.values():
+            for reason, n in cell["rejected"].items():
+                reasons[reason] = reasons.get(reason, 0) + n["docs"]
+        detail = ", ".join(f"{r} {n}" for r, n in sorted(reasons.items()))
+        lines.append(f"{stage:<12}{t['input']:>9}{t[KEPT]:>9}{t['rejected']:>10}  {detail}")
+    langs = sorted({lang for by_lang in step_counts.values() for lang in by_lang})
+    lines.append(f"languages: {len(langs)} ({', '.join(langs)})")
+    return "\n".join(lines)

@@ -175,6 +175,17 @@ def test_file_gone_after_expand_is_unreadable(tree: Path) -> None:
     assert isinstance(rec, Rejection) and rec.reason == UNREADABLE_FILE
 
 
+def test_symlink_loop_and_fifo_give_one_record_each(tmp_path: Path) -> None:
+    root = tmp_path / "proj"
+    _write(root / "a.py", PY)
+    os.symlink("loop", root / "loop")
+    os.mkfifo(root / "pipe")
+    spec = SourceSpec("code", str(root), "code")
+    records = {u.rsplit("/", 1)[-1]: list(read_code_file(spec, u)) for u in expand_code_tree(spec)}
+    assert {name: [_outcome(r) for r in recs] for name, recs in records.items()} == {
+        "a.py": ["code-python"], "loop": [SYMLINK_OUTSIDE_TREE.code], "pipe": [UNREADABLE_FILE.code]}
+
+
 @pytest.mark.parametrize("line, interpreter", [
     ("#!/usr/bin/env python3", "python3"),
     ("#!/usr/bin/python", "python"),

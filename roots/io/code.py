@@ -15,7 +15,7 @@ from typing import Iterator
 
 from roots.document import (BINARY_FILE, UNKNOWN_LANG, UNKNOWN_LANGUAGE, VENDORED_FILE, Document, Reason,
                             Rejection, register_reason)
-from roots.io.base import Format, Record, SourceError, SourceSpec, base_meta, record_id, unit_name, unreadable
+from roots.io.base import Format, Record, SourceError, SourceSpec, base_meta, record_id, unreadable
 
 FILE_TOO_LARGE = register_reason(Reason("bad_input", "file_too_large",
                                         "the file is larger than the source's max_file_bytes"))
@@ -190,8 +190,8 @@ def _read_bounded(unit: str, limit: int) -> bytes:
         return fh.read(limit + 1)
 
 
-def read_code_file(spec: SourceSpec, unit: str) -> Iterator[Record]:
-    """Exactly one record for one file of a source tree: a document with its language, or a rejection."""
+def classify_file(spec: SourceSpec, unit: str) -> Record:
+    """The one record of a file of a source tree: a document with its language, or a rejection saying why not."""
     root = tree_root_of(spec, unit)
     inner = os.path.relpath(os.path.abspath(unit), root).replace(os.sep, "/")
     meta = base_meta(spec, unit, path=inner)
@@ -199,38 +199,40 @@ def read_code_file(spec: SourceSpec, unit: str) -> Iterator[Record]:
     name_lang = language_of_name(os.path.basename(unit), language_maps()[0]) or UNKNOWN_LANG
 
     def reject(reason: Reason, detail: str, text: str = "", lang: str = name_lang) -> Rejection:
-        return Rejection(Document(rid, text, lang, spec.name, meta), reason, f"{unit_name(spec, unit)}: {detail}")
+        return Rejection(Document(rid, text, lang, spec.name, meta), reason, f"{unit}: {detail}")
 
     folder = _vendored_folder(inner, vendored_dirs(spec))
     if folder is not None:
-        yield reject(VENDORED_FILE, f"under the vendored folder {folder!r}")
-        return
+        return reject(VENDORED_FILE, f"under the vendored folder {folder!r}")
     escape = _link_escapes(unit, root)
     if escape is not None:
-        yield reject(SYMLINK_OUTSIDE_TREE, escape)
-        return
+        return reject(SYMLINK_OUTSIDE_TREE, escape)
     if os.path.islink(unit):
         meta["symlink_to"] = os.path.relpath(os.path.realpath(unit), os.path.realpath(root)).replace(os.sep, "/")
+    if not os.path.isfile(unit):  # a FIFO or device would block or never end
+        raise OSError(f"not a regular file: {unit}")
     limit = int(spec.options.get("max_file_bytes", DEFAULT_MAX_FILE_BYTES))
-    try:
-        meta["size"] = os.path.getsize(unit)
-        data = _read_bounded(unit, limit) if meta["size"] <= limit else b""
-    except OSError as err:
-        yield unreadable(spec, unit, err)
-        return
+    meta["size"] = os.path.getsize(unit)
+    data = _read_bounded(unit, limit) if meta["size"] <= limit else b""
     if meta["size"] > limit or len(data) > limit:
         meta["size"] = max(meta["size"], len(data))
-        yield reject(FILE_TOO_LARGE, f"{meta['size']} bytes, over max_file_bytes={limit}")
-        return
+        return reject(FILE_TOO_LARGE, f"{meta['size']} bytes, over max_file_bytes={limit}")
     text = _decode_source(data)
     if text is None:
-        yield reject(BINARY_FILE, "binary: a NUL byte in the first 8 KiB, or not UTF-8")
-        return
+        return reject(BINARY_FILE, "binary: a NUL byte in the first 8 KiB, or not UTF-8")
     lang = detect_language(unit, text)
     if lang is None:
-        yield reject(UNKNOWN_LANGUAGE, "no registry extension or shebang matches", text, UNKNOWN_LANG)
-        return
-    yield Document(rid, text, lang, spec.name, meta)
+        return reject(UNKNOWN_LANGUAGE, "no registry extension or shebang matches", text, UNKNOWN_LANG)
+    return Document(rid, text, lang, spec.name, meta)
+
+
+def read_code_file(spec: SourceSpec, unit: str) -> Iterator[Record]:
+    """Exactly one record per file; a file that cannot be read (gone, no permission) is `unreadable`."""
+    try:
+        record = classify_file(spec, unit)
+    except OSError as err:
+        record = unreadable(spec, unit, err)
+    yield record
 
 
 CODE = Format("code", expand_code_tree, read_code_file)

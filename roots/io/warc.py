@@ -15,6 +15,7 @@ import zlib
 from typing import Any, BinaryIO, Callable, Iterator, Mapping
 
 import charset_normalizer
+import fsspec
 import trafilatura
 from warcio.archiveiterator import ArchiveIterator
 from warcio.recordloader import ArcWarcRecord
@@ -42,7 +43,8 @@ DEFAULT_MAX_HTML_BYTES = 20_000_000
 _HTML_TYPES = ("text/html", "application/xhtml+xml")
 _GZIP_MAGIC = b"\x1f\x8b"
 _SNIFF_BYTES = 16_384
-_META_CHARSET_RE = re.compile(rb"<meta[^>]*?charset\s*=\s*[\"']?\s*([A-Za-z0-9_.:-]+)", re.IGNORECASE)
+_META_CHARSET_RE = re.compile(rb"<meta[^>]*?charset\s*=\s*[\"']?\s*([A-Za-z0-9_.:-]+)"
+                              rb"|^\s*<\?xml[^>]*?encoding\s*=\s*[\"']([A-Za-z0-9_.:-]+)", re.IGNORECASE)
 _CHARSET_PARAM_RE = re.compile(r"charset\s*=\s*[\"']?\s*([A-Za-z0-9_.:-]+)", re.IGNORECASE)
 _BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
 #: Labels browsers read as a wider encoding (WHATWG Encoding Standard), so pages decode as they render.
@@ -57,7 +59,20 @@ _CHARSET_ALIASES = {
 
 class CorruptArchive(Exception):
     """The archive ends inside a record or its compressed stream is damaged (never an EOFError, which
-    warcio would take for a clean end)."""
+    warcio would take for a clean end). `spoils_record`: the damage lies in the gzip member just read
+    (a CRC or length check failed, or inflating failed), so the record read from it cannot be trusted."""
+
+    def __init__(self, message: str, spoils_record: bool = True) -> None:
+        super().__init__(message)
+        self.spoils_record = spoils_record
+
+
+def _spoils_record(err: Exception) -> bool:
+    """Whether a gzip error condemns the data already read: not for an early end (truncation) or a bad
+    header of the next member, which only stop what follows."""
+    if isinstance(err, EOFError):
+        return False
+    return not (isinstance(err, gzip.BadGzipFile) and "CRC" not in str(err) and "length" not in str(err))
 
 
 # --- decoding and extraction ---------------------------------------------------------------------
@@ -82,11 +97,11 @@ def charset_of_content_type(content_type: str | None) -> str | None:
 
 
 def meta_charset(data: bytes) -> str | None:
-    """The charset a `<meta charset>` or `<meta http-equiv=content-type>` declares near the top."""
+    """The charset a `<meta charset>`, `<meta http-equiv=content-type>` or XML declaration gives near the top."""
     match = _META_CHARSET_RE.search(data[:_SNIFF_BYTES])
     if not match:
         return None
-    label = match.group(1).decode("ascii", "replace")
+    label = (match.group(1) or match.group(2)).decode("ascii", "replace")
     # A meta tag found by an ASCII scan cannot be in UTF-16/32: browsers read that as UTF-8.
     return "utf-8" if label.lower().startswith(("utf-16", "utf-32")) else label
 
@@ -152,7 +167,8 @@ class _CheckedStream:
         try:
             data = self._read(size)
         except (EOFError, zlib.error, gzip.BadGzipFile) as err:
-            raise CorruptArchive(f"compressed stream broken after {self.position} bytes: {err}") from err
+            raise CorruptArchive(f"compressed stream broken after {self.position} bytes: {err}",
+                                 _spoils_record(err)) from err
         self.position += len(data)
         return data
 
@@ -173,7 +189,7 @@ def _iter_archive(spec: SourceSpec, unit: str,
     with one `unreadable` rejection for what could not be read."""
     index = 0
     try:
-        with open(unit, "rb") as fh:
+        with fsspec.open(unit, "rb") as fh:  # local or remote; gzip is handled here, not by suffix
             stream = _open_archive(fh)
             records = ArchiveIterator(stream, check_digests=False)
             for record in records:
@@ -192,11 +208,15 @@ def _iter_archive(spec: SourceSpec, unit: str,
 
 
 def _finish_record(records: ArchiveIterator, record: ArcWarcRecord, index: int) -> Exception | None:
-    """Read the rest of a record; raise if the record itself is cut short, return (not raise) an error
-    met only after its end, so the caller keeps the whole record before reporting the damage."""
+    """Read the rest of a record; raise if the record itself is cut short or its gzip member fails its
+    check, return (not raise) damage met only after its end, so the caller keeps the whole record."""
     error: Exception | None = None
     try:
         records.read_to_end()
+    except CorruptArchive as err:
+        if err.spoils_record:
+            raise CorruptArchive(f"record {index}: {err}") from err
+        error = err
     except Exception as err:
         error = err
     missing = getattr(record.raw_stream, "limit", 0)
