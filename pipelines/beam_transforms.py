@@ -13,7 +13,8 @@ from apache_beam import pvalue
 from apache_beam.metrics import Metrics
 import pyarrow as pa
 
-from roots.document import (DOCUMENT_SCHEMA, REJECTED_SCHEMA, Document, Rejection, meta_to_json)
+from roots.document import (DOCUMENT_SCHEMA, REJECTED_SCHEMA, UNKNOWN_LANG_DIR, Document, Rejection,
+                            meta_to_json)
 from roots.io.base import SourceSpec
 from roots.io.formats import FORMATS
 from roots.rundir import (DOCUMENTS, REJECTED, partition_dir, shard_count, shard_of, shard_path, write_shard)
@@ -31,9 +32,19 @@ def _nbytes(text: str) -> int:
     return len(text.encode("utf-8", errors="replace"))
 
 
-def _count(stage: str, lang: str, outcome: str) -> None:
-    """A Beam metric per stage, language and outcome, for the runner's monitoring UI."""
-    Metrics.counter(f"{stage}:{lang}", outcome).inc()
+class _Counters:
+    """Beam metrics per stage, language and outcome (for the runner's monitoring UI), each counter
+    object made once per DoFn instance rather than once per document."""
+
+    def __init__(self) -> None:
+        self._made: dict[tuple[str, str, str], Any] = {}
+
+    def inc(self, stage: str, lang: str, outcome: str) -> None:
+        key = (stage, lang, outcome)
+        counter = self._made.get(key)
+        if counter is None:
+            counter = self._made[key] = Metrics.counter(f"{stage}:{lang}", outcome)
+        counter.inc()
 
 
 class ReadUnit(beam.DoFn):
@@ -42,6 +53,9 @@ class ReadUnit(beam.DoFn):
     def __init__(self, sources: tuple[SourceSpec, ...], total_units: int):
         self.sources, self.total_units = sources, total_units
 
+    def setup(self) -> None:
+        self.counters = _Counters()
+
     def process(self, element: tuple[int, int, str]) -> Iterator[Any]:
         position, index, unit = element
         spec = self.sources[index]
@@ -49,10 +63,10 @@ class ReadUnit(beam.DoFn):
         for record in FORMATS[spec.format].read(spec, unit):
             n += 1
             if isinstance(record, Rejection):
-                _count(INGEST, record.doc.lang_dir, record.reason.code)
+                self.counters.inc(INGEST, record.doc.lang_dir, record.reason.code)
                 yield pvalue.TaggedOutput(REJECTED_TAG, (INGEST, record))
             else:
-                _count(INGEST, record.lang_dir, KEPT)
+                self.counters.inc(INGEST, record.lang_dir, KEPT)
                 yield record
         log.info("read unit %d/%d (%s): %d records", position + 1, self.total_units, unit, n)
 
@@ -65,14 +79,15 @@ class ApplyStage(beam.DoFn):
 
     def setup(self) -> None:
         self.stage.setup()
+        self.counters = _Counters()
 
     def process(self, doc: Document) -> Iterator[Any]:
         outcome = self.stage(doc)
         if isinstance(outcome, Rejection):
-            _count(self.stage.name, outcome.doc.lang_dir, outcome.reason.code)
+            self.counters.inc(self.stage.name, outcome.doc.lang_dir, outcome.reason.code)
             yield pvalue.TaggedOutput(REJECTED_TAG, (self.stage.name, outcome))
         else:
-            _count(self.stage.name, outcome.lang_dir, KEPT)
+            self.counters.inc(self.stage.name, outcome.lang_dir, KEPT)
             yield outcome
 
 
@@ -99,31 +114,25 @@ class WriteShards(beam.PTransform):
     """Writes rows of one kind (`documents` or `rejected`) to their partition's shards.
 
     Each row goes to shard `stable_hash(id) mod N` of its partition, N from the partition's bytes
-    (a side input), and one worker writes each shard sorted by id: byte-identical on any runner.
+    (`sizes`, a PCollection of ((stage, lang), bytes) used as a side input), and one worker writes
+    each shard sorted by id: byte-identical on any runner and any number of workers.
     """
 
-    def __init__(self, out_dir: str, kind: str, fmt: str, target_mb: float):
+    def __init__(self, out_dir: str, kind: str, fmt: str, target_mb: float, sizes):
         super().__init__()
-        self.out_dir, self.kind, self.fmt, self.target_mb = out_dir, kind, fmt, target_mb
-
-    def _partition(self, row_with_stage: tuple[str, tuple]) -> tuple[str, str]:
-        stage, row = row_with_stage
-        return stage, row[2] or "und"
+        self.out_dir, self.kind, self.fmt, self.target_mb, self.sizes = out_dir, kind, fmt, target_mb, sizes
 
     def expand(self, rows):
-        sizes = (rows
-                 | "PartitionBytes" >> beam.Map(lambda r: (self._partition(r), len(r[1][1].encode("utf-8", "replace"))))
-                 | "SumPartitionBytes" >> beam.CombinePerKey(sum))
         return (rows
-                | "AssignShard" >> beam.Map(self._assign, beam.pvalue.AsDict(sizes))
+                | "AssignShard" >> beam.Map(self._assign, beam.pvalue.AsDict(self.sizes))
                 | "GroupShards" >> beam.GroupByKey()
                 | "WriteShard" >> beam.Map(self._write))
 
     def _assign(self, row_with_stage: tuple[str, tuple], sizes: dict) -> tuple[tuple, tuple]:
-        part = self._partition(row_with_stage)
-        total = shard_count(sizes[part], self.target_mb)
-        row = row_with_stage[1]
-        return (part[0], part[1], shard_of(row[0], total), total), row
+        stage, row = row_with_stage
+        lang = row[2] or UNKNOWN_LANG_DIR
+        total = shard_count(sizes[(stage, lang)], self.target_mb)
+        return (stage, lang, shard_of(row[0], total), total), row
 
     def _write(self, keyed: tuple[tuple, Iterable[tuple]]) -> str:
         (stage, lang, index, total), rows = keyed
@@ -163,13 +172,26 @@ class Curate(beam.PTransform):
             counts.append(kept | f"CountKept:{stage.name}" >> beam.Map(kept_count(stage.name)))
         all_rejected = rejected | "FlattenRejected" >> beam.Flatten()
         counts.append(all_rejected | "CountRejected" >> beam.Map(rejected_count))
+        summed = counts | "FlattenCounts" >> beam.Flatten() | "SumCounts" >> beam.CombinePerKey(add_counts_combine)
+        last = self.stages[-1].name if self.stages else INGEST
+        sizes = summed | "PartitionBytes" >> beam.FlatMap(partition_bytes, last) | "SumPartitionBytes" >> beam.CombinePerKey(sum)
         (kept
          | "DocumentRows" >> beam.Map(lambda d: ("", document_row(d)))
-         | "WriteDocuments" >> WriteShards(self.out_dir, DOCUMENTS, self.fmt, self.target_mb))
+         | "WriteDocuments" >> WriteShards(self.out_dir, DOCUMENTS, self.fmt, self.target_mb, sizes))
         (all_rejected
          | "RejectedRows" >> beam.Map(rejected_row)
-         | "WriteRejected" >> WriteShards(self.out_dir, REJECTED, self.fmt, self.target_mb))
-        return counts | "FlattenCounts" >> beam.Flatten() | "SumCounts" >> beam.CombinePerKey(add_counts_combine)
+         | "WriteRejected" >> WriteShards(self.out_dir, REJECTED, self.fmt, self.target_mb, sizes))
+        return summed
+
+
+def partition_bytes(item: tuple[tuple[str, str, str], tuple[int, int]], last_stage: str) -> Iterator[tuple]:
+    """The bytes each output partition receives, from the outcome counts: kept documents of the last
+    stage go to ("", lang); rejections of any stage to (stage, lang). Saves a pass over the texts."""
+    (stage, lang, outcome), (_, nbytes) = item
+    if outcome != KEPT:
+        yield (stage, lang), nbytes
+    elif stage == last_stage:
+        yield ("", lang), nbytes
 
 
 def add_counts_combine(values: Iterable[tuple[int, int]]) -> tuple[int, int]:

@@ -6,6 +6,7 @@ import json
 from typing import Any, Iterator
 
 import fsspec
+import orjson
 
 from roots.document import (BROKEN_JSON, INVALID_UTF8, MISSING_FIELD, NOT_AN_OBJECT, WRONG_TYPE,
                             Document, Reason, Rejection)
@@ -42,7 +43,13 @@ def record_from_object(spec: SourceSpec, unit: str, position: int, obj: Any) -> 
 
 
 def parse_line(spec: SourceSpec, unit: str, position: int, line: bytes) -> Record:
-    """Decode and parse one JSONL line (bytes, without the newline)."""
+    """Decode and parse one JSONL line (bytes, without the newline): orjson for speed; the standard
+    library classifies what orjson refuses (invalid UTF-8, broken JSON, or lone surrogates and NaN,
+    which `json` accepts and the normalise stage then judges)."""
+    try:
+        return record_from_object(spec, unit, position, orjson.loads(line))
+    except orjson.JSONDecodeError:
+        pass
     try:
         decoded = line.decode("utf-8")
     except UnicodeDecodeError as err:
