@@ -1,0 +1,60 @@
+"""The `roots` command as a user meets it: help, the language table, one-line errors, a JSONL run."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+
+from roots.cli import main
+
+ROOTS = [sys.executable, "-m", "roots.cli"]
+
+
+def test_help_names_every_command():
+    out = subprocess.run(ROOTS + ["--help"], capture_output=True, text=True, check=True).stdout
+    for command in ("run", "ingest", "languages"):
+        assert command in out
+
+
+def test_languages_table(capsys):
+    assert main(["languages"]) == 0
+    out = capsys.readouterr().out
+    assert "Swahili" in out and "code-rust" in out and "zh-Hant" in out
+
+
+def test_bad_config_is_one_line_and_exit_2(tmp_path):
+    config = tmp_path / "bad.yaml"
+    config.write_text(yaml.safe_dump({"name": "x", "sources": [{"name": "s", "format": "jsnl", "path": "a"}]}))
+    proc = subprocess.run(ROOTS + ["run", str(config)], capture_output=True, text=True)
+    assert proc.returncode == 2
+    assert proc.stderr.strip().count("\n") == 0
+    assert proc.stderr.startswith(f"roots: error: {config}: source 's': format 'jsnl' is not one of")
+
+
+def test_missing_input_is_one_line_and_exit_2(tmp_path):
+    config = tmp_path / "c.yaml"
+    config.write_text(yaml.safe_dump({"name": "x", "sources": [{"name": "s", "format": "jsonl", "path": "gone.jsonl"}]}))
+    proc = subprocess.run(ROOTS + ["run", str(config), "--output", str(tmp_path / "out")], capture_output=True, text=True)
+    assert proc.returncode == 2 and "source 's': path" in proc.stderr and "does not exist" in proc.stderr
+    assert not (tmp_path / "out" / "documents").exists()
+
+
+def test_ingest_one_source_to_jsonl(tmp_path, capsys):
+    (tmp_path / "a.jsonl").write_text('{"text": "Sawubona"}\n{"text": ""}\n', encoding="utf-8")
+    (tmp_path / "b.jsonl").write_text('{"text": "Molo"}\n', encoding="utf-8")
+    config = tmp_path / "c.yaml"
+    config.write_text(yaml.safe_dump({"name": "x", "output_format": "jsonl", "sources": [
+        {"name": "zu", "format": "jsonl", "path": "a.jsonl", "lang": "zu"},
+        {"name": "xh", "format": "jsonl", "path": "b.jsonl", "lang": "xh"}]}))
+    assert main(["ingest", str(config), "--output", str(tmp_path / "out"), "--source", "zu"]) == 0
+    assert "normalise" in capsys.readouterr().out
+    (shard,) = (tmp_path / "out" / "documents").rglob("*.jsonl")
+    assert shard.parent.name == "lang=zu"
+    (row,) = [json.loads(line) for line in shard.read_text(encoding="utf-8").splitlines()]
+    assert row["text"] == "Sawubona" and row["meta"] == {"file": "a.jsonl", "record": 1}
+    (rejected,) = (tmp_path / "out" / "rejected").rglob("*.jsonl")
+    assert json.loads(rejected.read_text())["reason"] == "bad_input:empty_text"
+    assert main(["ingest", str(config), "--output", str(tmp_path / "o2"), "--source", "nope"]) == 2
