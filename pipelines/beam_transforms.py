@@ -11,6 +11,7 @@ from typing import Any, Iterable, Iterator
 import apache_beam as beam
 from apache_beam import pvalue
 from apache_beam.metrics import Metrics
+from apache_beam.transforms.window import GlobalWindows
 import pyarrow as pa
 
 from roots.document import (DOCUMENT_SCHEMA, REJECTED_SCHEMA, UNKNOWN_LANG_DIR, Document, Rejection,
@@ -18,7 +19,7 @@ from roots.document import (DOCUMENT_SCHEMA, REJECTED_SCHEMA, UNKNOWN_LANG_DIR, 
 from roots.io.base import SourceSpec
 from roots.io.formats import FORMATS
 from roots.rundir import (DOCUMENTS, REJECTED, partition_dir, shard_count, shard_of, shard_path, write_shard)
-from roots.stage import Stage
+from roots.stage import Stage, is_batched
 from roots.stats import KEPT, add_counts
 
 log = logging.getLogger(__name__)
@@ -72,7 +73,8 @@ class ReadUnit(beam.DoFn):
 
 
 class ApplyStage(beam.DoFn):
-    """Runs one stage on each document: the main output is kept documents, `rejected` the rest."""
+    """Runs one stage on each document: the main output is kept documents, `rejected` the rest.
+    A batched stage (see roots.stage.Stage) gets up to `batch_size` documents at a time."""
 
     def __init__(self, stage: Stage):
         self.stage = stage
@@ -80,15 +82,38 @@ class ApplyStage(beam.DoFn):
     def setup(self) -> None:
         self.stage.setup()
         self.counters = _Counters()
+        self.batched = is_batched(self.stage)
+
+    def start_bundle(self) -> None:
+        self.buffer: list[Document] = []
 
     def process(self, doc: Document) -> Iterator[Any]:
-        outcome = self.stage(doc)
+        if not self.batched:
+            yield self._route(self.stage(doc))
+            return
+        self.buffer.append(doc)
+        if len(self.buffer) >= self.stage.batch_size:
+            yield from self._flush()
+
+    def finish_bundle(self) -> Iterator[Any]:
+        for out in self._flush():
+            if isinstance(out, pvalue.TaggedOutput):
+                yield pvalue.TaggedOutput(out.tag, GlobalWindows.windowed_value(out.value))
+            else:
+                yield GlobalWindows.windowed_value(out)
+
+    def _flush(self) -> Iterator[Any]:
+        batch, self.buffer = self.buffer, []
+        if batch:
+            for outcome in self.stage.process_batch(batch):
+                yield self._route(outcome)
+
+    def _route(self, outcome: Document | Rejection) -> Any:
         if isinstance(outcome, Rejection):
             self.counters.inc(self.stage.name, outcome.doc.lang_dir, outcome.reason.code)
-            yield pvalue.TaggedOutput(REJECTED_TAG, (self.stage.name, outcome))
-        else:
-            self.counters.inc(self.stage.name, outcome.lang_dir, KEPT)
-            yield outcome
+            return pvalue.TaggedOutput(REJECTED_TAG, (self.stage.name, outcome))
+        self.counters.inc(self.stage.name, outcome.lang_dir, KEPT)
+        return outcome
 
 
 def kept_count(stage: str):

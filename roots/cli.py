@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import logging
 import sys
 from dataclasses import replace
@@ -15,6 +16,10 @@ roots turns raw multilingual text and source code into a curated training corpus
   roots ingest CONFIG --output DIR [--source S]  read and normalise sources only, to inspect them
   roots languages                                the 46 natural and 13 programming languages
 """
+
+
+#: Modules that add subcommands (see roots/commands/__init__.py).
+COMMAND_MODULES: list[str] = []
 
 
 def _split_beam_args(argv: list[str]) -> tuple[list[str], list[str]]:
@@ -47,6 +52,8 @@ def _parser() -> argparse.ArgumentParser:
 
     sub.add_parser("languages", help="print the language registry",
                    description="Print the 46 natural and 13 programming languages and their settings.")
+    for module in COMMAND_MODULES:
+        importlib.import_module(module).register(sub)
     return parser
 
 
@@ -93,10 +100,7 @@ def _cmd_languages() -> int:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the console script; user errors are one line on stderr and exit code 2."""
-    from roots.config import ConfigError
-    from roots.io.base import SourceError
-    from roots.languages import LanguageConfigError
-    from roots.stats import ManifestError
+    from roots.errors import RootsError
 
     own, beam_args = _split_beam_args(list(sys.argv[1:] if argv is None else argv))
     args = _parser().parse_args(own)
@@ -104,8 +108,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "languages":
             return _cmd_languages()
-        return _cmd_run(args, beam_args, ingest_only=args.command == "ingest")
-    except (ConfigError, SourceError, LanguageConfigError, ManifestError) as err:
+        if args.command in ("run", "ingest"):
+            return _cmd_run(args, beam_args, ingest_only=args.command == "ingest")
+        return args.handler(args)
+    except RootsError as err:
         print(f"roots: error: {err}", file=sys.stderr)
         return 2
 

@@ -11,12 +11,13 @@ from typing import Any
 
 import yaml
 
+from roots.errors import RootsError
 from roots.io.base import SourceSpec
 
 OUTPUT_FORMATS = ("parquet", "jsonl")
 
 
-class ConfigError(ValueError):
+class ConfigError(RootsError):
     """A run config that cannot be run; the message is one line naming the file and the key."""
 
 

@@ -36,6 +36,8 @@ from typing import Any, Iterator
 
 import yaml
 
+from roots.errors import RootsError
+
 #: The schema version this module reads.
 SCHEMA_VERSION = 1
 
@@ -69,7 +71,7 @@ _EXTENSION_RE = re.compile(r"\.[^\s./\\]+")
 _SHEBANG_RE = re.compile(r"[^\s/\\]+")
 
 
-class LanguageConfigError(ValueError):
+class LanguageConfigError(RootsError):
     """A language config that cannot be used; the message is one line naming the file and the key."""
 
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from importlib import metadata
 from typing import Any, Iterable
 
+from roots.errors import RootsError
 from roots.rundir import MANIFEST, read_json, write_json
 
 KEPT = "kept"
@@ -56,7 +57,7 @@ def library_versions() -> dict[str, str]:
     return versions
 
 
-class ManifestError(ValueError):
+class ManifestError(RootsError):
     """The output folder holds a run that this one must not mix with."""
 
 

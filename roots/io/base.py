@@ -12,12 +12,13 @@ import os
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator
 
+from roots.errors import RootsError
 from roots.document import Document, Rejection, UNREADABLE_FILE
 
 Record = Document | Rejection
 
 
-class SourceError(ValueError):
+class SourceError(RootsError):
     """A source that cannot be read at all (missing path, bad option): stops a run before any work."""
 
 
