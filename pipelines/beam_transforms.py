@@ -5,6 +5,7 @@ between fused stages; before a shuffle they become plain tuples, which Beam enco
 """
 from __future__ import annotations
 
+import json
 import logging
 from typing import Any, Iterable, Iterator
 
@@ -13,9 +14,10 @@ from apache_beam import pvalue
 from apache_beam.metrics import Metrics
 from apache_beam.transforms.window import GlobalWindows
 import pyarrow as pa
+import pyarrow.parquet as pq
 
 from roots.document import (DOCUMENT_SCHEMA, REJECTED_SCHEMA, UNKNOWN_LANG_DIR, Document, Rejection,
-                            meta_to_json)
+                            meta_to_json, table_to_documents)
 from roots.io.base import SourceSpec
 from roots.io.formats import FORMATS
 from roots.rundir import (DOCUMENTS, REJECTED, partition_dir, shard_count, shard_of, shard_path, write_shard)
@@ -172,41 +174,89 @@ class WriteShards(beam.PTransform):
         return path
 
 
-class Curate(beam.PTransform):
-    """Sources → read → each per-document stage in order → kept documents and rejections, written to
-    the run directory, plus the outcome counts (a PCollection of (count key, (docs, bytes)))."""
+class ReadSources(beam.PTransform):
+    """Every input unit of every source → documents (`kept`) and (stage, rejection) pairs (`rejected`)."""
 
-    def __init__(self, units: list[tuple[int, int, str]], sources: tuple[SourceSpec, ...], stages: list[Stage],
-                 out_dir: str, fmt: str, target_mb: float):
+    name = INGEST
+
+    def __init__(self, units: list[tuple[int, int, str]], sources: tuple[SourceSpec, ...]):
         super().__init__()
-        self.units, self.sources, self.stages = units, sources, stages
-        self.out_dir, self.fmt, self.target_mb = out_dir, fmt, target_mb
+        self.units, self.sources = units, sources
 
     def expand(self, pbegin):
         read = (pbegin
                 | "ListUnits" >> beam.Create(self.units)
                 | "SpreadUnits" >> beam.Reshuffle()
                 | "ReadUnits" >> beam.ParDo(ReadUnit(self.sources, len(self.units))).with_outputs(REJECTED_TAG, main=KEPT_TAG))
-        kept = read[KEPT_TAG]
-        rejected = [read[REJECTED_TAG]]
-        counts = [kept | "CountKept:ingest" >> beam.Map(kept_count(INGEST))]
-        for stage in self.stages:
-            out = kept | f"Stage:{stage.name}" >> beam.ParDo(ApplyStage(stage)).with_outputs(REJECTED_TAG, main=KEPT_TAG)
+        return {KEPT_TAG: read[KEPT_TAG], REJECTED_TAG: read[REJECTED_TAG]}
+
+
+class ReadShards(beam.PTransform):
+    """The documents of a previous step's shards (Parquet or JSONL files of DOCUMENT_SCHEMA)."""
+
+    def __init__(self, paths: list[str]):
+        super().__init__()
+        self.paths = paths
+
+    def expand(self, pbegin):
+        return (pbegin
+                | "ListShards" >> beam.Create(self.paths)
+                | "SpreadShards" >> beam.Reshuffle()
+                | "ReadShard" >> beam.FlatMap(read_shard))
+
+
+class DocumentStep(beam.PTransform):
+    """One step of a run: input documents → each part in order (a per-document `Stage`, or a
+    PTransform with a `name` that returns {kept, rejected}) → kept documents written under
+    `docs_root/documents`, rejections under `run_dir/rejected`, and the outcome counts returned
+    (a PCollection of ((stage, lang, outcome), (docs, bytes)))."""
+
+    def __init__(self, read: beam.PTransform, parts: list, run_dir: str, docs_root: str, fmt: str, target_mb: float):
+        super().__init__()
+        self.read, self.parts = read, parts
+        self.run_dir, self.docs_root, self.fmt, self.target_mb = run_dir, docs_root, fmt, target_mb
+
+    def expand(self, pbegin):
+        read = pbegin | "Read" >> self.read
+        rejected, counts = [], []
+        if isinstance(read, dict):  # sources: reading itself keeps or rejects (the "ingest" stage)
+            kept = read[KEPT_TAG]
+            rejected.append(read[REJECTED_TAG])
+            counts.append(kept | "CountKept:ingest" >> beam.Map(kept_count(INGEST)))
+            last = INGEST
+        else:
+            kept = read
+        for part in self.parts:
+            if isinstance(part, beam.PTransform):
+                out = kept | f"Step:{part.name}" >> part
+            else:
+                out = kept | f"Stage:{part.name}" >> beam.ParDo(ApplyStage(part)).with_outputs(REJECTED_TAG, main=KEPT_TAG)
             kept = out[KEPT_TAG]
             rejected.append(out[REJECTED_TAG])
-            counts.append(kept | f"CountKept:{stage.name}" >> beam.Map(kept_count(stage.name)))
+            counts.append(kept | f"CountKept:{part.name}" >> beam.Map(kept_count(part.name)))
+            last = part.name
         all_rejected = rejected | "FlattenRejected" >> beam.Flatten()
         counts.append(all_rejected | "CountRejected" >> beam.Map(rejected_count))
         summed = counts | "FlattenCounts" >> beam.Flatten() | "SumCounts" >> beam.CombinePerKey(add_counts_combine)
-        last = self.stages[-1].name if self.stages else INGEST
         sizes = summed | "PartitionBytes" >> beam.FlatMap(partition_bytes, last) | "SumPartitionBytes" >> beam.CombinePerKey(sum)
         (kept
          | "DocumentRows" >> beam.Map(lambda d: ("", document_row(d)))
-         | "WriteDocuments" >> WriteShards(self.out_dir, DOCUMENTS, self.fmt, self.target_mb, sizes))
+         | "WriteDocuments" >> WriteShards(self.docs_root, DOCUMENTS, self.fmt, self.target_mb, sizes))
         (all_rejected
          | "RejectedRows" >> beam.Map(rejected_row)
-         | "WriteRejected" >> WriteShards(self.out_dir, REJECTED, self.fmt, self.target_mb, sizes))
+         | "WriteRejected" >> WriteShards(self.run_dir, REJECTED, self.fmt, self.target_mb, sizes))
         return summed
+
+
+def read_shard(path: str) -> Iterator[Document]:
+    """The documents of one shard written by WriteShards."""
+    if path.endswith(".parquet"):
+        yield from table_to_documents(pq.read_table(path))
+        return
+    with open(path, encoding="utf-8") as fh:
+        for line in fh:
+            row = json.loads(line)
+            yield Document(row["id"], row["text"], row["lang"], row["source"], row["meta"])
 
 
 def partition_bytes(item: tuple[tuple[str, str, str], tuple[int, int]], last_stage: str) -> Iterator[tuple]:

@@ -1,33 +1,53 @@
-"""Runs a config as a sequence of steps on Beam, recording each step in the manifest so that a
-rerun skips finished steps (and, inside a step, finished shards)."""
+"""Runs a config as a sequence of steps split at the global barriers (ARCHITECTURE.md §5), each one
+Beam pipeline that reads the previous step's shards and writes its own, recorded in the manifest so
+that a rerun skips finished steps (and, inside a step, finished shards)."""
 from __future__ import annotations
 
+import glob
 import logging
 import os
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import apache_beam as beam
 from apache_beam.options.pipeline_options import PipelineOptions
 
 from roots.config import RunConfig
+from roots.filters.normalise import Normalise
 from roots.io.base import SourceSpec
 from roots.io.formats import FORMATS
-from roots.rundir import STATS, read_json, remove_temporary_files
+from roots.pipelines.beam_transforms import INGEST, DocumentStep, ReadShards, ReadSources, write_counts
+from roots.rundir import DOCUMENTS, STATS, read_json, remove_temporary_files
 from roots.stage import Stage
 from roots.stats import Manifest, counts_table
-from roots.filters.normalise import Normalise
-from roots.pipelines.beam_transforms import INGEST, Curate, write_counts
 
 log = logging.getLogger(__name__)
 
 CURATE = "curate"
 INGEST_STEP = "ingest"
+STEPS_DIR = "steps"
+
+
+@dataclass
+class DocumentStepPlan:
+    """A step over documents: read from the sources (`after` None) or from step `after`'s shards,
+    then each part in order (per-document stages, or PTransforms with a `name`)."""
+
+    name: str
+    parts: list = field(default_factory=list)
+    after: str | None = None
 
 
 def curate_stages(config: RunConfig) -> list[Stage]:
     """The per-document stages of the curate step, in order (later issues add LID, cleaning, filters)."""
     return [Normalise(max_bytes=config.normalise.max_bytes)]
+
+
+def plan_steps(config: RunConfig, ingest_only: bool = False) -> list[DocumentStepPlan]:
+    """The document steps of a run, in order; the last one writes RUN/documents."""
+    if ingest_only:
+        return [DocumentStepPlan(INGEST_STEP, [Normalise(max_bytes=config.normalise.max_bytes)])]
+    return [DocumentStepPlan(CURATE, curate_stages(config))]
 
 
 def list_units(sources: tuple[SourceSpec, ...]) -> list[tuple[int, int, str]]:
@@ -46,6 +66,11 @@ def beam_options(beam_args: list[str]) -> PipelineOptions:
     return PipelineOptions(args)
 
 
+def step_root(run_dir: str, step: str, final: bool) -> str:
+    """Where a step's kept documents go: RUN/documents for the last step, else RUN/steps/<step>/documents."""
+    return run_dir if final else os.path.join(run_dir, STEPS_DIR, step)
+
+
 @dataclass
 class StepResult:
     name: str
@@ -54,40 +79,58 @@ class StepResult:
     counts: dict
 
 
-def run_curate(config: RunConfig, manifest: Manifest, beam_args: list[str],
-               stages: list[Stage] | None = None, step: str = CURATE) -> StepResult:
-    """The curate step: sources → per-document stages → documents/ and rejected/ shards and counts."""
-    if manifest.is_complete(step):
-        log.info("step %s: already complete in %s, skipped", step, manifest.path)
-        return StepResult(step, True, 0.0, manifest.steps[step]["counts"])
-    stages = curate_stages(config) if stages is None else stages
-    units = list_units(config.sources)
+def run_document_step(plan: DocumentStepPlan, config: RunConfig, manifest: Manifest, beam_args: list[str],
+                      final: bool, units: list[tuple[int, int, str]] | None = None) -> StepResult:
+    """Run one document step as a Beam pipeline unless the manifest marks it complete."""
+    if manifest.is_complete(plan.name):
+        log.info("step %s: already complete in %s, skipped", plan.name, manifest.path)
+        return StepResult(plan.name, True, 0.0, manifest.steps[plan.name]["counts"])
     out = config.output
+    if plan.after is None:
+        units = list_units(config.sources) if units is None else units
+        read: beam.PTransform = ReadSources(units, config.sources)
+        order = [INGEST]
+        log.info("step %s: %d units from %d sources", plan.name, len(units), len(config.sources))
+    else:
+        pattern = os.path.join(step_root(out, plan.after, False), DOCUMENTS, "lang=*", "part-*")
+        read = ReadShards(sorted(glob.glob(pattern)))
+        order = []
+    order += [p.name for p in plan.parts]
     removed = remove_temporary_files(out) if os.path.isdir(out) else 0
     if removed:
         log.info("removed %d half-written files from an earlier run", removed)
-    manifest.start(step)
-    counts_path = os.path.join(out, STATS, f"{step}.counts.json")
-    log.info("step %s: %d units from %d sources, stages: %s", step, len(units), len(config.sources),
-             ", ".join(s.name for s in stages))
+    manifest.start(plan.name)
+    counts_path = os.path.join(out, STATS, f"{plan.name}.counts.json")
+    log.info("step %s: parts %s", plan.name, ", ".join(order))
     start = time.perf_counter()
     with beam.Pipeline(options=beam_options(beam_args)) as pipeline:
-        counts = pipeline | "Curate" >> Curate(units, config.sources, stages, out, config.output_format,
-                                               config.shard_target_mb)
+        counts = pipeline | plan.name >> DocumentStep(read, plan.parts, out, step_root(out, plan.name, final),
+                                                      config.output_format, config.shard_target_mb)
         write_counts(counts, counts_path)
     seconds = time.perf_counter() - start
-    order = [INGEST] + [s.name for s in stages]
     table = counts_table(((tuple(k), tuple(v)) for k, v in read_json(counts_path)), order)
-    manifest.complete(step, {"stages": order, "counts": table, "seconds": round(seconds, 3)})
-    return StepResult(step, False, seconds, table)
+    manifest.complete(plan.name, {"stages": order, "counts": table, "seconds": round(seconds, 3)})
+    return StepResult(plan.name, False, seconds, table)
 
 
-def run(config: RunConfig, beam_args: list[str] | None = None, ingest_only: bool = False) -> Manifest:
-    """Run every step of `config` into `config.output`, resuming a crashed or finished run.
-    `ingest_only` stops after reading and normalising (`roots ingest`)."""
+def run_curate(config: RunConfig, manifest: Manifest, beam_args: list[str],
+               stages: list[Stage] | None = None, step: str = CURATE) -> StepResult:
+    """The curate step alone, into RUN/documents (tests and `roots ingest` use it)."""
+    plan = DocumentStepPlan(step, curate_stages(config) if stages is None else stages)
+    return run_document_step(plan, config, manifest, beam_args, final=True)
+
+
+def run(config: RunConfig, beam_args: list[str] | None = None, ingest_only: bool = False,
+        plans: list[DocumentStepPlan] | None = None) -> Manifest:
+    """Run every step of `config` (or the `plans` given) into `config.output`, resuming a crashed or
+    finished run. `ingest_only` stops after reading and normalising (`roots ingest`). Every source
+    path is checked before any step starts."""
+    plans = plan_steps(config, ingest_only) if plans is None else plans
+    units = list_units(config.sources)
     os.makedirs(config.output, exist_ok=True)
     manifest = Manifest.open(config.output, config.to_dict(), config.hash())
-    stages = [Normalise(max_bytes=config.normalise.max_bytes)] if ingest_only else None
-    result = run_curate(config, manifest, beam_args or [], stages, INGEST_STEP if ingest_only else CURATE)
-    log.info("step %s %s in %.1f s", result.name, "skipped" if result.skipped else "done", result.seconds)
+    for i, plan in enumerate(plans):
+        result = run_document_step(plan, config, manifest, beam_args or [], final=i == len(plans) - 1,
+                                   units=units if plan.after is None else None)
+        log.info("step %s %s in %.1f s", result.name, "skipped" if result.skipped else "done", result.seconds)
     return manifest

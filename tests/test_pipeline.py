@@ -186,3 +186,21 @@ def test_batched_stage_in_beam_and_locally(corpus):
     outcomes = list(run_stages([Normalise(), ShortTextFilter()], records))
     assert sorted(d.id for stage, d in outcomes if stage == "") == sorted(r["id"] for r in kept)
     assert sum(1 for stage, _ in outcomes if stage == "short") == short["rejected"]
+
+
+def test_two_steps_hand_over_through_shards(corpus):
+    from roots.filters.normalise import Normalise
+    from roots.pipelines.runner import DocumentStepPlan
+
+    config = load_config(str(corpus / "run.yaml"))
+    plans = [DocumentStepPlan("first", [Normalise()]), DocumentStepPlan("second", [ShortTextFilter()], after="first")]
+    manifest = run(config, plans=plans)
+    run_dir = corpus / "run"
+    first = manifest.steps["first"]["counts"]
+    second = manifest.steps["second"]["counts"]
+    assert list(second) == ["short"]
+    assert totals(second["short"])["input"] == totals(first["normalise"])["kept"] == 71
+    assert len(list((run_dir / "steps" / "first" / "documents").rglob("*.parquet"))) > 0
+    kept = rows(run_dir, "documents")
+    assert len(kept) == totals(second["short"])["kept"] and all(len(r["text"]) >= 50 for r in kept)
+    assert {p.name for p in (run_dir / "rejected").iterdir()} == {"stage=ingest", "stage=normalise", "stage=short"}
