@@ -289,10 +289,12 @@ def test_unknown_kind(configs: Path) -> None:
 
 
 def test_optional_sections_are_kept_raw(configs: Path) -> None:
-    _edit(configs / "sw.yaml", "flores: swh_Latn\n", "flores: swh_Latn\nlid:\n  label: __label__sw\n  min_score: 0.6\n")
+    before = load_registry().get("sw").sections
+    free = next(name for name in OPTIONAL_SECTIONS if name not in before)   # one the shipped file lacks
+    _edit(configs / "sw.yaml", "flores: swh_Latn\n", f"flores: swh_Latn\n{free}:\n  weight: 0.25\n  note: test\n")
     sw = load_registry(configs).get("sw")
-    assert sw.sections == {"lid": {"label": "__label__sw", "min_score": 0.6}}
-    assert load_registry(configs).get("fr").sections == {}
+    assert sw.sections == {**before, free: {"weight": 0.25, "note": "test"}}
+    assert load_registry(configs).get("fr").sections == load_registry().get("fr").sections
     assert set(OPTIONAL_SECTIONS) >= {"lid", "filters", "perplexity", "pii", "sampling", "stopwords", "flagged_words"}
 
 
