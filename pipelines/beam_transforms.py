@@ -20,7 +20,8 @@ from roots.document import (DOCUMENT_SCHEMA, REJECTED_SCHEMA, UNKNOWN_LANG_DIR, 
                             meta_to_json, table_to_documents)
 from roots.io.base import SourceSpec
 from roots.io.formats import FORMATS
-from roots.rundir import (DOCUMENTS, REJECTED, partition_dir, shard_count, shard_of, shard_path, write_shard)
+from roots.rundir import (DOCUMENTS, REJECTED, partition_dir, shard_count, shard_of, shard_path, write_json,
+                          write_shard)
 from roots.stage import Stage, is_batched
 from roots.stats import KEPT, add_counts
 
@@ -211,10 +212,12 @@ class DocumentStep(beam.PTransform):
     `docs_root/documents`, rejections under `run_dir/rejected`, and the outcome counts returned
     (a PCollection of ((stage, lang, outcome), (docs, bytes)))."""
 
-    def __init__(self, read: beam.PTransform, parts: list, run_dir: str, docs_root: str, fmt: str, target_mb: float):
+    def __init__(self, read: beam.PTransform, parts: list, run_dir: str, docs_root: str, fmt: str, target_mb: float,
+                 annotations: dict[str, Any] | None = None, stats_prefix: str = ""):
         super().__init__()
         self.read, self.parts = read, parts
         self.run_dir, self.docs_root, self.fmt, self.target_mb = run_dir, docs_root, fmt, target_mb
+        self.counted, self.stats_prefix = annotations or {}, stats_prefix
 
     def expand(self, pbegin):
         read = pbegin | "Read" >> self.read
@@ -245,6 +248,12 @@ class DocumentStep(beam.PTransform):
         (all_rejected
          | "RejectedRows" >> beam.Map(rejected_row)
          | "WriteRejected" >> WriteShards(self.run_dir, REJECTED, self.fmt, self.target_mb, sizes))
+        for name, count_fn in sorted(self.counted.items()):
+            # Counts a stage annotates on the kept documents (e.g. PII spans per language and type).
+            (kept
+             | f"Annotate:{name}" >> beam.FlatMap(lambda d, f=count_fn: f(d).items())
+             | f"Sum:{name}" >> beam.CombinePerKey(sum)
+             | f"Write:{name}" >> write_pairs(f"{self.stats_prefix}.{name}.json"))
         return summed
 
 
@@ -277,11 +286,25 @@ def add_counts_combine(values: Iterable[tuple[int, int]]) -> tuple[int, int]:
     return total
 
 
-def write_counts(counts, path: str):
-    """Gathers the outcome counts into one list and writes them as JSON (read back by the driver)."""
-    from roots.rundir import write_json
+class write_pairs(beam.PTransform):
+    """Gathers (tuple key, value) pairs into one sorted list and writes it as JSON (read by the driver)."""
 
-    return (counts
-            | "GatherCounts" >> beam.combiners.ToList()
-            | "WriteCounts" >> beam.Map(lambda items: write_json(path, [[list(k), list(v)] for k, v in sorted(items)])))
+    def __init__(self, path: str):
+        super().__init__()
+        self.path = path
+
+    def expand(self, pairs):
+        path = self.path
+        return (pairs
+                | "Gather" >> beam.combiners.ToList()
+                | "Write" >> beam.Map(lambda items: write_json(path, [[list(k), _plain(v)] for k, v in sorted(items)])))
+
+
+def _plain(value: Any) -> Any:
+    return list(value) if isinstance(value, tuple) else value
+
+
+def write_counts(counts, path: str):
+    """Writes the outcome counts as JSON (read back by the driver)."""
+    return counts | "WriteCounts" >> write_pairs(path)
 

@@ -14,6 +14,7 @@ from apache_beam.options.pipeline_options import PipelineOptions
 
 from roots.config import RunConfig
 from roots.filters.normalise import Normalise
+from roots.filters.pii import PiiRedact, span_counts
 from roots.io.base import SourceSpec
 from roots.io.formats import FORMATS
 from roots.pipelines.beam_transforms import INGEST, DocumentStep, ReadShards, ReadSources, write_counts
@@ -25,6 +26,7 @@ log = logging.getLogger(__name__)
 
 CURATE = "curate"
 INGEST_STEP = "ingest"
+PII = "pii"
 STEPS_DIR = "steps"
 
 
@@ -36,6 +38,9 @@ class DocumentStepPlan:
     name: str
     parts: list = field(default_factory=list)
     after: str | None = None
+    #: name → f(doc) -> {key tuple: count}: summed over kept documents into stats/<step>.<name>.json
+    #: and the manifest (e.g. PII spans per language and type).
+    annotations: dict = field(default_factory=dict)
 
 
 def curate_stages(config: RunConfig) -> list[Stage]:
@@ -44,10 +49,14 @@ def curate_stages(config: RunConfig) -> list[Stage]:
 
 
 def plan_steps(config: RunConfig, ingest_only: bool = False) -> list[DocumentStepPlan]:
-    """The document steps of a run, in order; the last one writes RUN/documents."""
+    """The document steps of a run, in order; the last one writes RUN/documents. PII redaction runs
+    after the global steps (dedup) so that duplicates are judged on the original text."""
     if ingest_only:
         return [DocumentStepPlan(INGEST_STEP, [Normalise(max_bytes=config.normalise.max_bytes)])]
-    return [DocumentStepPlan(CURATE, curate_stages(config))]
+    steps = [DocumentStepPlan(CURATE, curate_stages(config))]
+    steps.append(DocumentStepPlan(PII, [PiiRedact(config.section("pii"))], after=steps[-1].name,
+                                  annotations={"spans": span_counts}))
+    return steps
 
 
 def list_units(sources: tuple[SourceSpec, ...]) -> list[tuple[int, int, str]]:
@@ -104,13 +113,30 @@ def run_document_step(plan: DocumentStepPlan, config: RunConfig, manifest: Manif
     log.info("step %s: parts %s", plan.name, ", ".join(order))
     start = time.perf_counter()
     with beam.Pipeline(options=beam_options(beam_args)) as pipeline:
+        stats_prefix = os.path.join(out, STATS, plan.name)
         counts = pipeline | plan.name >> DocumentStep(read, plan.parts, out, step_root(out, plan.name, final),
-                                                      config.output_format, config.shard_target_mb)
+                                                      config.output_format, config.shard_target_mb,
+                                                      plan.annotations, stats_prefix)
         write_counts(counts, counts_path)
     seconds = time.perf_counter() - start
     table = counts_table(((tuple(k), tuple(v)) for k, v in read_json(counts_path)), order)
-    manifest.complete(plan.name, {"stages": order, "counts": table, "seconds": round(seconds, 3)})
+    info = {"stages": order, "counts": table, "seconds": round(seconds, 3)}
+    for name in sorted(plan.annotations):
+        path = f"{stats_prefix}.{name}.json"
+        info[name] = nest(read_json(path)) if os.path.exists(path) else {}
+    manifest.complete(plan.name, info)
     return StepResult(plan.name, False, seconds, table)
+
+
+def nest(pairs: list) -> dict:
+    """[[(a, b, ...), n], ...] as {a: {b: ... n}}: annotation counts as the manifest shows them."""
+    out: dict = {}
+    for key, value in pairs:
+        cell = out
+        for part in key[:-1]:
+            cell = cell.setdefault(part, {})
+        cell[key[-1]] = value
+    return out
 
 
 def run_curate(config: RunConfig, manifest: Manifest, beam_args: list[str],

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+import importlib
 import json
 import os
 from dataclasses import asdict, dataclass, field
@@ -38,13 +39,19 @@ class RunConfig:
     output_format: str = "parquet"
     shard_target_mb: float = 256.0
     normalise: NormaliseConfig = field(default_factory=NormaliseConfig)
+    #: Each stage's parsed section (see STAGE_SECTIONS), present whether or not the file set it.
+    stages: dict[str, Any] = field(default_factory=dict)
     path: str = ""
+
+    def section(self, name: str) -> Any:
+        """The parsed settings of one stage section, e.g. `config.section("pii")`."""
+        return self.stages[name]
 
     def to_dict(self) -> dict[str, Any]:
         """The resolved config as plain data (what the manifest records)."""
-        data = asdict(self)
-        data.pop("path")
+        data = {k: v for k, v in asdict(self).items() if k not in ("path", "stages")}
         data["sources"] = [asdict(s) for s in self.sources]
+        data.update({name: asdict(value) for name, value in sorted(self.stages.items())})
         return data
 
     def hash(self) -> str:
@@ -55,7 +62,22 @@ class RunConfig:
         return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
 
-_TOP_KEYS = {"name", "sources", "output", "output_format", "shard_target_mb", "normalise"}
+#: Stage sections of a run config and the dataclass that parses each (`from_dict(data, where)`),
+#: imported when a config is read: the stages own their settings, the config only dispatches.
+STAGE_SECTIONS: dict[str, str] = {
+    "pii": "roots.filters.pii:PiiConfig",
+}
+
+_TOP_KEYS = {"name", "sources", "output", "output_format", "shard_target_mb", "normalise", *STAGE_SECTIONS}
+
+
+def _parse_sections(data: dict[str, Any], where: str) -> dict[str, Any]:
+    """Every stage section parsed by its own dataclass (defaults where the file has none)."""
+    parsed = {}
+    for name, target in STAGE_SECTIONS.items():
+        module, cls = target.split(":")
+        parsed[name] = getattr(importlib.import_module(module), cls).from_dict(data.get(name), f"{where}: {name}")
+    return parsed
 _SOURCE_KEYS = {"name", "path", "format", "text_field", "id_field", "lang", "license", "options"}
 _NORMALISE_KEYS = {"max_bytes"}
 
@@ -147,7 +169,8 @@ def parse_config(data: Any, path: str, output: str | None = None) -> RunConfig:
     return RunConfig(
         name=_typed(where, "name", data["name"], str), sources=sources, output=out,
         output_format=out_fmt, shard_target_mb=float(shard_mb),
-        normalise=NormaliseConfig(max_bytes=max_bytes), path=os.path.abspath(path),
+        normalise=NormaliseConfig(max_bytes=max_bytes), stages=_parse_sections(data, where),
+        path=os.path.abspath(path),
     )
 
 

@@ -46,6 +46,11 @@ def totals(stage_counts: dict[str, Any]) -> dict[str, int]:
     return out
 
 
+def stage_counts(steps: dict[str, Any]) -> dict[str, Any]:
+    """Every stage's counts across the steps of a manifest, in run order."""
+    return {stage: cells for info in steps.values() for stage, cells in info.get("counts", {}).items()}
+
+
 def library_versions() -> dict[str, str]:
     """Versions of Python and the libraries that decide the outputs, for the manifest."""
     versions = {"python": platform.python_version()}

@@ -13,7 +13,7 @@ import pytest
 from roots.config import load_config
 from roots.languages import load_registry
 from roots.pipelines.runner import run
-from roots.stats import totals
+from roots.stats import stage_counts, totals
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "examples" / "sample.yaml"
@@ -40,9 +40,9 @@ def test_every_language_arrives(sample_run):
 
 def test_nothing_is_lost_and_counts_match_the_shards(sample_run):
     out, steps = sample_run
-    last = list(steps)[-1]
-    counts = steps[last]["counts"]
+    counts = stage_counts(steps)
     stages = list(counts)
+    assert stages == ["ingest", "normalise", "pii"]
     for earlier, later in zip(stages, stages[1:]):
         assert totals(counts[later])["input"] == totals(counts[earlier])["kept"]
     kept, rejected = read_rows(out, "documents"), read_rows(out, "rejected")
@@ -93,7 +93,7 @@ def test_hugging_face_datasets_reads_the_documents(sample_run):
     out, steps = sample_run
     files = sorted(str(p) for p in (out / "documents").rglob("*.parquet"))
     ds = datasets.load_dataset("parquet", data_files=files, split="train")
-    counts = steps[list(steps)[-1]]["counts"]
+    counts = stage_counts(steps)
     assert ds.num_rows == totals(counts[list(counts)[-1]])["kept"]
     assert set(ds.column_names) == {"id", "text", "lang", "source", "meta"}
 
@@ -108,3 +108,23 @@ def test_rerun_is_byte_identical_and_resumes(sample_run, tmp_path):
     stamp = os.stat(again / "manifest.json").st_mtime_ns
     run(load_config(str(SAMPLE), output=str(again)))                 # complete: nothing to do
     assert os.stat(again / "manifest.json").st_mtime_ns == stamp
+
+
+def test_pii_is_redacted_and_counted(sample_run):
+    out, steps = sample_run
+    kept = {r["id"]: r for r in read_rows(out, "documents")}
+    ticket = kept["sample-crawl/web-020"]
+    for value in ("4111 1111 1111 1111", "GB82 WEST 1234 5698 7654 32", "203.0.113.42", "james.okoro@example.net"):
+        assert value not in ticket["text"]
+    assert "PI:CREDIT_CARD" in ticket["text"] and "PI:EMAIL" in ticket["text"]
+    notes = kept["sample-crawl/web-039"]["text"]
+    for value in ("Version 2.10.4", "2024-03-15", "192 participants", "1,250,000"):
+        assert value in notes
+    spans = steps["pii"]["spans"]
+    by_type: dict[str, int] = {}
+    for per_lang in spans.values():
+        for kind, n in per_lang.items():
+            by_type[kind] = by_type.get(kind, 0) + n
+    assert by_type["CREDIT_CARD"] >= 2 and by_type["EMAIL"] >= 8 and by_type["IBAN"] >= 3
+    assert sum(n for by_type in spans.values() for n in by_type.values()) == sum(
+        len(json.loads(r["meta"])["pii"]) for r in kept.values())
