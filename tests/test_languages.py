@@ -6,6 +6,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+import yaml
 
 from roots.languages import (
     OPTIONAL_SECTIONS,
@@ -299,6 +300,8 @@ def test_optional_sections_are_kept_raw(configs: Path) -> None:
 
 
 def test_optional_section_must_be_a_mapping(configs: Path) -> None:
-    _edit(configs / "sw.yaml", "flores: swh_Latn\n", "flores: swh_Latn\nfilters: 0.5\n")
+    path = configs / "sw.yaml"
+    core = {k: v for k, v in yaml.safe_load(path.read_text(encoding="utf-8")).items() if k not in OPTIONAL_SECTIONS}
+    path.write_text(yaml.safe_dump(core, allow_unicode=True) + "filters: 0.5\n", encoding="utf-8")
     message = _error(configs)
     assert "sw.yaml" in message and "section 'filters' must be a mapping, got float" in message
