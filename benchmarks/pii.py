@@ -17,13 +17,6 @@ Each tool runs in one process (one core), detection and redaction together, best
 """
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
-# Run as a script, this folder is first on sys.path: keep sibling scripts (tokenize.py, ...) from
-# shadowing standard-library modules.
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
-
 import argparse
 import gzip
 import json

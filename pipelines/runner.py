@@ -27,6 +27,8 @@ log = logging.getLogger(__name__)
 CURATE = "curate"
 INGEST_STEP = "ingest"
 PII = "pii"
+TOKENIZER = "tokenizer"
+MEGATRON = "megatron"
 STEPS_DIR = "steps"
 
 
@@ -159,4 +161,42 @@ def run(config: RunConfig, beam_args: list[str] | None = None, ingest_only: bool
         result = run_document_step(plan, config, manifest, beam_args or [], final=i == len(plans) - 1,
                                    units=units if plan.after is None else None)
         log.info("step %s %s in %.1f s", result.name, "skipped" if result.skipped else "done", result.seconds)
+    if not ingest_only:
+        run_tokenizer_steps(config, manifest, beam_args or [], final_sizes(manifest, plans[-1].name))
     return manifest
+
+
+def final_sizes(manifest: Manifest, step: str) -> dict[str, int]:
+    """Bytes of kept documents per language after the last document step (sizes the binary shards)."""
+    counts = manifest.steps[step]["counts"]
+    last = list(counts)[-1]
+    return {lang: cell["kept"]["bytes"] for lang, cell in counts[last].items()}
+
+
+def run_tokenizer_steps(config: RunConfig, manifest: Manifest, beam_args: list[str], sizes: dict[str, int]) -> None:
+    """The steps after the documents, each when the config names it: the tokenizer (sample + train, or
+    a given model) into RUN/tokenizer, then the Megatron binaries into RUN/megatron."""
+    from roots.pipelines.megatron import run_tokenize
+    from roots.tokenizer import MODEL_FILE, build_tokenizer
+
+    docs = os.path.join(config.output, DOCUMENTS)
+    tok_dir = os.path.join(config.output, TOKENIZER)
+    for name, work in ((TOKENIZER, lambda: build_tokenizer(docs, tok_dir, config.section(TOKENIZER))),
+                       (MEGATRON, lambda: _megatron_info(run_tokenize(
+                           docs, os.path.join(tok_dir, MODEL_FILE), os.path.join(config.output, MEGATRON),
+                           config.section(MEGATRON), beam_args, sizes=sizes)))):
+        if config.section(name) is None:
+            continue
+        if manifest.is_complete(name):
+            log.info("step %s: already complete, skipped", name)
+            continue
+        manifest.start(name)
+        start = time.perf_counter()
+        info = work()
+        manifest.complete(name, {**info, "seconds": round(time.perf_counter() - start, 3)})
+        log.info("step %s done in %.1f s", name, time.perf_counter() - start)
+
+
+def _megatron_info(index: dict) -> dict:
+    """What the manifest keeps of the binaries' index: per language documents and tokens, the tokenizer."""
+    return {"languages": index["languages"], "tokenizer": index["tokenizer"]}

@@ -19,7 +19,7 @@ roots turns raw multilingual text and source code into a curated training corpus
 
 
 #: Modules that add subcommands (see roots/commands/__init__.py).
-COMMAND_MODULES: list[str] = ["roots.commands.pii"]
+COMMAND_MODULES: list[str] = ["roots.commands.pii", "roots.commands.tokenizer", "roots.commands.megatron"]
 
 
 def _split_beam_args(argv: list[str]) -> tuple[list[str], list[str]]:
@@ -86,7 +86,14 @@ def _cmd_run(args: argparse.Namespace, beam_args: list[str], ingest_only: bool =
         config = replace(config, sources=chosen)
     manifest = run(config, beam_args, ingest_only=ingest_only)
     for step, info in manifest.steps.items():
-        print(f"step {step}:\n{format_summary(info['counts'])}\n")
+        if "counts" in info:
+            print(f"step {step}:\n{format_summary(info['counts'])}\n")
+        elif step == "megatron":
+            tokens = sum(cell["tokens"] for cell in info["languages"].values())
+            print(f"step megatron: {tokens:,} tokens in {len(info['languages'])} languages\n")
+        elif step == "tokenizer":
+            trained = f"trained on {info['input_bytes']:,} sampled bytes" if "input_bytes" in info else f"from {info.get('model')}"
+            print(f"step tokenizer: {info.get('vocab_size', '')} pieces, {trained}\n")
     print(f"run directory: {config.output}  (manifest: {manifest.path})")
     return 0
 
@@ -110,6 +117,7 @@ def main(argv: list[str] | None = None) -> int:
             return _cmd_languages()
         if args.command in ("run", "ingest"):
             return _cmd_run(args, beam_args, ingest_only=args.command == "ingest")
+        args.beam_args = beam_args
         return args.handler(args)
     except RootsError as err:
         print(f"roots: error: {err}", file=sys.stderr)

@@ -7,7 +7,7 @@ import hashlib
 import importlib
 import json
 import os
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 import yaml
@@ -51,7 +51,7 @@ class RunConfig:
         """The resolved config as plain data (what the manifest records)."""
         data = {k: v for k, v in asdict(self).items() if k not in ("path", "stages")}
         data["sources"] = [asdict(s) for s in self.sources]
-        data.update({name: asdict(value) for name, value in sorted(self.stages.items())})
+        data.update({name: None if value is None else asdict(value) for name, value in sorted(self.stages.items())})
         return data
 
     def hash(self) -> str:
@@ -67,16 +67,31 @@ class RunConfig:
 STAGE_SECTIONS: dict[str, str] = {
     "pii": "roots.filters.pii:PiiConfig",
 }
+#: Sections of steps that run only when the config names them (None otherwise).
+OPTIONAL_SECTIONS: dict[str, str] = {
+    "tokenizer": "roots.tokenizer:TokenizerConfig",
+    "megatron": "roots.megatron:MegatronConfig",
+}
 
-_TOP_KEYS = {"name", "sources", "output", "output_format", "shard_target_mb", "normalise", *STAGE_SECTIONS}
+_TOP_KEYS = {"name", "sources", "output", "output_format", "shard_target_mb", "normalise", *STAGE_SECTIONS,
+             *OPTIONAL_SECTIONS}
 
 
-def _parse_sections(data: dict[str, Any], where: str) -> dict[str, Any]:
-    """Every stage section parsed by its own dataclass (defaults where the file has none)."""
-    parsed = {}
-    for name, target in STAGE_SECTIONS.items():
+def _parse_sections(data: dict[str, Any], where: str, base: str) -> dict[str, Any]:
+    """Every stage section parsed by its own dataclass: defaults where the file has none, and None
+    for an optional step the file does not name."""
+    parsed: dict[str, Any] = {}
+    for name, target in {**STAGE_SECTIONS, **OPTIONAL_SECTIONS}.items():
+        if name in OPTIONAL_SECTIONS and data.get(name) is None:
+            parsed[name] = None
+            continue
         module, cls = target.split(":")
         parsed[name] = getattr(importlib.import_module(module), cls).from_dict(data.get(name), f"{where}: {name}")
+    tokenizer = parsed["tokenizer"]
+    if tokenizer is not None and tokenizer.model and not os.path.isabs(tokenizer.model):
+        parsed["tokenizer"] = replace(tokenizer, model=os.path.normpath(os.path.join(base, tokenizer.model)))
+    if parsed["megatron"] is not None and tokenizer is None:
+        raise ConfigError(f"{where}: key 'megatron' needs a 'tokenizer' section (train one, or name one with tokenizer.model)")
     return parsed
 _SOURCE_KEYS = {"name", "path", "format", "text_field", "id_field", "lang", "license", "options"}
 _NORMALISE_KEYS = {"max_bytes"}
@@ -169,7 +184,7 @@ def parse_config(data: Any, path: str, output: str | None = None) -> RunConfig:
     return RunConfig(
         name=_typed(where, "name", data["name"], str), sources=sources, output=out,
         output_format=out_fmt, shard_target_mb=float(shard_mb),
-        normalise=NormaliseConfig(max_bytes=max_bytes), stages=_parse_sections(data, where),
+        normalise=NormaliseConfig(max_bytes=max_bytes), stages=_parse_sections(data, where, base),
         path=os.path.abspath(path),
     )
 

@@ -54,7 +54,8 @@ def stage_counts(steps: dict[str, Any]) -> dict[str, Any]:
 def library_versions() -> dict[str, str]:
     """Versions of Python and the libraries that decide the outputs, for the manifest."""
     versions = {"python": platform.python_version()}
-    for dist in ("roots", "apache-beam", "pyarrow", "xxhash", "trafilatura", "warcio"):
+    for dist in ("roots", "apache-beam", "pyarrow", "xxhash", "trafilatura", "warcio", "sentencepiece",
+                 "fasttext-numpy2-wheel", "phonenumbers", "python-stdnum"):
         try:
             versions[dist] = metadata.version(dist)
         except metadata.PackageNotFoundError:

@@ -43,6 +43,7 @@ def test_nothing_is_lost_and_counts_match_the_shards(sample_run):
     counts = stage_counts(steps)
     stages = list(counts)
     assert stages == ["ingest", "normalise", "pii"]
+    assert set(steps) == {"curate", "pii", "tokenizer", "megatron"}
     for earlier, later in zip(stages, stages[1:]):
         assert totals(counts[later])["input"] == totals(counts[earlier])["kept"]
     kept, rejected = read_rows(out, "documents"), read_rows(out, "rejected")
@@ -103,7 +104,8 @@ def test_rerun_is_byte_identical_and_resumes(sample_run, tmp_path):
     again = tmp_path / "again"
     run(load_config(str(SAMPLE), output=str(again)))
     def shards(d: Path) -> dict[str, bytes]:
-        return {str(p.relative_to(d)): p.read_bytes() for p in sorted(d.rglob("part-*"))}
+        names = ["part-*", "*_text_document_*", "spm.model", "spm.vocab", "train-*.txt", "tokenizer.json"]
+        return {str(p.relative_to(d)): p.read_bytes() for name in names for p in sorted(d.rglob(name))}
     assert shards(out) == shards(again)
     stamp = os.stat(again / "manifest.json").st_mtime_ns
     run(load_config(str(SAMPLE), output=str(again)))                 # complete: nothing to do
@@ -128,3 +130,26 @@ def test_pii_is_redacted_and_counted(sample_run):
     assert by_type["CREDIT_CARD"] >= 2 and by_type["EMAIL"] >= 8 and by_type["IBAN"] >= 3
     assert sum(n for by_type in spans.values() for n in by_type.values()) == sum(
         len(json.loads(r["meta"])["pii"]) for r in kept.values())
+
+
+def test_tokenizer_and_megatron_binaries(sample_run):
+    from roots.megatron import IndexedDataset
+    from roots.tokenizer import load_sentencepiece
+
+    out, steps = sample_run
+    sp = load_sentencepiece(str(out / "tokenizer" / "spm.model"))
+    assert sp.get_piece_size() == 8000
+    kept = {}
+    for row in read_rows(out, "documents"):
+        kept.setdefault(row["lang"] or "und", []).append(row)
+    assert set(steps["megatron"]["languages"]) == set(kept)
+    eod = steps["megatron"]["tokenizer"]["eod"]
+    for lang in ("sw", "zh-Hans", "code-rust"):
+        (prefix,) = {p.with_suffix("") for p in (out / "megatron").glob(f"{lang}_text_document_*.idx")}
+        data = IndexedDataset(str(prefix))
+        texts = sorted((r["id"], r["text"]) for r in kept[lang])
+        assert len(data) == len(texts)
+        for i, (_, text) in enumerate(texts):
+            assert data.document(i).tolist() == sp.encode(text) + [eod]
+    blend = (out / "megatron" / "blend.txt").read_text().split()
+    assert len(blend) == 2 * len(kept)
