@@ -13,6 +13,7 @@ import apache_beam as beam
 from apache_beam.options.pipeline_options import PipelineOptions
 
 from roots.config import RunConfig
+from roots.filters.lid import LanguageId
 from roots.filters.normalise import Normalise
 from roots.filters.pii import PiiRedact, span_counts
 from roots.io.base import SourceSpec
@@ -46,8 +47,12 @@ class DocumentStepPlan:
 
 
 def curate_stages(config: RunConfig) -> list[Stage]:
-    """The per-document stages of the curate step, in order (later issues add LID, cleaning, filters)."""
-    return [Normalise(max_bytes=config.normalise.max_bytes)]
+    """The per-document stages of the curate step, in order: normalise, then language ID when the
+    config has a `lid:` section."""
+    stages: list[Stage] = [Normalise(max_bytes=config.normalise.max_bytes)]
+    if config.section("lid") is not None:
+        stages.append(LanguageId(config.section("lid")))
+    return stages
 
 
 def plan_steps(config: RunConfig, ingest_only: bool = False) -> list[DocumentStepPlan]:
@@ -123,6 +128,10 @@ def run_document_step(plan: DocumentStepPlan, config: RunConfig, manifest: Manif
     seconds = time.perf_counter() - start
     table = counts_table(((tuple(k), tuple(v)) for k, v in read_json(counts_path)), order)
     info = {"stages": order, "counts": table, "seconds": round(seconds, 3)}
+    for part in plan.parts:
+        report = getattr(part, "policy_report", None) or getattr(part, "report", None)
+        if callable(report):  # how a stage decided: models in use, filters switched off and why
+            info[f"{part.name}_policy"] = report()
     for name in sorted(plan.annotations):
         path = f"{stats_prefix}.{name}.json"
         info[name] = nest(read_json(path)) if os.path.exists(path) else {}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 import hashlib
 import importlib
+import inspect
 import json
 import os
 from dataclasses import asdict, dataclass, field, replace
@@ -69,6 +70,7 @@ STAGE_SECTIONS: dict[str, str] = {
 }
 #: Sections of steps that run only when the config names them (None otherwise).
 OPTIONAL_SECTIONS: dict[str, str] = {
+    "lid": "roots.lid:LidConfig",
     "tokenizer": "roots.tokenizer:TokenizerConfig",
     "megatron": "roots.megatron:MegatronConfig",
 }
@@ -85,8 +87,11 @@ def _parse_sections(data: dict[str, Any], where: str, base: str) -> dict[str, An
         if name in OPTIONAL_SECTIONS and data.get(name) is None:
             parsed[name] = None
             continue
-        module, cls = target.split(":")
-        parsed[name] = getattr(importlib.import_module(module), cls).from_dict(data.get(name), f"{where}: {name}")
+        module, cls_name = target.split(":")
+        cls = getattr(importlib.import_module(module), cls_name)
+        takes_base = "base" in inspect.signature(cls.from_dict).parameters   # sections that name files
+        args = (data.get(name), f"{where}: {name}") + ((base,) if takes_base else ())
+        parsed[name] = cls.from_dict(*args)
     tokenizer = parsed["tokenizer"]
     if tokenizer is not None and tokenizer.model and not os.path.isabs(tokenizer.model):
         parsed["tokenizer"] = replace(tokenizer, model=os.path.normpath(os.path.join(base, tokenizer.model)))

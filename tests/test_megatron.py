@@ -234,7 +234,6 @@ def test_a_missing_or_broken_model_fails_before_any_work(tmp_path):
 
 
 def test_commands_build_inspect_merge(tmp_path, model, capsys, monkeypatch):
-    monkeypatch.setattr(roots.cli, "COMMAND_MODULES", ["roots.commands.megatron"])
     documents = corpus(tmp_path)
     out = tmp_path / "megatron"
     assert roots.cli.main(["megatron", "build", str(documents), "--tokenizer", str(model), "--output", str(out)]) == 0

