@@ -14,7 +14,9 @@ from apache_beam.options.pipeline_options import PipelineOptions
 
 from roots.config import RunConfig
 from roots.filters.lid import LanguageId
-from roots.filters.normalise import Normalise
+from roots.filters.cleaning import Cleaning, TemplateLines, template_line_hashes
+from roots.filters.normalise import Normalise, normalise_text
+from roots.filters.quality import Quality
 from roots.filters.pii import PiiRedact, span_counts
 from roots.io.base import SourceSpec
 from roots.io.formats import FORMATS
@@ -28,6 +30,7 @@ log = logging.getLogger(__name__)
 CURATE = "curate"
 INGEST_STEP = "ingest"
 PII = "pii"
+TEMPLATES = "templates"
 TOKENIZER = "tokenizer"
 MEGATRON = "megatron"
 STEPS_DIR = "steps"
@@ -47,12 +50,54 @@ class DocumentStepPlan:
 
 
 def curate_stages(config: RunConfig) -> list[Stage]:
-    """The per-document stages of the curate step, in order: normalise, then language ID when the
-    config has a `lid:` section."""
+    """The per-document stages of the curate step, in ROOTS's order: normalise, the catalogue cleaning
+    each source asks for, language ID (with a `lid:` section), then the quality filters."""
     stages: list[Stage] = [Normalise(max_bytes=config.normalise.max_bytes)]
+    cleaning = config.section("cleaning")
+    if cleaning.default or cleaning.sources:
+        stages.append(Cleaning(cleaning, templates_path=templates_path(config) if cleaning.needs_template_counts else None))
     if config.section("lid") is not None:
         stages.append(LanguageId(config.section("lid")))
+    if config.section("quality").enabled:
+        stages.append(Quality(config.section("quality")))
     return stages
+
+
+def templates_path(config: RunConfig) -> str:
+    """Where the template-line step leaves each source's boilerplate line digests."""
+    return os.path.join(config.output, STATS, "templates.json")
+
+
+def run_template_step(config: RunConfig, manifest: Manifest, beam_args: list[str],
+                      units: list[tuple[int, int, str]]) -> None:
+    """ROOTS's template dedup needs source-wide counts before any document is cleaned: count the
+    normalised lines (>= template_min_chars) of every source that asks for it, keep those seen at
+    least template_min_count times, and save their digests for the Cleaning stage's workers."""
+    cleaning = config.section("cleaning")
+    if not cleaning.needs_template_counts or manifest.is_complete(TEMPLATES):
+        return
+    wanted = {spec.name for spec in config.sources if "dedup_template" in cleaning.operations(spec.name)}
+    min_chars, min_count = cleaning.template_min_chars, cleaning.template_min_count
+    chosen = [u for u in units if config.sources[u[1]].name in wanted]
+    path = templates_path(config)
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    manifest.start(TEMPLATES)
+
+    def save(found: list[tuple[str, list[bytes]]]) -> None:
+        TemplateLines(min_chars, min_count, fixed={src: set(hashes) for src, hashes in found}).save(path)
+
+    with beam.Pipeline(options=beam_options(beam_args)) as pipeline:
+        read = pipeline | "Read" >> ReadSources(chosen, config.sources)
+        (read["kept"]
+         | "LineHashes" >> beam.FlatMap(lambda d: ((d.source, h) for h in template_line_hashes(normalise_text(d.text), min_chars)))
+         | "CountLines" >> beam.combiners.Count.PerElement()
+         | "Frequent" >> beam.Filter(lambda kv: kv[1] >= min_count)
+         | "BySource" >> beam.Map(lambda kv: kv[0])
+         | "GroupBySource" >> beam.GroupByKey()
+         | "Gather" >> beam.combiners.ToList()
+         | "Save" >> beam.Map(save))
+    found = TemplateLines.load(path)
+    manifest.complete(TEMPLATES, {"sources": {src: len(found.templates(src)) for src in sorted(wanted)}})
 
 
 def plan_steps(config: RunConfig, ingest_only: bool = False) -> list[DocumentStepPlan]:
@@ -166,6 +211,8 @@ def run(config: RunConfig, beam_args: list[str] | None = None, ingest_only: bool
     units = list_units(config.sources)
     os.makedirs(config.output, exist_ok=True)
     manifest = Manifest.open(config.output, config.to_dict(), config.hash())
+    if not ingest_only:
+        run_template_step(config, manifest, beam_args or [], units)
     for i, plan in enumerate(plans):
         result = run_document_step(plan, config, manifest, beam_args or [], final=i == len(plans) - 1,
                                    units=units if plan.after is None else None)

@@ -66,6 +66,8 @@ class RunConfig:
 #: Stage sections of a run config and the dataclass that parses each (`from_dict(data, where)`),
 #: imported when a config is read: the stages own their settings, the config only dispatches.
 STAGE_SECTIONS: dict[str, str] = {
+    "cleaning": "roots.filters.cleaning:CleaningConfig",
+    "quality": "roots.filters.quality:QualityConfig",
     "pii": "roots.filters.pii:PiiConfig",
 }
 #: Sections of steps that run only when the config names them (None otherwise).

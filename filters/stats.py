@@ -1,0 +1,308 @@
+"""The ROOTS quality statistics, each a small pure function whose docstring is its exact definition.
+
+They follow BigScience's `01b_oscar_cleaning_and_filtering/filtering.py` (the code that filtered
+ROOTS's OSCAR part); where this module differs, the docstring says how. Words are the output of
+`roots.filters.words` (lowercased, stripped of special characters at both ends, empty ones dropped),
+so every statistic here takes them ready-made: a document is split once, not once per statistic.
+"""
+from __future__ import annotations
+
+import functools
+import math
+import re
+import string
+import sys
+import unicodedata
+from collections import Counter
+from typing import Collection, Sequence
+
+import numpy as np
+
+#: ROOTS's `other_special_characters` (parameters_filtering.py), kept verbatim so that its tuned
+#: thresholds keep their meaning: besides punctuation and symbols it holds a few letters and marks
+#: (ー 一 上 ン ッ ツ シ ı Г π ه and the Devanagari/Bengali vowel signs ा া ी ् े) that ROOTS counted.
+ROOTS_OTHER_SPECIAL = (
+    "\u200b\ufffc"  # ROOTS's odd whitespace (its other spaces are Unicode Zs, counted below anyway)
+    "’“”–ー一▬…✦�£•€«»°·═×士＾˘⇓↓↑←→（）§″′´¿−±∈¢ø‚„½¼¾¹²³―⁃，ˌ¸‹›ʺˈʻ¦‐⠀‰‑≤≥‖"
+    "◆●■►▼▲▴∆▻¡★☆✱ːº。¯˜¥ɪ≈†上ン：∼⁄・♡✓⊕․．⋅÷１‟；،、¨ाাी्े◦˚"
+    "゜ʼ≖ʼ¤ッツシ℃√！【】‿∞➤～πه۩☛₨➩☻๑٪♥ıॽ《‘©﴿٬？▷Г♫∟™ª₪®「—❖」﴾》"
+)
+#: ROOTS's `main_special_characters`: ASCII punctuation, digits and whitespace.
+ROOTS_MAIN_SPECIAL = string.punctuation + string.digits + string.whitespace
+_SPECIAL_CATEGORIES = frozenset("PSNZ")  # punctuation, symbols (emoji are So), numbers, separators
+
+
+def is_special_character(ch: str) -> bool:
+    """A special character is one of ROOTS's listed special characters (ASCII punctuation, digits and
+    whitespace, plus its `other_special_characters`), or any character whose Unicode general category
+    is punctuation (P*), symbol (S*: emoji, arrows, currency), number (N*) or separator (Z*), or which
+    is whitespace. ROOTS used the `emoji` package for emoji; category So covers single-code-point emoji."""
+    return (ch in ROOTS_MAIN_SPECIAL or ch in ROOTS_OTHER_SPECIAL or ch.isspace()
+            or unicodedata.category(ch)[0] in _SPECIAL_CATEGORIES)
+
+
+@functools.lru_cache(maxsize=1)
+def special_table() -> np.ndarray:
+    """A boolean table over all code points (1.1 MB), True for special characters; built once per process."""
+    category = unicodedata.category
+    special = _SPECIAL_CATEGORIES
+    table = np.fromiter((category(chr(cp))[0] in special for cp in range(sys.maxunicode + 1)),
+                        dtype=bool, count=sys.maxunicode + 1)
+    for ch in ROOTS_MAIN_SPECIAL + ROOTS_OTHER_SPECIAL:
+        table[ord(ch)] = True
+    for cp in range(0x100):  # whitespace outside Z*: tab, newline, U+001C..U+001F, U+0085
+        if chr(cp).isspace():
+            table[cp] = True
+    return table
+
+
+@functools.lru_cache(maxsize=1)
+def special_set() -> frozenset[str]:
+    """The special characters as a set of one-character strings (for per-character tests)."""
+    return frozenset(map(chr, np.flatnonzero(special_table()).tolist()))
+
+
+@functools.lru_cache(maxsize=1)
+def strip_set() -> frozenset[str]:
+    """The characters stripped from word ends: the special characters that are not letters or marks.
+    ROOTS stripped its whole list, which cut the vowel signs ा ी ् े off Hindi words and the letter ه
+    off Arabic ones; those still count as special characters, but words keep them."""
+    return frozenset(ch for ch in special_set() if unicodedata.category(ch)[0] not in "LM")
+
+
+def strip_special(word: str) -> str:
+    """`word` without the special characters that are not letters or marks (`strip_set`) at its start
+    and end: ROOTS's `strip(word, strip_characters)`, except that letters and marks stay."""
+    special = strip_set()
+    if not word or (word[0] not in special and word[-1] not in special):
+        return word
+    start, end = 0, len(word)
+    while start < end and word[start] in special:
+        start += 1
+    while end > start and word[end - 1] in special:
+        end -= 1
+    return word[start:end]
+
+
+def codepoints(text: str) -> np.ndarray:
+    """The code points of `text` as uint32 (lone surrogates kept as their values)."""
+    return np.frombuffer(text.encode("utf-32-le", errors="surrogatepass"), dtype=np.uint32)
+
+
+# --- natural-language statistics ------------------------------------------------------------------
+
+
+def word_count(words: Sequence[str]) -> int:
+    """The number of words (see roots.filters.words: tokens with special characters stripped from both
+    ends, empty ones dropped)."""
+    return len(words)
+
+
+def _dense_ranks(values: np.ndarray) -> tuple[np.ndarray, int]:
+    """Each value's rank among the distinct values (0-based), as uint64, and the number of distinct values."""
+    if len(values) == 0:
+        return np.zeros(0, dtype=np.uint64), 0
+    top = int(values.max())
+    if top < 0x10000:  # small values (code points of the BMP): a lookup table, no sorting
+        present = np.zeros(top + 1, dtype=bool)
+        present[values] = True
+        distinct = np.flatnonzero(present)
+        table = np.zeros(top + 1, dtype=np.uint16)
+        table[distinct] = np.arange(len(distinct), dtype=np.uint16)
+        return table[values].astype(np.uint64), len(distinct)
+    order = np.argsort(values)  # cheaper than searchsorted's random probes on long inputs
+    ordered = values[order]
+    sorted_ranks = np.empty(len(values), dtype=np.uint64)
+    sorted_ranks[0] = 0
+    np.cumsum(ordered[1:] != ordered[:-1], out=sorted_ranks[1:])
+    ranks = np.empty_like(sorted_ranks)
+    ranks[order] = sorted_ranks
+    return ranks, int(sorted_ranks[-1]) + 1
+
+
+def _run_lengths(ordered_equal: np.ndarray, size: int) -> np.ndarray:
+    """Lengths of the runs of equal neighbours, given `ordered_equal[i]` = element i+1 equals element i."""
+    edges = np.flatnonzero(~ordered_equal)
+    return np.diff(np.concatenate(([-1], edges, [size - 1])))
+
+
+def _horner(ranks: np.ndarray, start: int, width: int, m: int, base: int) -> np.ndarray:
+    key = ranks[start:start + m].copy()
+    for i in range(1, width):
+        key *= np.uint64(base)
+        key += ranks[start + i:start + i + m]
+    return key
+
+
+def ngram_counts(cps: np.ndarray, n: int) -> np.ndarray:
+    """The occurrence count of each distinct n-gram of the sequence `cps` (order unspecified). Exact:
+    n-grams are keyed by their symbols' dense ranks in base A (A = distinct symbols), in one 64-bit
+    key when A**n fits, two keys compared together when A**(n/2) fits, else by repeated re-ranking."""
+    m = len(cps) - n + 1
+    if m <= 0:
+        return np.zeros(0, dtype=np.int64)
+    ranks, alphabet = _dense_ranks(cps)
+    base = max(alphabet, 2)
+    per_key = max(1, int(63 / math.log2(base)))
+    while base ** (per_key + 1) < 2 ** 63:  # float rounding of the log
+        per_key += 1
+    while base ** per_key >= 2 ** 63:
+        per_key -= 1
+    if n <= per_key:
+        key = np.sort(_horner(ranks, 0, n, m, base))
+        return _run_lengths(key[1:] == key[:-1], m)
+    # Two parts: the last `tail` symbols stay in base A, the first n - tail are re-ranked (< m values)
+    # so that rank * A**tail + tail key fits in 63 bits.
+    tail = 0
+    while tail < n - 1 and m * base ** (tail + 1) < 2 ** 63:
+        tail += 1
+    if tail >= 1 and n - tail <= per_key:
+        head, _ = _dense_ranks(_horner(ranks, 0, n - tail, m, base))
+        key = head * np.uint64(base ** tail) + _horner(ranks, n - tail, tail, m, base)
+        key.sort()
+        return _run_lengths(key[1:] == key[:-1], m)
+    key, key_range = _horner(ranks, 0, per_key, m, base), base ** per_key
+    pos = per_key
+    while pos < n:  # very large alphabets and long n-grams: re-rank the prefix key before extending it
+        width = min(per_key, n - pos)
+        part = _horner(ranks, pos, width, m, base)
+        key, key_range = _dense_ranks(key)
+        part_range = base ** width
+        if key_range * part_range >= 2 ** 63:
+            part, part_range = _dense_ranks(part)
+        key = key * np.uint64(part_range) + part
+        key_range *= part_range
+        pos += width
+    key = np.sort(key)
+    return _run_lengths(key[1:] == key[:-1], m)
+
+
+def char_repetition_ratio(text: str, n: int) -> float:
+    """Character n-gram repetition ratio (ROOTS: n = 10, zh n = 3). Count every n-gram of consecutive
+    characters of `text` (whitespace included); let D be the number of distinct n-grams and
+    k = min(floor(sqrt(D)), number of n-grams occurring more than once). The ratio is the sum of the
+    k highest counts over the sum of all counts; 0 when the text has fewer than n characters."""
+    counts = ngram_counts(codepoints(text), n)
+    if len(counts) == 0:
+        return 0.0
+    repeated = counts[counts > 1]  # the k highest counts are all among the repeated ones
+    k = min(math.isqrt(len(counts)), len(repeated))
+    if k == 0:
+        return 0.0
+    top = repeated.sum() if k == len(repeated) else np.sort(repeated)[len(repeated) - k:].sum()
+    return float(top) / (len(text) - n + 1)
+
+
+def word_repetition_ratio(words: Sequence[str], n: int) -> float:
+    """Word n-gram repetition ratio (ROOTS: n = 5, ur n = 7): among the n-grams of consecutive words,
+    the share of occurrences whose n-gram occurs more than once: sum of the counts greater than 1 over
+    the sum of all counts; 0 when there are fewer than n words."""
+    if len(words) < n:
+        return 0.0
+    counts = Counter(zip(*(words[i:] for i in range(n))))
+    total = len(words) - n + 1
+    repeated = sum(c for c in counts.values() if c > 1)
+    return repeated / total
+
+
+def special_characters_ratio(text: str) -> float:
+    """Special-character ratio: the number of special characters (see `is_special_character`:
+    punctuation, digits, whitespace, symbols, emoji, and ROOTS's listed extras) over the number of
+    characters of `text`; 0 for empty text."""
+    if not text:
+        return 0.0
+    return float(np.count_nonzero(special_table()[codepoints(text)])) / len(text)
+
+
+def augmented(words: Sequence[str], group_sizes: Sequence[int], join: str) -> list[str]:
+    """ROOTS's `words_augmentation`: for each group size g, every run of g consecutive words joined
+    with `join` (so multi-word stopwords match in Vietnamese, multi-character ones in Chinese)."""
+    out: list[str] = []
+    for g in group_sizes:
+        out.extend(map(join.join, zip(*(words[i:] for i in range(g)))))
+    return out
+
+
+def word_list_ratio(words: Sequence[str], listed: Collection[str], group_sizes: Sequence[int] = (),
+                    join: str = "") -> float:
+    """The number of words, plus augmented word groups (see `augmented`), that are in `listed`, over
+    the number of words, capped at 1; 0 when there are no words."""
+    if not words:
+        return 0.0
+    contains = listed.__contains__
+    hits = sum(map(contains, words))
+    if group_sizes:
+        hits += sum(map(contains, augmented(words, group_sizes, join)))
+    return min(1.0, hits / len(words))
+
+
+def stopword_ratio(words: Sequence[str], stopwords: Collection[str], group_sizes: Sequence[int] = (),
+                   join: str = "") -> float:
+    """Stopword ratio (filtered by a minimum): `word_list_ratio` against the language's stopwords."""
+    return word_list_ratio(words, stopwords, group_sizes, join)
+
+
+def flagged_word_ratio(words: Sequence[str], flagged: Collection[str], group_sizes: Sequence[int] = (),
+                       join: str = "") -> float:
+    """Flagged-word ratio (filtered by a maximum): `word_list_ratio` against the language's flagged words."""
+    return word_list_ratio(words, flagged, group_sizes, join)
+
+
+# --- code statistics (ROOTS's GitHub rules, plus generated and minified files) --------------------
+
+_GENERATED_MARKERS = ("auto-generated", "autogenerated", "automatically generated", "generated by",
+                      "do not edit", "code generated", "this file was generated", "generated file")
+
+
+def char_count(text: str) -> int:
+    """The number of characters (code points) of `text`."""
+    return len(text)
+
+
+def max_line_length(text: str) -> int:
+    """The length in characters of the longest line (lines split on `\\n`); 0 for empty text."""
+    return max(map(len, text.split("\n"))) if text else 0
+
+
+def mean_line_length(text: str) -> float:
+    """The mean length in characters of the lines (split on `\\n`); 0 for empty text."""
+    if not text:
+        return 0.0
+    lines = text.split("\n")
+    return (len(text) - (len(lines) - 1)) / len(lines)
+
+
+def non_alphanumeric_ratio(text: str) -> float:
+    """The share of characters that are not alphanumeric (`str.isalnum`: letters and digits of any
+    script); whitespace and punctuation count as non-alphanumeric. 0 for empty text."""
+    if not text:
+        return 0.0
+    alnum = sum(1 for ch in text if ch.isalnum()) if not text.isascii() else _ascii_alnum(text)
+    return (len(text) - alnum) / len(text)
+
+
+_ASCII_ALNUM = re.compile(r"[A-Za-z0-9]")
+
+
+def _ascii_alnum(text: str) -> int:
+    return len(_ASCII_ALNUM.findall(text))
+
+
+def is_autogenerated(text: str, head_lines: int = 5) -> bool:
+    """True when one of the first `head_lines` lines, lowercased, holds a generator marker
+    ("auto-generated", "autogenerated", "automatically generated", "generated by", "do not edit",
+    "code generated", "this file was generated", "generated file"), as codeparrot/The Stack do."""
+    head = "\n".join(text.split("\n", head_lines)[:head_lines]).lower()
+    return any(marker in head for marker in _GENERATED_MARKERS)
+
+
+def is_minified(text: str, mean_line_max: float = 200.0, long_line: int = 1000,
+                long_line_share: float = 0.5) -> bool:
+    """True for minified or packed code: a mean line length above `mean_line_max` characters, or at
+    least `long_line_share` of the characters on lines longer than `long_line` characters."""
+    if not text:
+        return False
+    if mean_line_length(text) > mean_line_max:
+        return True
+    long_chars = sum(len(line) for line in text.split("\n") if len(line) > long_line)
+    return long_chars >= long_line_share * len(text)

@@ -1,0 +1,226 @@
+"""Per-language word splitting for the quality statistics: spaCy's rule-based tokenizers
+(`spacy.blank(code)`, no model download) where spaCy has the language, SentencePiece pieces for
+languages written without spaces (Chinese), whitespace otherwise.
+
+Every splitter returns *normalised words*: each token lowercased, stripped of special characters at
+both ends (`roots.filters.stats.strip_special`), and dropped when nothing is left, as ROOTS's
+`get_words_from_document(lower_case=True, strip_characters=special_characters)` did.
+
+Speed: spaCy's tokenizer splits text on whitespace and then tokenizes each chunk with its prefix,
+suffix, infix and exception rules, memoising chunks. `SpacyWords` does the same outside spaCy: it
+splits on whitespace in C (`str.split`) and keeps a bounded dict from chunk to its normalised tokens,
+calling spaCy only for chunks it has not seen. The words equal those of tokenizing the whole text
+with spaCy (pinned by a test), at a small fraction of the cost.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from itertools import chain
+from typing import Protocol
+
+from roots.errors import RootsError
+from roots.filters.stats import strip_special
+
+log = logging.getLogger(__name__)
+
+#: Word splitter kinds, as written in a language config's `filters.tokenizer`.
+SPACY, SENTENCEPIECE, WHITESPACE, CHARACTERS = "spacy", "sentencepiece", "whitespace", "characters"
+KINDS = (SPACY, SENTENCEPIECE, WHITESPACE, CHARACTERS)
+
+#: Chunks memoised per splitter before the memo is emptied (bounded memory, deterministic results).
+MEMO_LIMIT = 100_000
+#: spaCy vocabulary size (distinct token strings seen) above which its tokenizer is loaded afresh.
+VOCAB_LIMIT = 300_000
+
+
+class WordSplitterError(RootsError):
+    """A word splitter that cannot be built (an unknown spaCy language, a missing SentencePiece model)."""
+
+
+class WordSplitter(Protocol):
+    """Splits a text into normalised words; `describe()` says which splitter it is, for reports."""
+
+    def words(self, text: str) -> list[str]: ...
+
+    def describe(self) -> str: ...
+
+
+def normalise_word(token: str) -> str:
+    """A token as the statistics see it: lowercased, special characters stripped from both ends."""
+    return strip_special(token.lower())
+
+
+class _Memo:
+    """Chunk → normalised words, emptied when it reaches MEMO_LIMIT entries."""
+
+    def __init__(self) -> None:
+        self.memo: dict[str, tuple[str, ...]] = {}
+
+    def words(self, text: str) -> list[str]:
+        memo = self.memo
+        chunks = text.split()
+        found = list(map(memo.get, chunks))  # one C-level pass; misses come back as None
+        if None in found:
+            missing = list(dict.fromkeys(c for c, got in zip(chunks, found) if got is None))
+            if len(memo) + len(missing) > MEMO_LIMIT:
+                memo.clear()
+                self._on_clear()
+            memo.update(zip(missing, self._chunks_words(missing)))
+            found = [memo[c] if got is None else got for c, got in zip(chunks, found)]
+        return list(chain.from_iterable(found))
+
+    def _chunks_words(self, chunks: list[str]) -> list[tuple[str, ...]]:
+        return [self._chunk_words(c) for c in chunks]
+
+    def _chunk_words(self, chunk: str) -> tuple[str, ...]:
+        raise NotImplementedError
+
+    def _on_clear(self) -> None:
+        """Called when the memo is emptied (a splitter may free its own caches then)."""
+
+
+class WhitespaceWords(_Memo):
+    """Words are the whitespace-separated chunks of the text (ROOTS's `split_on_whitespace` on
+    space, tab and newline; here any Unicode whitespace), normalised."""
+
+    def _chunk_words(self, chunk: str) -> tuple[str, ...]:
+        word = normalise_word(chunk)
+        return (word,) if word else ()
+
+    def describe(self) -> str:
+        return "whitespace"
+
+
+class SpacyWords(_Memo):
+    """Words are the tokens of spaCy's rule-based tokenizer for `code` (`spacy.blank(code)`), normalised."""
+
+    def __init__(self, code: str) -> None:
+        super().__init__()
+        self.code = code
+        self.tokenizer = self._load()
+
+    def _load(self):
+        import spacy  # imported here: loading spaCy costs a second, and only this splitter needs it
+
+        try:
+            nlp = spacy.blank(self.code)
+        except ImportError as err:  # spaCy's message names the language
+            raise WordSplitterError(f"spaCy has no tokenizer for {self.code!r} without extra packages ({err})") from None
+        # Only token texts are read: skip computing lexical attributes (like_num, shape, ...) for every
+        # new word, which is most of spaCy's cost on unseen text. Tokenization does not use them.
+        nlp.vocab.lex_attr_getters = {}
+        return nlp.tokenizer
+
+    def _on_clear(self) -> None:
+        # spaCy's vocabulary and chunk cache grow with every new word: start afresh now and then.
+        if len(self.tokenizer.vocab) > VOCAB_LIMIT:
+            self.tokenizer = self._load()
+
+    def _chunk_words(self, chunk: str) -> tuple[str, ...]:
+        return tuple(w for w in (normalise_word(t.text) for t in self.tokenizer(chunk)) if w)
+
+    def _chunks_words(self, chunks: list[str]) -> list[tuple[str, ...]]:
+        """All chunks in one tokenizer call: spaCy splits on spaces first, so no token spans two chunks,
+        and the last token of each chunk is the one followed by a space."""
+        out: list[tuple[str, ...]] = []
+        current: list[str] = []
+        for token in self.tokenizer(" ".join(chunks)):
+            word = normalise_word(token.text)
+            if word:
+                current.append(word)
+            if token.whitespace_:
+                out.append(tuple(current))
+                current = []
+        out.append(tuple(current))
+        if len(out) != len(chunks):  # never expected; fall back to one call per chunk
+            return [self._chunk_words(c) for c in chunks]
+        return out
+
+    def describe(self) -> str:
+        return f"spacy:{self.code}"
+
+
+class CharacterWords:
+    """Every non-whitespace character is a word (spaCy's default Chinese segmenter, `spacy.blank('zh')`),
+    normalised: the fallback for unspaced languages without a SentencePiece model."""
+
+    def __init__(self) -> None:
+        self.memo: dict[str, str] = {}  # character → its normalised word ("" when dropped)
+
+    def words(self, text: str) -> list[str]:
+        memo = self.memo
+        missing = set(text).difference(memo)
+        if missing:
+            if len(memo) > MEMO_LIMIT:
+                memo.clear()
+                missing = set(text)
+            memo.update((ch, "" if ch.isspace() else normalise_word(ch)) for ch in missing)
+        return list(filter(None, map(memo.__getitem__, text)))
+
+    def describe(self) -> str:
+        return "characters"
+
+
+class SentencePieceWords:
+    """Words are the pieces of a SentencePiece model (as ROOTS for Chinese: the pieces of the
+    perplexity model's tokenizer), of the text normalised as for the language model, normalised."""
+
+    def __init__(self, model_path: str) -> None:
+        import sentencepiece
+
+        from roots.perplexity import normalise_for_lm
+
+        self._normalise = normalise_for_lm
+        self.model_path = model_path
+        try:
+            self.sp = sentencepiece.SentencePieceProcessor(model_file=model_path)
+        except (OSError, RuntimeError) as err:
+            raise WordSplitterError(f"{model_path}: cannot load the SentencePiece model ({err})") from None
+
+    def words(self, text: str) -> list[str]:
+        pieces: list[str] = []
+        for line in self._normalise(text).split("\n"):
+            if line:
+                pieces.extend(self.sp.encode(line, out_type=str))
+        return [w for w in map(normalise_word, pieces) if w]
+
+    def describe(self) -> str:
+        return f"sentencepiece:{self.model_path}"
+
+
+@dataclass(frozen=True)
+class SplitterSpec:
+    """Which splitter a language uses: its kind, the spaCy code, the SentencePiece model path."""
+
+    kind: str
+    spacy_code: str = ""
+    model_path: str = ""
+
+    def build(self) -> WordSplitter:
+        """The splitter itself (loads spaCy or SentencePiece: call once per worker)."""
+        if self.kind == SPACY:
+            return SpacyWords(self.spacy_code)
+        if self.kind == SENTENCEPIECE:
+            return SentencePieceWords(self.model_path)
+        if self.kind == CHARACTERS:
+            return CharacterWords()
+        if self.kind == WHITESPACE:
+            return WhitespaceWords()
+        raise WordSplitterError(f"unknown word splitter {self.kind!r} (one of {', '.join(KINDS)})")
+
+
+def spacy_code(lang: str) -> str:
+    """spaCy's code for a registry code: the part before the script (`zh-Hans` → `zh`)."""
+    return lang.split("-", 1)[0]
+
+
+def spacy_has_tokenizer(code: str) -> bool:
+    """Whether `spacy.blank(code)` works here without extra packages (no model download ever)."""
+    import spacy
+
+    try:
+        spacy.blank(code)
+    except ImportError:
+        return False
+    return True

@@ -1,0 +1,284 @@
+"""KenLM + SentencePiece perplexity, as ROOTS and CCNet: train a reference model with `lmplz` and
+`build_binary`, load it once per worker, score documents.
+
+A model folder (`roots lm train --output DIR`) holds `sp.model` (SentencePiece), `lm.binary` (KenLM)
+and `lm.json` (how it was made, read back at load time so that scoring normalises text exactly as
+training did). Scoring: the text is normalised (`normalise_for_lm`), each non-empty line is cut into
+SentencePiece pieces and scored by `kenlm.Model.score` with sentence boundaries, and
+`perplexity = 10 ** (-sum(log10 p) / sum(pieces + 1))` over all lines, rounded to 0.1 as ROOTS did.
+"""
+from __future__ import annotations
+
+import io
+import json
+import logging
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Iterable
+
+from roots.errors import RootsError
+
+log = logging.getLogger(__name__)
+
+SP_MODEL = "sp.model"
+KENLM_BINARY = "lm.binary"
+KENLM_ARPA = "lm.arpa"
+MANIFEST = "lm.json"
+FORMAT_VERSION = 1
+
+#: ROOTS's `normalization.unicode_punctuation` (and CCNet's): Unicode punctuation → ASCII.
+UNICODE_PUNCTUATION = {
+    "，": ",", "。": ".", "、": ",", "„": '"', "”": '"', "“": '"', "«": '"', "»": '"', "１": '"',
+    "」": '"', "「": '"', "《": '"', "》": '"', "´": "'", "∶": ":", "：": ":", "？": "?", "！": "!",
+    "（": "(", "）": ")", "；": ";", "–": "-", "—": " - ", "．": ". ", "～": "~", "’": "'", "…": "...",
+    "━": "-", "〈": "<", "〉": ">", "【": "[", "】": "]", "％": "%", "►": "-",
+}
+_PUNCT_TABLE = str.maketrans(UNICODE_PUNCTUATION)
+# ROOTS's non-printing characters (code points 0-31 and 127-159), except the newline that separates lines.
+_NON_PRINTING = re.compile("[" + "".join(map(chr, [c for c in range(32) if c != 10] + list(range(127, 160)))) + "]")
+_DIGITS = re.compile(r"\d")
+_SPACES = re.compile(r"[^\S\n]+")
+
+
+class PerplexityError(RootsError):
+    """A language model that cannot be trained or loaded; the message names the file or program."""
+
+
+def normalise_for_lm(text: str, lowercase: bool = False) -> str:
+    """Text as the language model sees it (ROOTS/CCNet): non-printing characters removed, every
+    Unicode digit → `0`, Unicode punctuation → ASCII (`UNICODE_PUNCTUATION`), runs of whitespace other
+    than newlines → one space, each line stripped; lowercased when the model was trained so."""
+    text = _NON_PRINTING.sub("", _SPACES.sub(" ", text))  # tabs are spaces first, as ROOTS's uniform_whitespace
+    if lowercase:
+        text = text.lower()
+    text = _DIGITS.sub("0", text)
+    text = text.translate(_PUNCT_TABLE)
+    text = _SPACES.sub(" ", text)
+    return "\n".join(line.strip() for line in text.split("\n"))
+
+
+def perplexity_from_scores(log10_sum: float, tokens: int) -> float:
+    """`10 ** (-log10_sum / tokens)` rounded to one decimal (ROOTS), where `tokens` counts each
+    line's pieces plus one for its end of sentence."""
+    return round(10.0 ** (-log10_sum / tokens), 1)
+
+
+# --- training --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LMSettings:
+    """How a model is trained; written to `lm.json` and read back when it is loaded."""
+
+    lang: str
+    order: int = 5
+    vocab_size: int = 8000
+    model_type: str = "unigram"
+    character_coverage: float = 0.9999
+    lowercase: bool = False
+    memory: str = "10%"
+
+
+def find_program(name: str) -> str:
+    """The path of `lmplz` or `build_binary`: on PATH, or next to this Python (the project's .venv/bin)."""
+    found = shutil.which(name) or shutil.which(name, path=os.path.dirname(sys.executable))
+    if not found:
+        raise PerplexityError(f"{name} not found on PATH or in {os.path.dirname(sys.executable)}: "
+                              f"build it with `tools/build_kenlm.sh {os.path.dirname(sys.executable)}`")
+    return found
+
+
+def read_training_text(paths: Iterable[str], text_field: str = "text") -> Iterable[str]:
+    """Documents of plain-text files (a line each; `.gz` decompressed) or JSON Lines files (`.jsonl`,
+    `.jsonl.gz`: the `text_field` of each record), in the order given."""
+    import gzip
+
+    for path in paths:
+        opener = gzip.open if path.endswith(".gz") else open
+        is_jsonl = path.removesuffix(".gz").endswith((".jsonl", ".json"))
+        try:
+            with opener(path, "rt", encoding="utf-8") as fh:
+                for number, line in enumerate(fh, 1):
+                    if is_jsonl:
+                        if not line.strip():
+                            continue
+                        try:
+                            value = json.loads(line).get(text_field)
+                        except (ValueError, AttributeError):
+                            raise PerplexityError(f"{path}: line {number} is not a JSON object") from None
+                        if isinstance(value, str):
+                            yield value
+                    else:
+                        yield line.rstrip("\n")
+        except OSError as err:
+            raise PerplexityError(f"{path}: cannot read ({err.strerror or err})") from None
+        except UnicodeDecodeError as err:
+            raise PerplexityError(f"{path}: not UTF-8 text ({err.reason} at byte {err.start})") from None
+
+
+def train(texts: Iterable[str], output: str, settings: LMSettings, keep_arpa: bool = False) -> dict:
+    """Train a SentencePiece model and a KenLM n-gram model on `texts` into the folder `output`;
+    returns the manifest written to `lm.json`. Deterministic for the same texts and settings."""
+    import sentencepiece
+
+    lmplz, build_binary = find_program("lmplz"), find_program("build_binary")
+    out = Path(output)
+    out.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="roots-lm-", dir=out) as tmp:
+        corpus = Path(tmp) / "corpus.txt"
+        lines = 0
+        with open(corpus, "w", encoding="utf-8") as fh:
+            for text in texts:
+                for line in normalise_for_lm(text, settings.lowercase).split("\n"):
+                    if line:
+                        fh.write(line + "\n")
+                        lines += 1
+        if lines == 0:
+            raise PerplexityError(f"{output}: no text to train on (every input line is empty)")
+        model_bytes = io.BytesIO()  # no file names in the model: the same input gives the same bytes
+        try:
+            with open(corpus, encoding="utf-8") as lines_in:
+                sentencepiece.SentencePieceTrainer.train(
+                    sentence_iterator=(line.rstrip("\n") for line in lines_in), model_writer=model_bytes,
+                    vocab_size=settings.vocab_size,
+                    model_type=settings.model_type, character_coverage=settings.character_coverage,
+                    hard_vocab_limit=False, shuffle_input_sentence=False, input_sentence_size=0,
+                    num_threads=1, seed_sentencepiece_size=1_000_000, minloglevel=2,
+                    bos_id=-1, eos_id=-1, unk_id=0,
+                )
+        except (RuntimeError, OSError) as err:
+            raise PerplexityError(f"{output}: SentencePiece training failed: {err}") from None
+        sp_tmp = Path(tmp) / SP_MODEL
+        sp_tmp.write_bytes(model_bytes.getvalue())
+        sp = sentencepiece.SentencePieceProcessor(model_file=str(sp_tmp))
+        pieces_path = Path(tmp) / "pieces.txt"
+        tokens = 0
+        with open(corpus, encoding="utf-8") as src, open(pieces_path, "w", encoding="utf-8") as dst:
+            batch: list[str] = []
+            for line in src:
+                batch.append(line.rstrip("\n"))
+                if len(batch) >= 4096:
+                    tokens += _write_pieces(sp, batch, dst)
+                    batch = []
+            tokens += _write_pieces(sp, batch, dst)
+        arpa = Path(tmp) / KENLM_ARPA
+        _run([lmplz, "-o", str(settings.order), "-S", settings.memory, "-T", tmp, "--discount_fallback",
+              "--text", str(pieces_path), "--arpa", str(arpa)], output)
+        binary_tmp = Path(tmp) / KENLM_BINARY
+        _run([build_binary, str(arpa), str(binary_tmp)], output)
+        os.replace(sp_tmp, out / SP_MODEL)
+        os.replace(binary_tmp, out / KENLM_BINARY)
+        if keep_arpa:
+            os.replace(arpa, out / KENLM_ARPA)
+    manifest = {
+        "format_version": FORMAT_VERSION, "settings": asdict(settings),
+        "files": {"sentencepiece": SP_MODEL, "kenlm": KENLM_BINARY},
+        "training": {"lines": lines, "pieces": tokens},
+        "normalisation": "roots.perplexity.normalise_for_lm",
+        "scoring": "10 ** (-sum(log10 p) / sum(pieces + 1)) over non-empty lines, rounded to 0.1",
+    }
+    (out / MANIFEST).write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    log.info("trained %s: %d lines, %d pieces → %s", settings.lang, lines, tokens, out)
+    return manifest
+
+
+def _write_pieces(sp, lines: list[str], dst) -> int:
+    if not lines:
+        return 0
+    count = 0
+    for pieces in sp.encode(lines, out_type=str):
+        dst.write(" ".join(pieces) + "\n")
+        count += len(pieces)
+    return count
+
+
+def _run(cmd: list[str], output: str) -> None:
+    proc = subprocess.run(cmd, capture_output=True, text=True)
+    if proc.returncode != 0:
+        tail = " ".join(proc.stderr.strip().splitlines()[-3:])
+        raise PerplexityError(f"{output}: {os.path.basename(cmd[0])} failed (exit {proc.returncode}): {tail}")
+
+
+# --- loading and scoring ---------------------------------------------------------------------------
+
+
+def model_exists(directory: str | os.PathLike[str]) -> bool:
+    """Whether `directory` holds a model made by `train` (its manifest, SentencePiece and KenLM files)."""
+    d = Path(directory)
+    return (d / MANIFEST).is_file() and (d / SP_MODEL).is_file() and (d / KENLM_BINARY).is_file()
+
+
+def read_manifest(directory: str | os.PathLike[str]) -> dict:
+    """The `lm.json` of a model folder; a PerplexityError naming the file when it is missing or broken."""
+    path = Path(directory) / MANIFEST
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except OSError:
+        raise PerplexityError(f"{path}: no language model here (train one with `roots lm train`)") from None
+    except ValueError as err:
+        raise PerplexityError(f"{path}: not valid JSON ({err})") from None
+    if not isinstance(manifest, dict) or manifest.get("format_version") != FORMAT_VERSION:
+        raise PerplexityError(f"{path}: not a roots language model manifest of format {FORMAT_VERSION}")
+    return manifest
+
+
+class PerplexityModel:
+    """A loaded SentencePiece + KenLM pair; load once per worker (`PerplexityModel(dir)`), then `score`."""
+
+    def __init__(self, directory: str | os.PathLike[str]) -> None:
+        import kenlm
+        import sentencepiece
+
+        self.directory = str(directory)
+        manifest = read_manifest(directory)
+        self.lowercase = bool(manifest.get("settings", {}).get("lowercase", False))
+        files = manifest.get("files", {})
+        sp_path = Path(directory) / files.get("sentencepiece", SP_MODEL)
+        lm_path = Path(directory) / files.get("kenlm", KENLM_BINARY)
+        for path in (sp_path, lm_path):
+            if not path.is_file():
+                raise PerplexityError(f"{path}: missing from the language model folder")
+        try:
+            self.sp = sentencepiece.SentencePieceProcessor(model_file=str(sp_path))
+        except (RuntimeError, OSError) as err:
+            raise PerplexityError(f"{sp_path}: cannot load the SentencePiece model ({err})") from None
+        try:
+            self.lm = kenlm.Model(str(lm_path))
+        except (OSError, RuntimeError) as err:
+            raise PerplexityError(f"{lm_path}: cannot load the KenLM model ({err})") from None
+        self.sp_path = str(sp_path)
+
+    def lines(self, text: str) -> list[str]:
+        """The non-empty lines of `text` after `normalise_for_lm`, as scored."""
+        return [line for line in normalise_for_lm(text, self.lowercase).split("\n") if line]
+
+    def score(self, text: str) -> float | None:
+        """The perplexity of `text` (see the module docstring); None when it has no scorable line."""
+        return self.score_many([text])[0]
+
+    def score_many(self, texts: list[str]) -> list[float | None]:
+        """`score` of each text, with one SentencePiece call for all their lines (vectorised)."""
+        per_text = [self.lines(t) for t in texts]
+        flat = [line for lines in per_text for line in lines]
+        encoded = self.sp.encode(flat, out_type=str) if flat else []
+        out: list[float | None] = []
+        pos = 0
+        lm_score = self.lm.score
+        for lines in per_text:
+            if not lines:
+                out.append(None)
+                continue
+            total, tokens = 0.0, 0
+            for pieces in encoded[pos:pos + len(lines)]:
+                total += lm_score(" ".join(pieces), bos=True, eos=True)
+                tokens += len(pieces) + 1
+            pos += len(lines)
+            out.append(perplexity_from_scores(total, tokens))
+        return out
+

@@ -1,0 +1,137 @@
+"""KenLM + SentencePiece perplexity (roots/perplexity.py): `roots lm train` on FLORES train sentences,
+real sentences scoring far lower than the same sentences shuffled, deterministic models, the perplexity
+filter and SentencePiece words in the quality stage. Skips without ../shared/data or without lmplz."""
+from __future__ import annotations
+
+import gzip
+import json
+import random
+import statistics
+from pathlib import Path
+
+import pytest
+
+import roots.cli as cli
+import roots.perplexity as perplexity
+from roots.document import Document, Rejection
+from roots.filters.quality import Quality, QualityConfig
+from roots.perplexity import PerplexityError, PerplexityModel, normalise_for_lm, perplexity_from_scores
+
+DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+FLORES = DATA / "flores"
+
+
+def test_normalisation_as_roots_and_ccnet():
+    # non-printing characters go, digits become 0, Unicode punctuation becomes ASCII, spaces collapse
+    assert normalise_for_lm("Le «chat» a 12 ans…\u0007  ok") == 'Le "chat" a 00 ans... ok'
+    assert normalise_for_lm("你好，世界！") == "你好,世界!"
+    assert normalise_for_lm("  two\tlines \n ٣ here ") == "two lines\n0 here"  # Arabic-Indic digit too
+    assert normalise_for_lm("ABC", lowercase=True) == "abc"
+
+
+def test_perplexity_formula():
+    # 10 ** (-sum(log10 p) / sum(pieces + 1)): log10 sum -6 over 3 tokens -> 10 ** 2
+    assert perplexity_from_scores(-6.0, 3) == 100.0
+    assert perplexity_from_scores(-1.0, 4) == round(10 ** 0.25, 1)
+
+
+def test_missing_lmplz_is_a_one_line_error(monkeypatch, tmp_path):
+    monkeypatch.setattr(perplexity.shutil, "which", lambda *a, **k: None)
+    with pytest.raises(PerplexityError, match=r"lmplz not found .*tools/build_kenlm\.sh"):
+        perplexity.train(["some text"], str(tmp_path / "lm"), perplexity.LMSettings("en"))
+
+
+def test_missing_model_folder_is_a_one_line_error(tmp_path):
+    with pytest.raises(PerplexityError, match=r"lm\.json: no language model here"):
+        PerplexityModel(tmp_path)
+
+
+def _sentences(split: str, flores: str) -> list[str]:
+    path = FLORES / f"flores200_{split}.jsonl.gz"
+    with gzip.open(path, "rt", encoding="utf-8") as fh:
+        return [r["text"] for r in map(json.loads, fh) if r["flores"] == flores]
+
+
+@pytest.fixture(scope="module")
+def lm_dir(tmp_path_factory) -> Path:
+    """English and Simplified Chinese models trained by `roots lm train` on FLORES train sentences."""
+    if not FLORES.is_dir():
+        pytest.skip("no ../shared/data")
+    try:
+        perplexity.find_program("lmplz")
+        perplexity.find_program("build_binary")
+    except PerplexityError:
+        pytest.skip("lmplz/build_binary not built (tools/build_kenlm.sh)")
+    root = tmp_path_factory.mktemp("lm")
+    for code, flores, vocab in (("en", "eng_Latn", "2000"), ("zh-Hans", "zho_Hans", "3000")):
+        text = root / f"{code}.txt"
+        text.write_text("\n".join(_sentences("train", flores)) + "\n", encoding="utf-8")
+        assert cli.main(["lm", "train", "--lang", code, "--input", str(text), "--output",
+                         str(root / "models" / code), "--vocab-size", vocab]) == 0
+    return root / "models"
+
+
+def _shuffled(sentence: str, rng: random.Random) -> str:
+    words = sentence.split()
+    rng.shuffle(words)
+    return " ".join(words)
+
+
+def test_real_sentences_score_far_lower_than_shuffled(lm_dir):
+    model = PerplexityModel(lm_dir / "en")
+    rng = random.Random(0)
+    for split in ("train", "dev"):  # the sentences it learnt from, and held-out ones
+        real = _sentences(split, "eng_Latn")[:200]
+        shuffled = [_shuffled(s, rng) for s in real]
+        a, b = model.score_many(real), model.score_many(shuffled)
+        lower = sum(x < y for x, y in zip(a, b)) / len(a)
+        assert lower >= 0.95, split
+        assert statistics.median(b) / statistics.median(a) >= (5 if split == "train" else 1.5), split
+
+
+def test_training_is_deterministic(lm_dir, tmp_path):
+    text = tmp_path / "en.txt"
+    text.write_text("\n".join(_sentences("train", "eng_Latn")) + "\n", encoding="utf-8")
+    settings = perplexity.LMSettings("en", vocab_size=2000)
+    perplexity.train(perplexity.read_training_text([str(text)]), str(tmp_path / "again"), settings)
+    for name in ("sp.model", "lm.binary", "lm.json"):
+        assert (tmp_path / "again" / name).read_bytes() == (lm_dir / "en" / name).read_bytes(), name
+
+
+def test_perplexity_filter_in_the_quality_stage(lm_dir):
+    rng = random.Random(1)
+    dev = _sentences("dev", "eng_Latn")
+    real = [" ".join(dev[i:i + 5]) for i in range(0, 50, 5)]
+    shuffled = [_shuffled(t, rng) for t in real]
+    model = PerplexityModel(lm_dir / "en")
+    # a cut-off between the two medians (geometric mean), as one would tune it on held-out text
+    cut = round((statistics.median(model.score_many(real)) * statistics.median(model.score_many(shuffled))) ** 0.5)
+    stage = Quality(QualityConfig(lm_dir=str(lm_dir), languages={"en": {"max_perplexity": cut}}))
+    stage.setup()
+    outcomes = stage.process_batch([Document(f"r{i}", t, "en") for i, t in enumerate(real)]
+                                   + [Document(f"s{i}", t, "en") for i, t in enumerate(shuffled)])
+    kinds = [o.reason.code if isinstance(o, Rejection) else "kept" for o in outcomes]
+    assert kinds[:10].count("kept") >= 7
+    assert kinds[10:].count("quality:perplexity") >= 8
+    assert all((o.doc if isinstance(o, Rejection) else o).meta["perplexity"] > 0 for o in outcomes)
+    report = stage.report(["en"])["languages"]["en"]
+    assert report["filters"]["perplexity"]["on"] and report["perplexity_model"] == str(lm_dir / "en")
+
+
+def test_chinese_words_are_sentencepiece_pieces(lm_dir):
+    stage = Quality(QualityConfig(lm_dir=str(lm_dir)))
+    stage.setup()
+    sentence = _sentences("dev", "zho_Hans")[0]
+    out = stage(Document("z", sentence, "zh-Hans"))
+    words = stage._loaded["zh-Hans"].words.words(sentence)
+    assert any(len(w) > 1 for w in words)  # pieces, not single characters
+    assert (out.doc if isinstance(out, Rejection) else out).meta["quality"]["words"] == len(words)
+    assert stage.report(["zh-Hans"])["languages"]["zh-Hans"]["words"].startswith("sentencepiece:")
+
+
+def test_lm_score_command(lm_dir, tmp_path, capsys, monkeypatch):
+    src = tmp_path / "docs.jsonl"
+    src.write_text(json.dumps({"text": "The cat sat on the mat."}) + "\n" + json.dumps({"text": "  "}) + "\n")
+    assert cli.main(["lm", "score", "--model", str(lm_dir / "en"), "--input", str(src)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 2 and float(lines[0]) > 1 and lines[1] == "-"

@@ -1,0 +1,444 @@
+"""The quality stage (filters/quality.py), its config, the cleaning maps and stage (filters/cleaning.py),
+the language configs' `filters:` sections, and `roots filter` / `roots resources stopwords`."""
+from __future__ import annotations
+
+import dataclasses
+import gzip
+import json
+import pickle
+import time
+from pathlib import Path
+
+import pytest
+import yaml
+
+import roots.cli as cli
+from roots.config import ConfigError
+from roots.document import REASONS, Document, Rejection
+from roots.filters.cleaning import (Cleaning, CleaningConfig, TemplateLines, remove_long_words, remove_url_words,
+                                    uniform_whitespace)
+from roots.filters.normalise import normalise_text
+from roots.filters.params import parse_filters
+from roots.filters.quality import NATURAL_ORDER, Quality, QualityConfig
+from roots.languages import LanguageConfigError, load_registry
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT.parent / "shared" / "data"
+SAMPLE = ROOT / "examples" / "sample"
+
+GOOD_EN = (
+    "The town council met on Tuesday evening to discuss the new cycle path along the river. Most of the "
+    "residents who came to the meeting said that they would use it to get to work and to school, and several "
+    "shop owners hoped that more visitors would stop in the old market. The work should start in the spring "
+    "if the weather allows it, and the path will be open before the summer holidays."
+)
+
+
+@pytest.fixture(scope="module")
+def stage() -> Quality:
+    q = Quality(QualityConfig())
+    q.setup()
+    return q
+
+
+def run(stage: Quality, text: str, lang: str = "en", **meta) -> Document | Rejection:
+    return stage(Document("t/1", text, lang, "test", dict(meta)))
+
+
+def reason(outcome) -> str:
+    return outcome.reason.code if isinstance(outcome, Rejection) else "kept"
+
+
+def doc_of(outcome) -> Document:
+    return outcome.doc if isinstance(outcome, Rejection) else outcome
+
+
+# --- the stage ------------------------------------------------------------------------------------
+
+
+def test_good_document_is_kept_with_every_statistic(stage):
+    out = run(stage, GOOD_EN)
+    assert reason(out) == "kept"
+    q = out.meta["quality"]
+    assert set(q) == {"words", "char_repetition", "word_repetition", "special_characters", "stopwords"}
+    assert q["words"] == 74 and q["word_repetition"] == 0.0 and q["stopwords"] > 0.3
+
+
+def test_rejected_documents_keep_their_statistics_too(stage):
+    out = run(stage, "buy cheap pills now " * 30)
+    assert reason(out) == "quality:char_repetition"
+    # compute_all: the later statistics are computed although an earlier filter failed
+    q = out.doc.meta["quality"]
+    # 599 characters (stripped), period 20: 590 10-grams of 20 kinds, ten seen 30 times and ten 29 times;
+    # k = floor(sqrt(20)) = 4: 4 x 30 / 590
+    assert q["char_repetition"] == pytest.approx(120 / 590)
+    assert q["word_repetition"] == 1.0 and "special_characters" in q
+    assert "10-gram repetition" in out.detail
+
+
+def test_filters_run_in_roots_order_and_the_first_failure_is_the_reason():
+    text = "One, two; three! " * 2 + GOOD_EN  # fine for every default filter
+    strict = QualityConfig(languages={"en": {"min_words": 1000, "max_special_characters": 0.01}})
+    assert reason(Quality(strict)(Document("a", text, "en"))) == "quality:word_count"
+    only_special = QualityConfig(languages={"en": {"max_special_characters": 0.01}})
+    assert reason(Quality(only_special)(Document("a", text, "en"))) == "quality:special_characters"
+    assert NATURAL_ORDER[:4] == ("word_count", "char_repetition", "word_repetition", "special_characters")
+
+
+def test_stop_at_first_failure_computes_less():
+    q = Quality(QualityConfig(compute_all=False))
+    out = q(Document("a", "tiny text", "en"))
+    assert reason(out) == "quality:word_count"
+    assert out.doc.meta["quality"] == {"words": 2}
+
+
+def test_lid_score_from_the_lid_stage(stage):
+    assert reason(run(stage, GOOD_EN, lid_score=0.5)) == "quality:lid_score"  # en minimum 0.8
+    assert reason(run(stage, GOOD_EN, lid_score=0.95)) == "kept"
+    assert reason(run(stage, GOOD_EN)) == "kept"  # no LID stage: the filter is skipped
+    assert "LID stage" in stage.report(["en"])["languages"]["en"]["filters"]["lid_score"]["when"]
+
+
+def test_maps_remove_url_and_long_words_before_filtering(stage):
+    text = GOOD_EN + "\u00a0 See https://example.org/x and www.example.com or " + "a" * 40 + "."
+    out = run(stage, text)
+    assert reason(out) == "kept"
+    assert "example" not in out.text and "aaaa" not in out.text and "\u00a0" not in out.text
+    assert out.meta["quality_maps"] == ["uniform_whitespace", "remove_url_words", "remove_long_words"]
+
+
+# --- bad input ------------------------------------------------------------------------------------
+
+
+def test_empty_text(stage):
+    out = run(stage, "")
+    assert reason(out) == "quality:word_count"
+    assert out.doc.meta["quality"]["words"] == 0 and out.doc.meta["quality"]["special_characters"] == 0.0
+
+
+def test_text_without_word_characters(stage):
+    out = run(stage, "!!! ??? ... 123 456 ### $$$ %%% *** (( )) 789 ---")
+    assert reason(out) == "quality:word_count"
+    assert out.doc.meta["quality"]["words"] == 0
+    assert out.doc.meta["quality"]["special_characters"] == 1.0
+
+
+def test_one_enormous_line(stage):
+    import random
+
+    rng = random.Random(0)
+    words = [w for w in GOOD_EN.lower().replace(".", "").replace(",", "").split()]
+    text = " ".join(rng.choice(words) for _ in range(200_000))  # about 1 MB, no newline
+    start = time.perf_counter()
+    out = run(stage, text)
+    assert time.perf_counter() - start < 20
+    assert doc_of(out).meta["quality"]["words"] == 200_000
+    # one enormous word: the long-word map removes it, nothing is left
+    out = run(stage, "x" * 500_000)
+    assert reason(out) == "quality:word_count" and out.doc.text == ""
+
+
+def test_unknown_language_gets_roots_defaults(stage):
+    out = run(stage, GOOD_EN, lang="")
+    assert reason(out) == "kept"
+    assert "stopwords" not in out.meta["quality"]  # no list for an unknown language
+    report = stage.report([""])["languages"]["und"]
+    assert report["words"] == "whitespace" and report["filters"]["stopwords"]["on"] is False
+
+
+def test_language_without_stopwords_or_model_reports_the_filter_off(stage):
+    report = stage.report(sources=True)["languages"]
+    sw = report["sw"]
+    assert sw["filters"]["stopwords"] == {"on": False, "why": sw["filters"]["stopwords"]["why"]}
+    assert "roots resources stopwords --lang sw" in sw["filters"]["stopwords"]["why"]
+    assert sw["filters"]["perplexity"]["on"] is False and "roots lm train --lang sw" in sw["filters"]["perplexity"]["why"]
+    assert sw["filters"]["flagged_words"]["on"] is False
+    assert report["en"]["filters"]["stopwords"]["on"] is True
+    assert "spaCy" in report["en"]["filters"]["stopwords"]["source"]["min_stopwords"] or \
+        "ROOTS" in report["en"]["filters"]["stopwords"]["source"]["min_stopwords"]
+    assert report["zh-Hans"]["words"] == "characters" and "SentencePiece" in report["zh-Hans"]["words_note"]
+    assert report["code-python"]["kind"] == "code"
+    assert len(report) == 59
+
+
+def test_stopwords_dir_turns_the_filter_on(tmp_path):
+    (tmp_path / "sw.txt").write_text("# made by hand\nna\nya\nkwa\nwa\n", encoding="utf-8")
+    q = Quality(QualityConfig(stopwords_dir=str(tmp_path)))
+    text = ("Mvua ilinyesha sana katika kijiji chetu jana jioni na watoto walicheza nje kwa furaha kubwa "
+            "wakati wazazi wao walikuwa wakipika chakula cha jioni ya familia")
+    out = q(Document("a", text, "sw"))
+    assert out.meta["quality"]["stopwords"] == pytest.approx(3 / 25)  # na, kwa, ya of 25 words
+    assert q.report(["sw"])["languages"]["sw"]["filters"]["stopwords"]["on"] is True
+
+
+def test_results_are_deterministic_and_the_stage_pickles(stage):
+    a = run(stage, GOOD_EN + " " + GOOD_EN)
+    b = run(stage, GOOD_EN + " " + GOOD_EN)
+    assert json.dumps(doc_of(a).meta, sort_keys=True) == json.dumps(doc_of(b).meta, sort_keys=True)
+    clone = pickle.loads(pickle.dumps(stage))  # as Beam ships it to workers, without loaded models
+    clone.setup()
+    assert doc_of(run(clone, GOOD_EN)).meta == doc_of(run(stage, GOOD_EN)).meta
+
+
+def test_reasons_are_registered():
+    for name in NATURAL_ORDER:
+        assert f"quality:{name}" in REASONS
+    assert "quality:code_minified" in REASONS and "cleaning:small_words" in REASONS
+
+
+# --- code -----------------------------------------------------------------------------------------
+
+PYTHON = '''"""Count words in a file."""
+import sys
+from collections import Counter
+
+
+def count(path):
+    with open(path, encoding="utf-8") as fh:
+        return Counter(word for line in fh for word in line.split())
+
+
+if __name__ == "__main__":
+    for word, n in count(sys.argv[1]).most_common(10):
+        print(f"{word}\\t{n}")
+'''
+
+
+def test_code_filters(stage):
+    good = run(stage, PYTHON, "code-python")
+    assert reason(good) == "kept"
+    assert set(good.meta["quality"]) == {"chars", "max_line_length", "non_alphanumeric", "autogenerated", "minified"}
+    assert reason(run(stage, "x = 1\n", "code-python")) == "quality:code_size"
+    assert reason(run(stage, "var a = 1;" * 200, "code-javascript")) == "quality:code_line_length"
+    generated = "# Code generated by a tool. DO NOT EDIT.\n" + PYTHON
+    assert reason(run(stage, generated, "code-python")) == "quality:code_autogenerated"
+    minified = ("function f(a,b){return a+b};" * 30 + "\n") * 5  # 870-character lines, mean over 200
+    assert reason(run(stage, minified, "code-javascript")) == "quality:code_minified"
+    symbols = "{}[]();:<>=+-*/" * 20 + "\nx\n"
+    assert reason(run(stage, symbols, "code-c")) == "quality:code_non_alphanumeric"
+
+
+# --- config errors --------------------------------------------------------------------------------
+
+
+def _registry_with(tmp_path: Path, code: str, old: str, new: str) -> Path:
+    directory = tmp_path / "configs"
+    directory.mkdir()
+    src = ROOT / "language_configs" / f"{code}.yaml"
+    text = src.read_text(encoding="utf-8")
+    assert old in text
+    (directory / f"{code}.yaml").write_text(text.replace(old, new), encoding="utf-8")
+    return directory
+
+
+def test_threshold_of_the_wrong_type_names_file_and_key(tmp_path):
+    directory = _registry_with(tmp_path, "en", "max_word_repetition: {value: 0.19,", 'max_word_repetition: {value: "0.19",')
+    with pytest.raises(LanguageConfigError, match=r"en\.yaml: key 'filters\.max_word_repetition' must be a number, got str"):
+        Quality(QualityConfig(), registry_dir=str(directory))
+
+
+def test_unknown_filter_key_names_file_and_key(tmp_path):
+    directory = _registry_with(tmp_path, "en", "  min_words:", "  min_wrods:")
+    with pytest.raises(LanguageConfigError, match=r"en\.yaml: key 'filters\.min_wrods' is not a filter setting"):
+        Quality(QualityConfig(), registry_dir=str(directory))
+
+
+def test_every_shipped_language_config_parses_with_sources():
+    registry = load_registry()
+    for lang in registry:
+        params = parse_filters(lang)
+        section = lang.sections["filters"]
+        for key, entry in section.items():
+            assert isinstance(entry, dict) and entry.get("source"), f"{lang.code}: {key} has no source"
+        assert "key absent" not in " ".join(params.sources.values()), lang.code
+    assert parse_filters(registry.get("en")).max_word_repetition == 0.19  # ROOTS parameters_filtering_en
+    assert parse_filters(registry.get("ur")).word_repetition_n == 7
+    assert parse_filters(registry.get("zh-Hans")).char_repetition_n == 3
+    assert parse_filters(registry.get("sw")).min_words == 10  # ROOTS's default
+
+
+def test_quality_config_from_dict(tmp_path):
+    where = "run.yaml: quality"
+    assert QualityConfig.from_dict(None, where) == QualityConfig()
+    with pytest.raises(ConfigError, match=r"run\.yaml: quality: key 'compute_al' is not a known key \(did you mean 'compute_all'\?\)"):
+        QualityConfig.from_dict({"compute_al": True}, where)
+    with pytest.raises(ConfigError, match=r"run\.yaml: quality: key 'batch_size' must be a positive integer"):
+        QualityConfig.from_dict({"batch_size": "10"}, where)
+    with pytest.raises(ConfigError, match=r"run\.yaml: quality: key 'lm_dir': folder .* does not exist"):
+        QualityConfig.from_dict({"lm_dir": "no/such/folder"}, where, str(tmp_path))
+    with pytest.raises(ConfigError, match=r"run\.yaml: quality: languages: en: key 'max_perplexty' is not a filter setting"):
+        QualityConfig.from_dict({"languages": {"en": {"max_perplexty": 10}}}, where)
+    with pytest.raises(ConfigError, match=r"key 'filters\.max_perplexity' must be a number"):
+        QualityConfig.from_dict({"languages": {"en": {"max_perplexity": "high"}}}, where)
+    config = QualityConfig.from_dict({"compute_all": False, "stopwords_dir": "."}, where, str(tmp_path))
+    assert config.compute_all is False and config.stopwords_dir == str(tmp_path)
+    assert "path" not in dataclasses.asdict(config)  # the config hash does not depend on where it was read
+
+
+# --- cleaning -------------------------------------------------------------------------------------
+
+
+def test_roots_maps():
+    assert uniform_whitespace("  a\u00a0 b \n\n\n\nc\t d  ") == "a b\n\nc d"
+    assert uniform_whitespace("already clean\n\ntext") == "already clean\n\ntext"
+    assert remove_url_words("see http://x.com now\nwww.a.org\n\nplain") == "see now\n\nplain"
+    assert remove_url_words("no links here") == "no links here"
+    assert remove_long_words("a " + "x" * 30 + " b (" + "y" * 25 + ").", 25) == "a b (" + "y" * 25 + ")."
+
+
+def test_cleaning_operations_per_source():
+    config = CleaningConfig.from_dict({
+        "default": ["remove_empty_docs"],
+        "sources": {"forum": ["remove_html_spans", "remove_lines_with_code", "filter_small_docs"],
+                    "subtitles": ["replace_newlines", "filter_small_docs_bytes"]},
+        "min_words": 5, "min_bytes": 40}, "run.yaml")
+    stage = Cleaning(config)
+    stage.setup()
+    html = "<div class='nav'>Home</div>\nThe meeting starts at seven in the hall.\nif (x) { run(); }"
+    out = stage(Document("f/1", html, "en", "forum"))
+    assert out.text == "The meeting starts at seven in the hall." and out.meta["cleaning"] == ["remove_html_spans", "remove_lines_with_code"]
+    assert stage(Document("f/2", "<span>only markup</span>", "en", "forum")).reason.code == "cleaning:empty"
+    assert stage(Document("f/3", "too short", "en", "forum")).reason.code == "cleaning:small_words"
+    assert stage(Document("s/1", "one\ntwo", "en", "subtitles")).reason.code == "cleaning:small_bytes"
+    out = stage(Document("s/2", "a line of subtitles\nand the next line here", "en", "subtitles"))
+    assert out.text == "a line of subtitles and the next line here"
+    assert stage(Document("x/1", "   ", "en", "other")).reason.code == "cleaning:empty"
+    assert stage(Document("x/2", "kept as is", "en", "other")).text == "kept as is"
+
+
+def test_template_dedup_removes_lines_seen_ten_times_in_the_source(tmp_path):
+    footer = "Copyright 2024 Example News, all rights reserved."
+    docs = [Document(f"n/{i}", f"Story number {i} about the harbour.\n{footer}\nShort", "en", "news") for i in range(10)]
+    docs.append(Document("o/1", f"Another site.\n{footer}", "en", "other"))
+    templates = TemplateLines().fit(docs)
+    config = CleaningConfig.from_dict({"sources": {"news": ["dedup_template"], "other": ["dedup_template"]}}, "r")
+    saved = tmp_path / "templates.json"
+    templates.save(str(saved))  # what a counting step leaves for the cleaning step's workers
+    for stage in (Cleaning(config, templates), Cleaning(config, templates_path=str(saved))):
+        stage.setup()
+        out = stage(Document("n/0", docs[0].text, "en", "news"))
+        assert out.text == "Story number 0 about the harbour.\nShort"  # "Short" is under 15 characters
+        assert stage(Document("o/1", docs[-1].text, "en", "other")).text == f"Another site.\n{footer}"  # once in its source
+        assert "counts given" in stage.report()["dedup_template"]
+
+
+def test_cleaning_config_errors():
+    with pytest.raises(ConfigError, match=r"r\.yaml: cleaning: key 'sources\.web': unknown operation 'remove_htm'"):
+        CleaningConfig.from_dict({"sources": {"web": ["remove_htm"]}}, "r.yaml: cleaning")
+    with pytest.raises(ConfigError, match=r"r\.yaml: cleaning: key 'min_words' must be a non-negative integer"):
+        CleaningConfig.from_dict({"min_words": 1.5}, "r.yaml: cleaning")
+
+
+# --- the sample corpus ----------------------------------------------------------------------------
+
+#: Planted documents of examples/sample/crawl/web.jsonl (see its README), with the language LID would give.
+CRAWL = {
+    "web-001": ("en", "kept"), "web-003": ("fr", "kept"), "web-005": ("es", "kept"), "web-019": ("ar", "kept"),
+    "web-024": ("id", "kept"), "web-029": ("vi", "kept"), "web-008": ("zh-Hans", "kept"), "web-015": ("hi", "kept"),
+    "web-039": ("en", "kept"),
+    "web-010": ("en", "quality:char_repetition"),   # keyword spam
+    "web-036": ("en", "quality:char_repetition"),   # the same lines over and over
+    "web-018": ("en", "quality:word_count"),        # runs of repeated characters: no words left
+    "web-025": ("en", "quality:word_count"),        # a table of numbers and symbols
+    "web-040": ("en", "quality:stopwords"),         # keyboard mash
+    "web-013": ("en", "quality:word_count"), "web-023": ("en", "quality:word_count"),
+    "web-031": ("en", "quality:word_count"), "web-038": ("fr", "quality:word_count"),
+    "web-043": ("en", "quality:word_count"),
+}
+
+
+def test_sample_corpus_keeps_good_documents_and_rejects_junk(stage):
+    if not SAMPLE.is_dir():
+        pytest.skip("no examples/sample")
+    docs = []
+    for path in sorted((SAMPLE / "text").glob("*.jsonl")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            record = json.loads(line)
+            docs.append(Document(record["id"], normalise_text(record["text"]), path.stem, "text"))
+    outcomes = stage.process_batch(docs)
+    rejected = {doc_of(o).id: reason(o) for o in outcomes if isinstance(o, Rejection)}
+    assert rejected == {} and len(outcomes) == 204
+    crawl = [json.loads(line) for line in (SAMPLE / "crawl" / "web.jsonl").read_text(encoding="utf-8").splitlines()]
+    docs = [Document(r["id"], normalise_text(r["text"]), CRAWL[r["id"]][0], "crawl") for r in crawl if r["id"] in CRAWL]
+    got = {doc_of(o).id: reason(o) for o in stage.process_batch(docs)}
+    assert got == {k: v[1] for k, v in CRAWL.items()}
+
+
+# --- the commands ---------------------------------------------------------------------------------
+
+
+@pytest.fixture()
+def roots_main():
+    return cli.main
+
+
+def test_roots_filter_command(tmp_path, roots_main, capsys):
+    src = tmp_path / "in.jsonl"
+    records = [{"id": "good", "text": GOOD_EN}, {"id": "spam", "text": "buy cheap pills now " * 30},
+               {"id": "num", "text": 5}]
+    src.write_text("\n".join(json.dumps(r) for r in records) + "\nnot json\n", encoding="utf-8")
+    out, rej, report = tmp_path / "kept.jsonl", tmp_path / "rejected.jsonl", tmp_path / "report.json"
+    code = roots_main(["filter", "--lang", "en", "--input", str(src), "--output", str(out), "--rejected", str(rej),
+                       "--id-field", "id", "--report", str(report), "--set", "max_perplexity=900"])
+    assert code == 0
+    kept = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    rejected = [json.loads(line) for line in rej.read_text(encoding="utf-8").splitlines()]
+    assert [k["id"] for k in kept] == ["in.jsonl/good"] and kept[0]["meta"]["quality"]["words"] == 74
+    assert sorted(r["reason"] for r in rejected) == ["bad_input:broken_json", "bad_input:wrong_type", "quality:char_repetition"]
+    assert json.loads(report.read_text())["counts"]["kept"] == 1
+    assert "1 kept, 3 rejected" in capsys.readouterr().out
+    assert roots_main(["filter", "--lang", "xx", "--input", str(src), "--output", str(out), "--rejected", str(rej)]) == 2
+    assert "unknown language 'xx'" in capsys.readouterr().err
+
+
+def test_roots_resources_stopwords_from_flores(tmp_path, roots_main):
+    path = DATA / "flores" / "flores200_train.jsonl.gz"
+    if not path.exists():
+        pytest.skip("no ../shared/data")
+    with gzip.open(path, "rt", encoding="utf-8") as fh:
+        sentences = [r["text"] for r in map(json.loads, fh) if r["flores"] == "swh_Latn"]
+    corpus = tmp_path / "sw.txt"
+    corpus.write_text("\n".join(sentences) + "\n", encoding="utf-8")
+    lists = tmp_path / "stopwords"
+    assert roots_main(["resources", "stopwords", "--lang", "sw", "--input", str(corpus),
+                       "--output", str(lists / "sw.txt"), "--top", "50"]) == 0
+    words = [w for w in (lists / "sw.txt").read_text(encoding="utf-8").splitlines() if not w.startswith("#")]
+    assert len(words) == 50 and {"na", "ya", "wa", "kwa"} <= set(words[:10])
+    q = Quality(QualityConfig(stopwords_dir=str(lists)))
+    docs = [Document(str(i), " ".join(sentences[i:i + 8]), "sw") for i in range(0, 80, 8)]
+    assert all(reason(o) == "kept" for o in q.process_batch(docs))
+    assert all(o.meta["quality"]["stopwords"] > 0.2 for o in q.process_batch(
+        [Document(str(i), " ".join(sentences[i:i + 8]), "sw") for i in range(0, 80, 8)]))
+
+
+# --- in the Beam curate step ----------------------------------------------------------------------
+
+
+def test_stages_run_in_the_beam_curate_step(tmp_path):
+    """Cleaning and quality as the curate step runs them: pickled to workers, set up there, batched;
+    counts add up, statistics reach the Parquet shards, the stage report reaches the manifest."""
+    import pyarrow.parquet as pq
+
+    from roots.config import load_config
+    from roots.filters.normalise import Normalise
+    from roots.pipelines.runner import run_curate
+    from roots.stats import Manifest, totals
+
+    records = [{"id": f"good{i}", "text": f"<div>menu</div>\nStory {i}. " + GOOD_EN} for i in range(6)]
+    records += [{"id": "spam", "text": "buy cheap pills now " * 30}, {"id": "short", "text": "Hello world"}]
+    (tmp_path / "web.jsonl").write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    (tmp_path / "run.yaml").write_text(yaml.safe_dump({
+        "name": "q", "output": str(tmp_path / "run"),
+        "sources": [{"name": "web", "format": "jsonl", "path": "web.jsonl", "lang": "en", "id_field": "id"}]}))
+    config = load_config(str(tmp_path / "run.yaml"))
+    manifest = Manifest.open(config.output, config.to_dict(), config.hash())
+    cleaning = Cleaning(CleaningConfig(sources={"web": ("remove_html_spans",)}))
+    result = run_curate(config, manifest, [], stages=[Normalise(), cleaning, Quality(QualityConfig())])
+    quality = totals(result.counts["quality"])
+    assert quality == {"input": 8, "kept": 6, "rejected": 2}
+    assert set(result.counts["quality"]["en"]["rejected"]) == {"quality:char_repetition", "quality:word_count"}
+    kept = [r for p in sorted((tmp_path / "run" / "documents").rglob("*.parquet")) for r in pq.read_table(p).to_pylist()]
+    assert len(kept) == 6 and all("<div>" not in r["text"] for r in kept)
+    assert all(json.loads(r["meta"])["quality"]["words"] >= 74 for r in kept)
+    policy = manifest.steps["curate"]["quality_policy"]["languages"]["sw"]["filters"]["stopwords"]
+    assert policy["on"] is False
