@@ -19,7 +19,8 @@ roots turns raw multilingual text and source code into a curated training corpus
 
 
 #: Modules that add subcommands (see roots/commands/__init__.py).
-COMMAND_MODULES: list[str] = ["roots.commands.filters", "roots.commands.lid", "roots.commands.pii", "roots.commands.tokenizer", "roots.commands.megatron"]
+COMMAND_MODULES: list[str] = ["roots.commands.filters", "roots.commands.lid", "roots.commands.pii", "roots.commands.tokenizer", "roots.commands.megatron",
+                               "roots.commands.train"]
 
 
 def _split_beam_args(argv: list[str]) -> tuple[list[str], list[str]]:
