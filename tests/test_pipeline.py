@@ -206,3 +206,23 @@ def test_two_steps_hand_over_through_shards(corpus):
     kept = rows(run_dir, "documents")
     assert len(kept) == totals(second["short"])["kept"] and all(len(r["text"]) >= 50 for r in kept)
     assert {p.name for p in (run_dir / "rejected").iterdir()} == {"stage=ingest", "stage=normalise", "stage=short"}
+
+
+def test_template_lines_are_counted_per_source_then_removed(tmp_path):
+    footer = "Tous droits réservés, Journal de Lyon 2024"
+    rows = [{"text": f"Article {i}: le marché de la place {i} ouvre à huit heures.\n{footer}"} for i in range(12)]
+    (tmp_path / "news.jsonl").write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    (tmp_path / "other.jsonl").write_text(json.dumps({"text": f"Un seul texte.\n{footer}"}, ensure_ascii=False) + "\n",
+                                          encoding="utf-8")
+    (tmp_path / "run.yaml").write_text(yaml.safe_dump({
+        "name": "t", "output": str(tmp_path / "run"), "quality": {"enabled": False},
+        "cleaning": {"sources": {"news": ["dedup_template"]}},
+        "sources": [{"name": "news", "format": "jsonl", "path": "news.jsonl", "lang": "fr"},
+                    {"name": "other", "format": "jsonl", "path": "other.jsonl", "lang": "fr"}]}))
+    manifest = run(load_config(str(tmp_path / "run.yaml")))
+    assert manifest.steps["templates"]["sources"] == {"news": 1}
+    kept = rows(tmp_path / "run", "documents")
+    texts = {r["source"]: r["text"] for r in kept}
+    assert all(footer not in r["text"] for r in kept if r["source"] == "news")
+    assert texts["other"].endswith(footer)                      # only the source that asked for it
+    assert len([r for r in kept if r["source"] == "news"]) == 12
