@@ -210,8 +210,9 @@ def test_two_steps_hand_over_through_shards(corpus):
 
 def test_template_lines_are_counted_per_source_then_removed(tmp_path):
     footer = "Tous droits réservés, Journal de Lyon 2024"
-    rows = [{"text": f"Article {i}: le marché de la place {i} ouvre à huit heures.\n{footer}"} for i in range(12)]
-    (tmp_path / "news.jsonl").write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    records = [{"text": f"Article {i}: le marché de la place {i} ouvre à huit heures.\n{footer}"} for i in range(12)]
+    (tmp_path / "news.jsonl").write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records),
+                                         encoding="utf-8")
     (tmp_path / "other.jsonl").write_text(json.dumps({"text": f"Un seul texte.\n{footer}"}, ensure_ascii=False) + "\n",
                                           encoding="utf-8")
     (tmp_path / "run.yaml").write_text(yaml.safe_dump({
