@@ -164,7 +164,7 @@ class WriteShards(beam.PTransform):
 
     def _write(self, keyed: tuple[tuple, Iterable[tuple]]) -> str:
         (stage, lang, index, total), rows = keyed
-        rows = sorted(rows, key=lambda r: r[0])
+        rows = sorted(rows)   # by id; whole rows break ties between records that share an id
         schema = DOCUMENT_SCHEMA if self.kind == DOCUMENTS else REJECTED_SCHEMA
         table = pa.table({name: [r[i] for r in rows] for i, name in enumerate(schema.names)}, schema=schema)
         path = shard_path(partition_dir(self.out_dir, self.kind, lang, stage or None), index, total, self.fmt)

@@ -1,24 +1,23 @@
 """Exact and near-duplicate removal as one composite Beam transform, with no single-machine step.
 
-    documents ─ Fingerprint (numpy, per batch) ─┬─ (exact key, doc) ───────────────────────────────┐
-                                                └─ signature batches by partition                  │
-      ExactGroups: best copy per exact key ─────── hot keys (side input) ──────────────────────────┤
-        ├─ band rows (arrays) → GroupByKey(band, part) → bucket pairs                              │
-        └─ node info (rank, shingles) ─→ two partitioned joins with the pairs: exact Jaccard ─┐    │
-                                         large-star / small-star rounds → component labels ◄─┘    │
-                                                                  Route: one kept per component ◄──┘
+    documents ─ Fingerprint (numpy, per batch) ─┬─ ((exact key, sub-shard), doc) ─────────────────────┐
+                                                └─ signature batches → partitions                     │
+      ExactGroups: best copy per exact key ─┬─ summaries of groups with copies ──────┐                │
+        ├─ band rows (arrays) → GroupByKey(band, part) → bucket pairs               │                │
+        └─ node info (rank, shingles) → two partitioned joins with the pairs:       │                │
+           exact Jaccard → large-star / small-star rounds → component labels ──→ Fates ─→ Route ◄────┘
+                                                                                  one kept per component
 
-Everything but the documents themselves travels in batches (numpy arrays and lists) keyed by a
-partition (`exact key mod P`, P from the document count and `partition_docs`), so Beam handles a few
-elements per thousand documents instead of dozens per document. Exact groups are reduced while
-streaming (memory per distinct key, whatever a group's size); an exact group larger than `hot_group`
-is routed over several sub-shards, so no worker holds a million copies; a bucket larger than
-`max_bucket` gives star edges to a few representatives instead of all pairs; grouped values are read
-in at most two streaming passes.
+Everything but the documents travels in batches (numpy arrays and lists) keyed by a partition
+(`exact key mod P`, P from the document count and `partition_docs`), so Beam handles a few elements
+per thousand documents instead of dozens per document; the documents themselves cross one shuffle.
+Exact groups are reduced while streaming (memory per distinct key, whatever a group's size); each
+group's copies are spread over up to `subshards` route groups by their record hash, so a million
+copies never meet in one worker; a bucket larger than `max_bucket` gives star edges to a few
+representatives instead of all pairs; grouped values are read in at most two streaming passes.
 """
 from __future__ import annotations
 
-import math
 from typing import Any, Iterable, Iterator
 
 import apache_beam as beam
@@ -27,8 +26,8 @@ from apache_beam.metrics import Metrics
 from apache_beam.transforms.window import GlobalWindows
 import numpy as np
 
-from roots.dedup.buckets import bucket_pairs, jaccard
-from roots.dedup.components import large_star, small_star
+from roots.dedup.buckets import bucket_pairs, jaccard, unique_pairs
+from roots.dedup.components import large_star_arrays, small_star_arrays
 from roots.dedup.config import DedupConfig
 from roots.dedup.fingerprint import Fingerprinter
 from roots.dedup.keep import EXACT as EXACT_FIELD, RECORD
@@ -37,7 +36,7 @@ from roots.document import Document, Rejection
 
 KEPT_TAG = "kept"
 REJECTED_TAG = "rejected"
-_SIGNATURES, _HOT, _BANDS, _INFO = "signatures", "hot", "bands", "info"
+_SIGNATURES, _SUMMARY, _BANDS, _INFO, _RANKS = "signatures", "summary", "bands", "info", "ranks"
 _CHUNK = 4096  # nodes or edges per batch element
 
 
@@ -50,11 +49,6 @@ def _windowed(out: Any) -> Any:
     if isinstance(out, pvalue.TaggedOutput):
         return pvalue.TaggedOutput(out.tag, GlobalWindows.windowed_value(out.value))
     return GlobalWindows.windowed_value(out)
-
-
-def _node_part(node: Any, parts: int) -> int:
-    """The partition of a graph node: its exact key (ranks) or itself (ints) mod the partitions."""
-    return (node if isinstance(node, int) else node[EXACT_FIELD]) % parts
 
 
 def _packed(chunks: list[np.ndarray], dtype) -> tuple[bytes, bytes]:
@@ -72,8 +66,8 @@ def _unpacked(data: bytes, offsets: bytes, dtype) -> list[np.ndarray]:
 
 
 class _Fingerprint(beam.DoFn):
-    """Documents → (exact key, ("D", rank, by_url, doc)) and, tagged, signature batches keyed by partition:
-    (part, (exact keys, ranks, by_url, has shingles, band keys, packed shingle sets))."""
+    """Documents → ((exact key, sub-shard), ("D", rank, doc)) and, tagged, one signature batch per
+    batch of documents: (exact keys, ranks, by_url, has shingles, band keys, packed shingle sets)."""
 
     def __init__(self, config: DedupConfig):
         self.config = config
@@ -86,8 +80,7 @@ class _Fingerprint(beam.DoFn):
     def start_bundle(self) -> None:
         self.buffer: list[Document] = []
 
-    def process(self, doc: Document, n_docs: int) -> Iterator[Any]:
-        self.parts = self.config.partitions(n_docs)
+    def process(self, doc: Document) -> Iterator[Any]:
         self.buffer.append(doc)
         if len(self.buffer) >= self.config.batch_size:
             yield from self._flush()
@@ -101,60 +94,85 @@ class _Fingerprint(beam.DoFn):
         if not batch:
             return
         fps = self.fingerprinter(batch)
+        subshards = self.config.subshards
         for doc, fp in zip(batch, fps):
-            yield fp.exact_key, ("D", fp.rank, fp.by_url, doc)
+            yield (fp.exact_key, fp.rank[RECORD] % subshards), ("D", fp.rank, doc)
         keys = np.array([fp.exact_key for fp in fps], dtype=np.int64)
         has = np.array([fp.bands is not None for fp in fps], dtype=bool)
         bands = np.zeros((len(fps), self.n_bands), dtype=np.uint64)
         if has.any():
             bands[has] = np.stack([fp.bands for fp in fps if fp.bands is not None])
-        empty = np.zeros(0, dtype=np.uint64)
-        part_of = keys % self.parts
-        for part in np.unique(part_of).tolist():
-            idx = np.flatnonzero(part_of == part)
-            shingles, offsets = _packed([fps[i].shingles if fps[i].shingles is not None else empty for i in idx],
-                                        np.uint64)
-            yield pvalue.TaggedOutput(_SIGNATURES, (part, (
-                keys[idx].tobytes(), [fps[i].rank for i in idx], [fps[i].by_url for i in idx],
-                has[idx].tobytes(), bands[idx].tobytes(), shingles, offsets)))
+        empty = np.zeros(0, dtype=np.uint32)
+        shingles, offsets = _packed([fp.shingles if fp.shingles is not None else empty for fp in fps], np.uint32)
+        yield pvalue.TaggedOutput(_SIGNATURES, (
+            keys.tobytes(), [fp.rank for fp in fps], [fp.by_url for fp in fps], has.tobytes(), bands.tobytes(),
+            shingles, offsets))
+
+
+def _split_batch(batch: tuple, n_docs: int, config: DedupConfig, n_bands: int) -> Iterator[tuple[int, tuple]]:
+    """A signature batch → one piece per partition (exact key mod P) it touches."""
+    parts = config.partitions(n_docs)
+    if parts == 1:
+        yield 0, batch
+        return
+    keys_b, ranks, by_url, has_b, bands_b, shingles_b, offsets_b = batch
+    keys = np.frombuffer(keys_b, dtype=np.int64)
+    has = np.frombuffer(has_b, dtype=bool)
+    bands = np.frombuffer(bands_b, dtype=np.uint64).reshape(len(keys), n_bands)
+    sets = _unpacked(shingles_b, offsets_b, np.uint32)
+    part_of = keys % parts
+    for part in np.unique(part_of).tolist():
+        idx = np.flatnonzero(part_of == part)
+        shingles, offsets = _packed([sets[i] for i in idx], np.uint32)
+        yield part, (keys[idx].tobytes(), [ranks[i] for i in idx], [by_url[i] for i in idx], has[idx].tobytes(),
+                     bands[idx].tobytes(), shingles, offsets)
+
+
+def _batch_size(batch: tuple) -> int:
+    return len(batch[1])
 
 
 class _ExactGroups(beam.DoFn):
     """One partition's signature batches → the best copy of each exact key (streaming: memory per
-    distinct key). Emits hot keys' summaries, LSH band rows and node info (rank, shingle set)."""
+    distinct key). Emits a summary of each group with copies (its best rank, size and the sub-shards
+    its documents are in), LSH band rows and node info (rank, shingle set)."""
 
     def __init__(self, config: DedupConfig, n_bands: int):
         self.config, self.n_bands = config, n_bands
 
     def process(self, item: tuple[int, Iterable[tuple]], n_docs: int) -> Iterator[Any]:
         part, batches = item
+        subshards = self.config.subshards
         best: dict[int, list] = {}
         for keys, ranks, by_url, has, bands, shingles, offsets in batches:
             keys = np.frombuffer(keys, dtype=np.int64).tolist()
             has = np.frombuffer(has, dtype=bool)
             bands = np.frombuffer(bands, dtype=np.uint64).reshape(len(keys), self.n_bands)
-            sets = _unpacked(shingles, offsets, np.uint64)
+            sets = _unpacked(shingles, offsets, np.uint32)
             for i, key in enumerate(keys):
+                rank = ranks[i]
                 entry = best.get(key)
                 if entry is None:
-                    best[key] = [1, ranks[i], by_url[i], bands[i].copy() if has[i] else None, sets[i].copy()]
-                else:
-                    entry[0] += 1
-                    if ranks[i] < entry[1]:
-                        entry[1:] = [ranks[i], by_url[i], bands[i].copy() if has[i] else None, sets[i].copy()]
-        hot = self.config.hot_group
+                    best[key] = [1, rank, by_url[i], bands[i].copy() if has[i] else None, sets[i].copy(), None]
+                    continue
+                if entry[5] is None:
+                    entry[5] = {entry[1][RECORD] % subshards}
+                entry[5].add(rank[RECORD] % subshards)
+                entry[0] += 1
+                if rank < entry[1]:
+                    entry[1:5] = [rank, by_url[i], bands[i].copy() if has[i] else None, sets[i].copy()]
         nodes = []
         for key in sorted(best):
-            count, rank, by_url, node_bands, node_set = best[key]
-            if count > hot:
-                yield pvalue.TaggedOutput(_HOT, (key, (math.ceil(count / hot), rank, count, by_url)))
+            count, rank, by_url, node_bands, node_set, subs = best[key]
+            if count > 1:
+                yield pvalue.TaggedOutput(_SUMMARY, (key, ("M", rank, count, by_url, tuple(sorted(subs)))))
             if node_bands is not None:
                 nodes.append((key, rank, node_bands, node_set))
         band_parts = self.config.band_parts(n_docs)
         for start in range(0, len(nodes), _CHUNK):
             chunk = nodes[start:start + _CHUNK]
             keys = np.array([n[0] for n in chunk], dtype=np.int64)
-            shingles, offsets = _packed([n[3] for n in chunk], np.uint64)
+            shingles, offsets = _packed([n[3] for n in chunk], np.uint32)
             yield pvalue.TaggedOutput(_INFO, (part, ("I", keys.tobytes(), [n[1] for n in chunk], shingles, offsets)))
             bands = np.stack([n[2] for n in chunk])
             part_of = (bands % np.uint64(band_parts)).astype(np.int64)
@@ -166,13 +184,14 @@ class _ExactGroups(beam.DoFn):
 
 
 class _BucketPairs(beam.DoFn):
-    """One band partition's arrays → candidate pairs (u, v) of exact keys, u < v, batched by u's partition."""
+    """One band partition's arrays → candidate pairs (u, v) of exact keys, u < v, batched by u's
+    partition, and the second nodes v batched by theirs."""
 
     def __init__(self, config: DedupConfig):
         self.config = config
 
     def setup(self) -> None:
-        self.pairs = Metrics.counter(STAGE, "candidate_pairs")
+        self.pairs = Metrics.counter(STAGE, "band_pairs")  # a pair sharing several bands counts in each
 
     def process(self, item: tuple[tuple[int, int], Iterable[tuple[bytes, bytes]]], n_docs: int) -> Iterator[Any]:
         _, chunks = item
@@ -182,10 +201,11 @@ class _BucketPairs(beam.DoFn):
             nodes.append(np.frombuffer(n, dtype=np.int64))
         u, v = bucket_pairs(np.concatenate(keys), np.concatenate(nodes), self.config.max_bucket, self.config.bucket_reps)
         self.pairs.inc(len(u))
-        part_of = u % self.config.partitions(n_docs)
-        for part in np.unique(part_of).tolist():
-            mask = part_of == part
-            yield part, ("P", u[mask].tobytes(), v[mask].tobytes())
+        parts = self.config.partitions(n_docs)
+        for part, (us, vs) in _by_partition(u, parts, u, v):
+            yield part, ("P", us, vs)
+        for part, (vs,) in _by_partition(v, parts, v):  # the second nodes, whose info the check needs
+            yield part, ("V", vs)
 
 
 def _node_table(values: Iterable[tuple]) -> dict[int, tuple]:
@@ -195,41 +215,54 @@ def _node_table(values: Iterable[tuple]) -> dict[int, tuple]:
         if value[0] == "I":
             _, keys, ranks, shingles, offsets = value
             for key, rank, shingle_set in zip(np.frombuffer(keys, dtype=np.int64).tolist(), ranks,
-                                              _unpacked(shingles, offsets, np.uint64)):
+                                              _unpacked(shingles, offsets, np.uint32)):
                 table[key] = (rank, shingle_set)
     return table
 
 
 class _JoinFirst(beam.DoFn):
-    """Partition of the pairs' first nodes: attach u's rank and shingles, send each pair to v's partition."""
+    """A partition's node info and the pairs whose first node u is in it → each pair with u's rank and
+    shingles, sent to v's partition ("Q"); and the info of this partition's nodes that are second
+    nodes of some pair ("I"), kept in this partition for the check. Only the info the check needs
+    travels on."""
 
     def __init__(self, config: DedupConfig):
         self.config = config
 
     def process(self, item: tuple[int, Iterable[tuple]], n_docs: int) -> Iterator[Any]:
-        _, values = item
+        part, values = item
         table = _node_table(values)
-        us, vs = [], []
+        us, vs, seconds = [], [], []
         for value in values:
             if value[0] == "P":
                 us.append(np.frombuffer(value[1], dtype=np.int64))
                 vs.append(np.frombuffer(value[2], dtype=np.int64))
-        if not us:
-            return
-        pairs = np.unique(np.stack([np.concatenate(us), np.concatenate(vs)], axis=1), axis=0)
-        part_of = pairs[:, 1] % self.config.partitions(n_docs)
-        for part in np.unique(part_of).tolist():
-            chosen = pairs[part_of == part]
-            for start in range(0, len(chosen), _CHUNK):
-                chunk = chosen[start:start + _CHUNK]
-                firsts = [table[u] for u in chunk[:, 0].tolist()]
-                shingles, offsets = _packed([f[1] for f in firsts], np.uint64)
-                yield part, ("Q", chunk[:, 1].tobytes(), [f[0] for f in firsts], shingles, offsets)
+            elif value[0] == "V":
+                seconds.append(np.frombuffer(value[1], dtype=np.int64))
+        if seconds:
+            needed = np.unique(np.concatenate(seconds))
+            for start in range(0, len(needed), _CHUNK):
+                chunk = needed[start:start + _CHUNK]
+                infos = [table[key] for key in chunk.tolist()]
+                shingles, offsets = _packed([i[1] for i in infos], np.uint32)
+                yield part, ("I", chunk.tobytes(), [i[0] for i in infos], shingles, offsets)
+        if us:
+            u, v = unique_pairs(np.concatenate(us), np.concatenate(vs))
+            Metrics.counter(STAGE, "candidate_pairs").inc(len(u))
+            pairs = np.stack([u, v], axis=1)
+            part_of = pairs[:, 1] % self.config.partitions(n_docs)
+            for dest in np.unique(part_of).tolist():
+                chosen = pairs[part_of == dest]
+                for start in range(0, len(chosen), _CHUNK):
+                    chunk = chosen[start:start + _CHUNK]
+                    firsts = [table[key] for key in chunk[:, 0].tolist()]
+                    shingles, offsets = _packed([f[1] for f in firsts], np.uint32)
+                    yield dest, ("Q", chunk[:, 1].tobytes(), [f[0] for f in firsts], shingles, offsets)
 
 
 class _JoinSecond(beam.DoFn):
-    """Partition of the pairs' second nodes: exact Jaccard of each pair → a batch of verified edges
-    (larger rank, smaller rank)."""
+    """Partition of the pairs' second nodes: exact Jaccard of each pair → verified edges (arrays of
+    exact keys) and, tagged, the ranks of their endpoints keyed by partition."""
 
     def __init__(self, config: DedupConfig):
         self.config = config
@@ -238,103 +271,124 @@ class _JoinSecond(beam.DoFn):
         self.verified = Metrics.counter(STAGE, "verified_pairs")
         self.false_positives = Metrics.counter(STAGE, "lsh_false_positives")
 
-    def process(self, item: tuple[int, Iterable[tuple]]) -> Iterator[list]:
+    def process(self, item: tuple[int, Iterable[tuple]], n_docs: int) -> Iterator[Any]:
         _, values = item
         table = _node_table(values)
         verify, threshold = self.config.verify, self.config.threshold
+        parts = self.config.partitions(n_docs)
         for value in values:
             if value[0] != "Q":
                 continue
             _, seconds, first_ranks, shingles, offsets = value
-            edges = []
+            us, vs, ranks = [], [], {}
             for v, rank_u, set_u in zip(np.frombuffer(seconds, dtype=np.int64).tolist(), first_ranks,
-                                        _unpacked(shingles, offsets, np.uint64)):
+                                        _unpacked(shingles, offsets, np.uint32)):
                 rank_v, set_v = table[v]
                 if verify and jaccard(set_u, set_v) < threshold:
                     self.false_positives.inc()
                     continue
-                edges.append((rank_u, rank_v) if rank_u > rank_v else (rank_v, rank_u))
-            self.verified.inc(len(edges))
-            if edges:
-                yield edges
+                us.append(rank_u[EXACT_FIELD])
+                vs.append(v)
+                ranks[rank_u[EXACT_FIELD]], ranks[v] = rank_u, rank_v
+            self.verified.inc(len(us))
+            if us:
+                yield np.array(us, dtype=np.int64).tobytes(), np.array(vs, dtype=np.int64).tobytes()
+                by_part: dict[int, tuple[list, list]] = {}
+                for key, rank in ranks.items():
+                    keys, rs = by_part.setdefault(key % parts, ([], []))
+                    keys.append(key)
+                    rs.append(rank)
+                for part, (keys, rs) in by_part.items():
+                    yield pvalue.TaggedOutput(_RANKS, (part, ("R", np.array(keys, dtype=np.int64).tobytes(), rs)))
 
 
-def _scatter(edges: list, parts: int, both: bool) -> Iterator[tuple[int, list]]:
-    """Edge batches → (partition, [(node, neighbour), ...]) keyed by the first node's partition
-    (and, when `both`, each edge also the other way round)."""
-    out: dict[int, list] = {}
-    for a, b in edges:
-        out.setdefault(_node_part(a, parts), []).append((a, b))
-        if both:
-            out.setdefault(_node_part(b, parts), []).append((b, a))
-    yield from out.items()
+def _arrays(values: Iterable[tuple[bytes, bytes]]) -> tuple[np.ndarray, np.ndarray]:
+    firsts, seconds = [], []
+    for a, b in values:
+        firsts.append(np.frombuffer(a, dtype=np.int64))
+        seconds.append(np.frombuffer(b, dtype=np.int64))
+    if not firsts:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    return np.concatenate(firsts), np.concatenate(seconds)
 
 
-def _adjacency(batches: Iterable[list]) -> dict[Any, set]:
-    adjacency: dict[Any, set] = {}
-    for batch in batches:
-        for node, other in batch:
-            adjacency.setdefault(node, set()).add(other)
-    return adjacency
+def _by_partition(keys: np.ndarray, parts: int, *columns: np.ndarray) -> Iterator[tuple[int, tuple]]:
+    """Rows split by `keys mod parts`: (partition, (column bytes, ...)) for each partition present."""
+    part_of = keys % parts
+    for part in np.unique(part_of).tolist():
+        mask = part_of == part
+        yield part, tuple(c[mask].tobytes() for c in columns)
 
 
-class _Star(beam.DoFn):
-    """One partition of one half-round: each node's (deduplicated) neighbours → large-star or
-    small-star edges, batched."""
+def _scatter_both(batch: tuple[bytes, bytes], n_docs: int, config: DedupConfig) -> Iterator[tuple[int, tuple]]:
+    """An edge batch → (node, neighbour) rows both ways, keyed by the node's partition (large-star)."""
+    a, b = _arrays([batch])
+    nodes, neighbours = np.concatenate([a, b]), np.concatenate([b, a])
+    yield from _by_partition(nodes, config.partitions(n_docs), nodes, neighbours)
 
-    def __init__(self, large: bool, config: DedupConfig):
-        self.large, self.config = large, config
 
-    def process(self, item: tuple[int, Iterable[list]], n_docs: int) -> Iterator[Any]:
-        _, batches = item
-        star = large_star if self.large else small_star
-        edges = [e for node, others in sorted(_adjacency(batches).items()) for e in star(node, sorted(others))]
-        if self.large:  # small-star groups by the larger node
-            yield from _scatter(edges, self.config.partitions(n_docs), both=False)
-        elif edges:
-            yield edges
+class _LargeStar(beam.DoFn):
+    """One partition of nodes and their neighbours → large-star edges, keyed by the larger node's partition."""
+
+    def __init__(self, config: DedupConfig):
+        self.config = config
+
+    def process(self, item: tuple[int, Iterable[tuple]], n_docs: int) -> Iterator[tuple[int, tuple]]:
+        larger, smallest = large_star_arrays(*_arrays(item[1]))
+        yield from _by_partition(larger, self.config.partitions(n_docs), larger, smallest)
+
+
+def _small_star(item: tuple[int, Iterable[tuple]]) -> Iterator[tuple[bytes, bytes]]:
+    """One partition of nodes and their smaller neighbours → a batch of small-star edges."""
+    larger, smallest = small_star_arrays(*_arrays(item[1]))
+    if len(larger):
+        yield larger.tobytes(), smallest.tobytes()
+
+
+def _parent_links(batch: tuple[bytes, bytes], n_docs: int, config: DedupConfig) -> Iterator[tuple[int, tuple]]:
+    """Final edges (child, parent) → ("up", child, parent) at the child's partition, ("down", parent)
+    at the parent's."""
+    child, parent = _arrays([batch])
+    parts = config.partitions(n_docs)
+    for part, (c, p) in _by_partition(child, parts, child, parent):
+        yield part, ("up", c, p)
+    for part, (p,) in _by_partition(parent, parts, parent):
+        yield part, ("down", p, b"")
 
 
 class _Labels(beam.DoFn):
-    """Final check and labels: each node → the smallest node of its component. Raises when a node is
-    both a child and a parent, or has two parents: the rounds did not converge."""
+    """Final check and labels: each node → the smallest node of its component, as ("C", nodes, labels)
+    arrays. Raises when a node is both a child and a parent, or has two parents: the rounds did not
+    converge."""
 
     def __init__(self, rounds: int):
         self.rounds = rounds
 
-    def process(self, item: tuple[int, Iterable[list]]) -> Iterator[tuple]:
-        _, batches = item
-        parents: dict[Any, set] = {}
-        is_parent: set = set()
-        for batch in batches:
-            for node, kind, other in batch:
-                if kind == "up":
-                    parents.setdefault(node, set()).add(other)
-                else:
-                    is_parent.add(node)
-        for node in is_parent - parents.keys():
-            yield node, node
-        for node, ups in parents.items():
-            if len(ups) > 1 or node in is_parent:
-                raise ComponentsNotConverged(
-                    f"dedup: connected components did not converge in {self.rounds} rounds (node "
-                    f"{node[2] if isinstance(node, tuple) else node!r}); raise dedup.max_rounds")
-            yield node, next(iter(ups))
-
-
-def _parent_links(edges: list, parts: int) -> Iterator[tuple[int, list]]:
-    out: dict[int, list] = {}
-    for child, parent in edges:
-        out.setdefault(_node_part(child, parts), []).append((child, "up", parent))
-        out.setdefault(_node_part(parent, parts), []).append((parent, "down", None))
-    yield from out.items()
+    def process(self, item: tuple[int, Iterable[tuple]]) -> Iterator[tuple[int, tuple]]:
+        part, links = item
+        children, parents, roots = [], [], []
+        for kind, a, b in links:
+            if kind == "up":
+                children.append(np.frombuffer(a, dtype=np.int64))
+                parents.append(np.frombuffer(b, dtype=np.int64))
+            else:
+                roots.append(np.frombuffer(a, dtype=np.int64))
+        child, parent = (np.concatenate(children), np.concatenate(parents)) if children else (np.zeros(0, np.int64),) * 2
+        root = np.unique(np.concatenate(roots)) if roots else np.zeros(0, dtype=np.int64)
+        child, parent = unique_pairs(child, parent)
+        bad = np.concatenate([child[1:][child[1:] == child[:-1]], np.intersect1d(child, root)])
+        if len(bad):
+            raise ComponentsNotConverged(
+                f"dedup: connected components did not converge in {self.rounds} rounds (e.g. at exact key "
+                f"{int(bad[0])}); raise dedup.max_rounds")
+        yield part, ("C", np.concatenate([child, root]).tobytes(), np.concatenate([parent, root]).tobytes())
 
 
 class ConnectedComponents(beam.PTransform):
-    """Batches of undirected edges (lists of (a, b)) → (node, smallest node of its component), by
-    `rounds` unrolled large-star + small-star rounds over partitioned adjacency, then a check that
-    fails loudly if they did not suffice (O(log² n) rounds always do; a path of 10,000 nodes needs 14).
-    Nodes are ints or dedup ranks; `n_docs` (a singleton side input) sets the partitions."""
+    """Batches of undirected edges (two int64 arrays as bytes) → ("C", nodes, labels) batches keyed by
+    the nodes' partition, each label the smallest node of the component. `max_rounds` unrolled
+    large-star + small-star rounds over partitioned numpy arrays, then a check that fails loudly if
+    they did not suffice (O(log² n) rounds always do; a path of 10,000 nodes needs 14)."""
 
     def __init__(self, config: DedupConfig, n_docs):
         super().__init__()
@@ -342,24 +396,83 @@ class ConnectedComponents(beam.PTransform):
 
     def expand(self, edges):
         config, n_docs = self.config, self.n_docs
-        parts = lambda n: config.partitions(n)  # noqa: E731
-        current = edges
+        current = edges | "Orient" >> beam.Map(_oriented)
         for r in range(config.max_rounds):
             current = (current
-                       | f"Scatter{r}" >> beam.FlatMap(lambda e, n: _scatter(e, parts(n), both=True), n_docs)
+                       | f"Scatter{r}" >> beam.FlatMap(_scatter_both, n_docs, config)
                        | f"GroupLarge{r}" >> beam.GroupByKey()
-                       | f"LargeStar{r}" >> beam.ParDo(_Star(True, config), n_docs)
+                       | f"LargeStar{r}" >> beam.ParDo(_LargeStar(config), n_docs)
                        | f"GroupSmall{r}" >> beam.GroupByKey()
-                       | f"SmallStar{r}" >> beam.ParDo(_Star(False, config), n_docs))
+                       | f"SmallStar{r}" >> beam.FlatMap(_small_star))
         return (current
-                | "ParentLinks" >> beam.FlatMap(lambda e, n: _parent_links(e, parts(n)), n_docs)
+                | "ParentLinks" >> beam.FlatMap(_parent_links, n_docs, config)
                 | "GroupLinks" >> beam.GroupByKey()
                 | "Labels" >> beam.ParDo(_Labels(config.max_rounds)))
 
 
+def _oriented(batch: tuple[bytes, bytes]) -> tuple[bytes, bytes]:
+    a, b = _arrays([batch])
+    keep = a != b
+    return np.maximum(a, b)[keep].tobytes(), np.minimum(a, b)[keep].tobytes()
+
+
+class _RanksByLabel(beam.DoFn):
+    """One partition's labels and ranks → (label partition, [(label, node rank), ...])."""
+
+    def __init__(self, config: DedupConfig):
+        self.config = config
+
+    def process(self, item: tuple[int, Iterable[tuple]], n_docs: int) -> Iterator[tuple[int, list]]:
+        _, values = item
+        ranks = {}
+        for value in values:
+            if value[0] == "R":
+                ranks.update(zip(np.frombuffer(value[1], dtype=np.int64).tolist(), value[2]))
+        parts = self.config.partitions(n_docs)
+        out: dict[int, list] = {}
+        for value in values:
+            if value[0] == "C":
+                for node, label in zip(np.frombuffer(value[1], dtype=np.int64).tolist(),
+                                       np.frombuffer(value[2], dtype=np.int64).tolist()):
+                    out.setdefault(label % parts, []).append((label, ranks[node]))
+        yield from out.items()
+
+
+def _best_of_components(item: tuple[int, Iterable[list]], subshards: int) -> Iterator[tuple[int, tuple]]:
+    """One partition of (component, member rank) → per member, (its exact key, ("L", the component's
+    best rank, its own rank, its document's sub-shard))."""
+    _, batches = item
+    members: dict[int, list] = {}
+    for batch in batches:
+        for label, rank in batch:
+            members.setdefault(label, []).append(rank)
+    for ranks in members.values():
+        best = min(ranks)
+        for rank in ranks:
+            yield rank[EXACT_FIELD], ("L", best, rank, rank[RECORD] % subshards)
+
+
+def _fates(item: tuple[int, Iterable[tuple]]) -> Iterator[tuple]:
+    """An exact group's summary and component label → ((key, sub-shard), ("F", best rank, size, by_url,
+    label)) for every sub-shard that holds its documents."""
+    key, values = item
+    summary = label = None
+    for value in values:
+        if value[0] == "M":
+            summary = value
+        else:
+            label = value
+    if summary is None:  # a single document with near duplicates
+        _, _, rank, sub = label
+        summary = ("M", rank, 1, False, (sub,))
+    _, rank, count, by_url, subs = summary
+    for sub in subs:
+        yield (key, sub), ("F", rank, count, by_url, None if label is None else label[1])
+
+
 class _Route(beam.DoFn):
-    """One exact group (or sub-shard of one): its documents and its component label → kept documents
-    and ("dedup", Rejection) pairs. A hot group's best rank and size come from the side input."""
+    """One sub-shard of an exact group: its documents and, when the group has copies or near
+    duplicates, its fate → kept documents and ("dedup", Rejection) pairs."""
 
     def setup(self) -> None:
         self.counters: dict[tuple[str, str], Any] = {}
@@ -370,41 +483,25 @@ class _Route(beam.DoFn):
             counter = self.counters[(lang, outcome)] = Metrics.counter(f"{STAGE}:{lang}", outcome)
         counter.inc()
 
-    def process(self, item: tuple[tuple[int, int], Iterable[tuple]], hot: dict[int, tuple]) -> Iterator[Any]:
-        (key, _), values = item
-        label, group_min, by_url, count = None, None, False, 0
+    def process(self, item: tuple[tuple[int, int], Iterable[tuple]]) -> Iterator[Any]:
+        _, values = item
+        fate = first = None
         for value in values:
-            if value[0] == "L":
-                label = value[1]
-                continue
-            count += 1
-            if group_min is None or value[1] < group_min:
-                group_min, by_url = value[1], value[2]
-        if key in hot:
-            _, group_min, count, by_url = hot[key]
-        docs = ((v[1], v[3]) for v in values if v[0] == "D")
-        # (a group of only a label has its documents in another sub-shard: nothing to route here)
-        for out in route_group(docs, group_min, count, label, URL if by_url else EXACT) if count else ():
+            if value[0] == "F":
+                fate = value
+            elif first is None:
+                first = value[1]
+        if fate is None:  # a lone document: no copy, no near duplicate
+            fate = ("F", first, 1, False, None)
+        _, group_min, count, by_url, label = fate
+        docs = ((v[1], v[2]) for v in values if v[0] == "D")
+        for out in route_group(docs, group_min, count, label, URL if by_url else EXACT):
             if isinstance(out, Rejection):
                 self._count(out.doc.lang_dir, out.reason.code)
                 yield pvalue.TaggedOutput(REJECTED_TAG, (STAGE, out))
             else:
                 self._count(out.lang_dir, "kept")
                 yield out
-
-
-def _key_doc(item: tuple[int, tuple], hot: dict[int, tuple]) -> tuple:
-    key, value = item
-    summary = hot.get(key)
-    return (key, value[1][RECORD] % summary[0] if summary else 0), value
-
-
-def _key_label(item: tuple, hot: dict[int, tuple]) -> Iterator[tuple]:
-    node, label = item
-    key = node[EXACT_FIELD]
-    summary = hot.get(key)
-    for sub in range(summary[0] if summary else 1):
-        yield (key, sub), ("L", label)
 
 
 class Deduplicate(beam.PTransform):
@@ -414,20 +511,33 @@ class Deduplicate(beam.PTransform):
     duplicates as `dedup:near`; each rejection's meta names its cluster (`dedup_cluster`) and the
     document finally kept (`dedup_kept`). Per language unless `scope: all`; always across sources."""
 
+    #: the stage name its rejections and counts carry (a part of roots.pipelines.beam_transforms.DocumentStep)
+    name = STAGE
+
     def __init__(self, config: DedupConfig | None = None):
         super().__init__()
         self.config = config or DedupConfig()
 
+    def report(self) -> dict[str, Any]:
+        """How this run decides (for the manifest): the LSH bands and rows and their recall at the threshold."""
+        bands, rows = self.config.bands_rows()
+        return {"threshold": self.config.threshold, "num_perm": self.config.num_perm, "bands": bands, "rows": rows,
+                "recall_at_threshold": round(self.config.recall_at_threshold(), 6), "scope": self.config.scope,
+                "verify": self.config.verify, "keep": f"highest meta.{self.config.keep_score}" if self.config.keep_score
+                else "smallest id"}
+
     def expand(self, docs):
         config = self.config
         n_bands = config.bands_rows()[0]
-        n_docs = pvalue.AsSingleton(docs | "CountDocs" >> beam.combiners.Count.Globally())
-        fp = docs | "Fingerprint" >> beam.ParDo(_Fingerprint(config), n_docs).with_outputs(_SIGNATURES, main="docs")
+        fp = docs | "Fingerprint" >> beam.ParDo(_Fingerprint(config)).with_outputs(_SIGNATURES, main="docs")
+        n_docs = pvalue.AsSingleton(fp[_SIGNATURES]
+                                    | "BatchSizes" >> beam.Map(_batch_size)
+                                    | "CountDocs" >> beam.CombineGlobally(sum))
         groups = (fp[_SIGNATURES]
+                  | "SplitBatches" >> beam.FlatMap(_split_batch, n_docs, config, n_bands)
                   | "GroupSignatures" >> beam.GroupByKey()
-                  | "ExactGroups" >> beam.ParDo(_ExactGroups(config, n_bands), n_docs).with_outputs(_HOT, _BANDS, _INFO))
-        hot = pvalue.AsDict(groups[_HOT])
-        routed = [fp["docs"] | "KeyDocs" >> beam.Map(_key_doc, hot)]
+                  | "ExactGroups" >> beam.ParDo(_ExactGroups(config, n_bands), n_docs).with_outputs(_SUMMARY, _BANDS, _INFO))
+        fate_inputs = [groups[_SUMMARY]]
         if config.near:
             pairs = (groups[_BANDS]
                      | "GroupBands" >> beam.GroupByKey()
@@ -436,16 +546,25 @@ class Deduplicate(beam.PTransform):
                      | "FlattenFirst" >> beam.Flatten()
                      | "GroupFirst" >> beam.GroupByKey()
                      | "JoinFirst" >> beam.ParDo(_JoinFirst(config), n_docs))
-            edges = ((groups[_INFO], first)
-                     | "FlattenSecond" >> beam.Flatten()
+            edges = (first
                      | "GroupSecond" >> beam.GroupByKey()
-                     | "JoinSecond" >> beam.ParDo(_JoinSecond(config)))
-            labels = edges | "Components" >> ConnectedComponents(config, n_docs)
-            routed.append(labels | "KeyLabels" >> beam.FlatMap(_key_label, hot))
-        out = (routed
+                     | "JoinSecond" >> beam.ParDo(_JoinSecond(config), n_docs).with_outputs(_RANKS, main="edges"))
+            labels = edges["edges"] | "Components" >> ConnectedComponents(config, n_docs)
+            fate_inputs.append(
+                (labels, edges[_RANKS])
+                | "FlattenLabelRanks" >> beam.Flatten()
+                | "GroupLabelRanks" >> beam.GroupByKey()
+                | "RanksByLabel" >> beam.ParDo(_RanksByLabel(config), n_docs)
+                | "GroupComponents" >> beam.GroupByKey()
+                | "BestOfComponents" >> beam.FlatMap(_best_of_components, config.subshards))
+        fates = (fate_inputs
+                 | "FlattenFates" >> beam.Flatten()
+                 | "GroupFates" >> beam.GroupByKey()
+                 | "Fates" >> beam.FlatMap(_fates))
+        out = ((fp["docs"], fates)
                | "FlattenRoute" >> beam.Flatten()
                | "GroupRoute" >> beam.GroupByKey()
-               | "Route" >> beam.ParDo(_Route(), hot).with_outputs(REJECTED_TAG, main=KEPT_TAG))
+               | "Route" >> beam.ParDo(_Route()).with_outputs(REJECTED_TAG, main=KEPT_TAG))
         return {KEPT_TAG: out[KEPT_TAG], REJECTED_TAG: out[REJECTED_TAG]}
 
 
@@ -460,6 +579,7 @@ def _read_file(path: str) -> Iterator[Any]:
 
     for record in read_documents(path):
         if isinstance(record, Rejection):
+            Metrics.counter(f"{STAGE}:{record.doc.lang_dir}", record.reason.code).inc()
             yield pvalue.TaggedOutput(REJECTED_TAG, ("read", record))
         else:
             yield record

@@ -20,6 +20,7 @@ from roots.filters.quality import Quality
 from roots.filters.pii import PiiRedact, span_counts
 from roots.io.base import SourceSpec
 from roots.io.formats import FORMATS
+from roots.pipelines.dedup import Deduplicate
 from roots.pipelines.beam_transforms import INGEST, DocumentStep, ReadShards, ReadSources, write_counts
 from roots.rundir import DOCUMENTS, STATS, read_json, remove_temporary_files
 from roots.stage import Stage
@@ -30,6 +31,7 @@ log = logging.getLogger(__name__)
 CURATE = "curate"
 INGEST_STEP = "ingest"
 PII = "pii"
+DEDUP = "dedup"
 TEMPLATES = "templates"
 TOKENIZER = "tokenizer"
 MEGATRON = "megatron"
@@ -106,6 +108,9 @@ def plan_steps(config: RunConfig, ingest_only: bool = False) -> list[DocumentSte
     if ingest_only:
         return [DocumentStepPlan(INGEST_STEP, [Normalise(max_bytes=config.normalise.max_bytes)])]
     steps = [DocumentStepPlan(CURATE, curate_stages(config))]
+    dedup = config.section("dedup")
+    if dedup.enabled:
+        steps.append(DocumentStepPlan(DEDUP, [Deduplicate(dedup)], after=steps[-1].name))
     steps.append(DocumentStepPlan(PII, [PiiRedact(config.section("pii"))], after=steps[-1].name,
                                   annotations={"spans": span_counts}))
     return steps

@@ -68,6 +68,7 @@ class RunConfig:
 STAGE_SECTIONS: dict[str, str] = {
     "cleaning": "roots.filters.cleaning:CleaningConfig",
     "quality": "roots.filters.quality:QualityConfig",
+    "dedup": "roots.dedup.config:DedupConfig",
     "pii": "roots.filters.pii:PiiConfig",
 }
 #: Sections of steps that run only when the config names them (None otherwise).

@@ -1,0 +1,46 @@
+"""The rejection reasons of dedup, and how one document's outcome is decided from its exact group
+and its near-duplicate component (shared by the Beam transform and the in-process dedup)."""
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Iterable, Iterator
+
+from roots.dedup.keep import ID, Rank, cluster_id
+from roots.document import Document, Reason, Rejection, register_reason
+
+STAGE = "dedup"
+EXACT = register_reason(Reason(STAGE, "exact", "an exact duplicate (same normalised text) of a kept document"))
+URL = register_reason(Reason(STAGE, "url", "the same URL as a kept document"))
+NEAR = register_reason(Reason(STAGE, "near", "a near duplicate (MinHash, Jaccard at or above the threshold) of a kept document"))
+
+#: meta keys dedup writes: the cluster a document belongs to, and (on rejections) the kept id.
+CLUSTER_KEY = "dedup_cluster"
+KEPT_KEY = "dedup_kept"
+
+
+def _annotated(doc: Document, **extra: str) -> Document:
+    return replace(doc, meta={**doc.meta, **extra})
+
+
+def route_group(docs: Iterable[tuple[Rank, Document]], group_min: Rank, group_size: int, label: Rank | None,
+                exact_reason: Reason = EXACT) -> Iterator[Document | Rejection]:
+    """Outcomes of the documents of one exact group (or of one sub-shard of it): `group_min` is the
+    group's best rank, `group_size` its number of documents, `label` the best rank of its
+    near-duplicate component (None if it has no near duplicate).
+    The group's best document is kept unless its component holds a better one; every other document
+    is rejected, naming the document that is finally kept."""
+    final = label if label is not None else group_min
+    cluster = cluster_id(final)
+    head_seen = False
+    for rank, doc in docs:
+        if rank == group_min and not head_seen:
+            head_seen = True
+            if label is None or label == group_min:
+                clustered = label is not None or group_size > 1
+                yield _annotated(doc, **{CLUSTER_KEY: cluster}) if clustered else doc
+            else:
+                yield Rejection(_annotated(doc, **{CLUSTER_KEY: cluster, KEPT_KEY: final[ID]}), NEAR,
+                                f"cluster={cluster} kept={final[ID]}")
+        else:
+            yield Rejection(_annotated(doc, **{CLUSTER_KEY: cluster, KEPT_KEY: final[ID]}), exact_reason,
+                            f"cluster={cluster} kept={final[ID]}")
