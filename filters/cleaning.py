@@ -350,5 +350,5 @@ class Cleaning:
         """What the stage does per source, and whether template counts were given where needed."""
         return {"default": list(self.config.default),
                 "sources": {k: list(v) for k, v in sorted(self.config.sources.items())},
-                "dedup_template": ("counts given" if self.templates is not None else
+                "dedup_template": ("counts given" if self.templates is not None or self.templates_path else
                                    "off: no template counts given" if self.config.needs_template_counts else "unused")}

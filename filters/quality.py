@@ -494,6 +494,10 @@ class Quality:
 
     # --- reporting ----------------------------------------------------------------------------------
 
+    def policy_report(self) -> dict:
+        """What the run manifest records: every language's filters, thresholds and their sources."""
+        return self.report(sources=True)
+
     def report(self, langs: Iterable[str] | None = None, sources: bool = False) -> dict:
         """Per language (all of the registry by default): how words are split, each filter on (with
         its thresholds, and where each came from when `sources`) or off (and why), and where the lists

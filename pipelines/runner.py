@@ -229,9 +229,9 @@ def run(config: RunConfig, beam_args: list[str] | None = None, ingest_only: bool
 
 def final_sizes(manifest: Manifest, step: str) -> dict[str, int]:
     """Bytes of kept documents per language after the last document step (sizes the binary shards)."""
-    counts = manifest.steps[step]["counts"]
-    last = list(counts)[-1]
-    return {lang: cell["kept"]["bytes"] for lang, cell in counts[last].items()}
+    info = manifest.steps[step]
+    last = info["stages"][-1]   # not list(counts)[-1]: the manifest file stores keys sorted
+    return {lang: cell["kept"]["bytes"] for lang, cell in info["counts"][last].items()}
 
 
 def run_tokenizer_steps(config: RunConfig, manifest: Manifest, beam_args: list[str], sizes: dict[str, int]) -> None:

@@ -19,7 +19,7 @@ roots turns raw multilingual text and source code into a curated training corpus
 
 
 #: Modules that add subcommands (see roots/commands/__init__.py).
-COMMAND_MODULES: list[str] = ["roots.commands.dedup", "roots.commands.filters", "roots.commands.lid", "roots.commands.pii", "roots.commands.tokenizer", "roots.commands.megatron",
+COMMAND_MODULES: list[str] = ["roots.commands.datacard", "roots.commands.dedup", "roots.commands.filters", "roots.commands.lid", "roots.commands.pii", "roots.commands.tokenizer", "roots.commands.megatron",
                                "roots.commands.train"]
 
 

@@ -47,8 +47,10 @@ def totals(stage_counts: dict[str, Any]) -> dict[str, int]:
 
 
 def stage_counts(steps: dict[str, Any]) -> dict[str, Any]:
-    """Every stage's counts across the steps of a manifest, in run order."""
-    return {stage: cells for info in steps.values() for stage, cells in info.get("counts", {}).items()}
+    """Every stage's counts across the steps of a manifest, in run order (each step's `stages` list:
+    the manifest file stores its keys sorted)."""
+    return {stage: info["counts"][stage] for info in steps.values() if "counts" in info
+            for stage in info["stages"]}
 
 
 def library_versions() -> dict[str, str]:

@@ -1,0 +1,875 @@
+"""The data card of a run: a Hugging Face dataset card (`README.md` with its YAML metadata block) that
+says what is in the corpus — sources and licences; per language the documents, bytes and tokens in,
+kept and removed by each reason; dedup clusters; PII spans by type; the tokenizer and the binaries;
+the filter thresholds in force and where each came from — with PNG plots (bytes per language, the
+removal waterfall, each filter statistic against its threshold). Counts come straight from the
+manifest; a step or stage the run did not have is said to be absent, never printed as zeros.
+`roots datacard RUN_DIR` writes it; `notebooks/corpus_overview.ipynb` shows the same pieces."""
+from __future__ import annotations
+
+import glob
+import importlib
+import logging
+import os
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import orjson
+import pyarrow.parquet as pq
+import yaml
+
+from roots import tuning
+from roots.errors import RootsError
+from roots.tuning import Markdown, _markdown_table, _plain
+
+log = logging.getLogger(__name__)
+
+CARD = "README.md"
+DEFAULT_DIR = "datacard"
+PLOT_BYTES = "bytes_per_language.png"
+PLOT_WATERFALL = "removal_waterfall.png"
+PLOT_STATISTIC = "statistic_{}.png"
+UNKNOWN = "und"
+#: Hugging Face's size categories (number of examples), upper bounds exclusive.
+SIZE_CATEGORIES = ((1_000, "n<1K"), (10_000, "1K<n<10K"), (100_000, "10K<n<100K"), (1_000_000, "100K<n<1M"),
+                   (10_000_000, "1M<n<10M"), (100_000_000, "10M<n<100M"), (1_000_000_000, "100M<n<1B"),
+                   (10_000_000_000, "1B<n<10B"), (100_000_000_000, "10B<n<100B"), (1_000_000_000_000, "100B<n<1T"))
+#: Licence identifiers the Hub knows (https://hf.co/docs/hub/repositories-licenses), lowercase SPDX
+#: where SPDX has one; the SPDX spellings that differ are mapped in LICENCE_ALIASES.
+HF_LICENCES = frozenset("""apache-2.0 mit openrail bigscience-openrail-m creativeml-openrail-m bigscience-bloom-rail-1.0
+bigcode-openrail-m afl-3.0 artistic-2.0 bsl-1.0 bsd bsd-2-clause bsd-3-clause bsd-3-clause-clear c-uda cc cc0-1.0
+cc-by-2.0 cc-by-2.5 cc-by-3.0 cc-by-4.0 cc-by-sa-3.0 cc-by-sa-4.0 cc-by-nc-2.0 cc-by-nc-3.0 cc-by-nc-4.0
+cc-by-nd-4.0 cc-by-nc-nd-3.0 cc-by-nc-nd-4.0 cc-by-nc-sa-2.0 cc-by-nc-sa-3.0 cc-by-nc-sa-4.0 cdla-sharing-1.0
+cdla-permissive-1.0 cdla-permissive-2.0 wtfpl ecl-2.0 epl-1.0 epl-2.0 etalab-2.0 eupl-1.1 eupl-1.2 agpl-3.0 gfdl
+gpl gpl-2.0 gpl-3.0 lgpl lgpl-2.1 lgpl-3.0 isc lppl-1.3c ms-pl mpl-2.0 odc-by odbl osl-3.0 postgresql ofl-1.1
+ncsa unlicense zlib pddl other unknown""".split())
+LICENCE_ALIASES = {"odc-by-1.0": "odc-by", "odbl-1.0": "odbl", "pddl-1.0": "pddl", "0bsd": "bsd",
+                   "gpl-3.0-only": "gpl-3.0", "gpl-3.0-or-later": "gpl-3.0", "gpl-2.0-only": "gpl-2.0",
+                   "gpl-2.0-or-later": "gpl-2.0", "lgpl-3.0-only": "lgpl-3.0", "lgpl-2.1-only": "lgpl-2.1",
+                   "agpl-3.0-only": "agpl-3.0", "agpl-3.0-or-later": "agpl-3.0", "bsl-1.0": "bsl-1.0"}
+#: Modules that declare rejection reasons, imported (when present) for the reasons' descriptions.
+_REASON_MODULES = ("roots.filters.normalise", "roots.filters.cleaning", "roots.filters.lid",
+                   "roots.filters.quality", "roots.dedup.reasons")
+_DEDUP = "dedup"
+_ABSENT = {
+    "lid": "No language-identification stage in this run (its config has no `lid:` section): each document's "
+           "language is the one its source declares.",
+    "quality": "No quality stage in this run: no quality filter was applied.",
+    _DEDUP: "No dedup step in this run: exact and near duplicates were not removed.",
+    "pii": "No PII step in this run: personal information was not redacted.",
+    "tokenizer": "No tokenizer step in this run.",
+    "megatron": "No Megatron binaries in this run.",
+}
+
+
+class DataCardError(RootsError):
+    """A folder the card cannot be made from; names the folder and what is missing."""
+
+
+# --- reading the run -------------------------------------------------------------------------------
+
+
+@dataclass
+class Run:
+    """A run directory as the card reads it: the manifest, its complete steps in run order, and every
+    stage of those steps in order with its counts ({lang: {input, kept, rejected: {reason: ...}}})."""
+
+    path: str
+    manifest: dict
+    steps: list[str]
+    stages: list[tuple[str, str]]
+    incomplete: list[str] = field(default_factory=list)
+
+    @property
+    def config(self) -> dict:
+        return self.manifest.get("config", {})
+
+    def step(self, name: str) -> dict | None:
+        """A complete step's manifest entry, None when the run has no such step."""
+        return self.manifest["steps"][name] if name in self.steps else None
+
+    def counts(self, stage: str) -> dict[str, Any]:
+        for step, name in self.stages:
+            if name == stage:
+                return self.manifest["steps"][step]["counts"][name]
+        return {}
+
+    def has_stage(self, stage: str) -> bool:
+        return any(name == stage for _, name in self.stages)
+
+    @property
+    def stage_names(self) -> list[str]:
+        return [name for _, name in self.stages]
+
+    @property
+    def languages(self) -> list[str]:
+        """Every language seen at any stage, natural languages first, then code, `und` last."""
+        langs = {lang for _, stage in self.stages for lang in self.counts(stage)}
+        return sorted(langs, key=lambda c: (c == UNKNOWN, c.startswith("code-"), c))
+
+    @property
+    def final_counts(self) -> dict[str, Any]:
+        return self.counts(self.stages[-1][1]) if self.stages else {}
+
+
+def load_run(run_dir: str | os.PathLike) -> Run:
+    """Read a run directory's manifest (a DataCardError when there is none)."""
+    run_dir = str(run_dir)
+    path = os.path.join(run_dir, tuning.MANIFEST)
+    if not os.path.isfile(path):
+        raise DataCardError(f"{run_dir}: no {tuning.MANIFEST}; give the folder a `roots run` wrote")
+    from roots.rundir import read_json
+
+    manifest = read_json(path)
+    if not isinstance(manifest.get("steps"), dict):
+        raise DataCardError(f"{path}: no `steps` in the manifest")
+    ordered = tuning.ordered_steps(manifest)
+    complete = [s for s in ordered if manifest["steps"][s].get("status") == "complete"]
+    incomplete = [s for s in ordered if s not in complete]
+    stages = [(step, stage) for step in complete for stage in manifest["steps"][step].get("stages", [])
+              if stage in manifest["steps"][step].get("counts", {})]
+    if not stages:
+        raise DataCardError(f"{path}: no complete document step; run `roots run` to the end first")
+    return Run(run_dir, manifest, complete, stages, incomplete)
+
+
+def _registry():
+    from roots.languages import load_registry
+
+    try:
+        return load_registry()
+    except RootsError:
+        return None
+
+
+def language_name(code: str) -> str:
+    if code == UNKNOWN:
+        return "undetermined"
+    registry = _registry()
+    return registry.get(code).name if registry is not None and code in registry else code
+
+
+def hf_language(code: str) -> str | None:
+    """The Hub's language tag of a registry code: ISO 639-1 where there is one (our registry uses it),
+    else ISO 639-3; the script subtag dropped (zh-Hans → zh); `code` for programming languages."""
+    if code == UNKNOWN or not code:
+        return None
+    if code.startswith("code-"):
+        return "code"
+    return code.split("-")[0].lower()
+
+
+def hf_licence(licence: str | None) -> str:
+    """A source licence (SPDX) as the Hub's licence identifier; `other` when the Hub has none for it."""
+    if not licence:
+        return "unknown"
+    key = licence.strip().lower()
+    key = LICENCE_ALIASES.get(key, key)
+    return key if key in HF_LICENCES else "other"
+
+
+def size_category(n: int) -> str:
+    for bound, name in SIZE_CATEGORIES:
+        if n < bound:
+            return name
+    return "n>1T"
+
+
+def reason_descriptions() -> dict[str, str]:
+    """Every known rejection reason's description (stage modules that are installed declare theirs)."""
+    for module in _REASON_MODULES:
+        try:
+            importlib.import_module(module)
+        except Exception:  # an optional stage that is not installed
+            continue
+    from roots.document import REASONS
+
+    return {code: r.description for code, r in REASONS.items()}
+
+
+# --- the numbers ---------------------------------------------------------------------------------
+
+
+@dataclass
+class LanguageFlow:
+    """One language through the run, from the manifest: what entered at the first stage, what changed
+    language between stages (LID deciding a multilingual source's documents), what each stage removed
+    by reason, and what the last stage kept; tokens from the binaries."""
+
+    code: str
+    input_docs: int
+    input_bytes: int
+    relabelled_docs: int
+    removed: dict[str, dict[str, dict[str, int]]]   # stage → reason → {docs, bytes}
+    kept_docs: int
+    kept_bytes: int
+    tokens: int | None
+
+    @property
+    def removed_docs(self) -> int:
+        return sum(v["docs"] for reasons in self.removed.values() for v in reasons.values())
+
+
+def language_flows(run: Run) -> list[LanguageFlow]:
+    """A LanguageFlow per language; `kept = input + relabelled - removed` in documents, exactly."""
+    zero = {"docs": 0, "bytes": 0}
+    megatron = run.step("megatron") or {}
+    tokens = {lang: info.get("tokens") for lang, info in megatron.get("languages", {}).items()}
+    out = []
+    for lang in run.languages:
+        cells = [run.counts(stage).get(lang) for stage in run.stage_names]
+        first = cells[0] or {"input": zero}
+        relabelled = 0
+        for before, after in zip(cells, cells[1:]):
+            relabelled += (after or {"input": zero})["input"]["docs"] - (before or {"kept": zero})["kept"]["docs"]
+        removed = {stage: dict(cell["rejected"]) for stage, cell in zip(run.stage_names, cells)
+                   if cell and cell["rejected"]}
+        last = cells[-1] or {"kept": zero}
+        out.append(LanguageFlow(lang, first["input"]["docs"], first["input"]["bytes"], relabelled, removed,
+                                last["kept"]["docs"], last["kept"]["bytes"],
+                                tokens.get(lang) if megatron else None))
+    return out
+
+
+def stage_totals(run: Run, stage: str) -> dict[str, Any]:
+    """A stage's documents and bytes in, kept and rejected (by reason), over all languages."""
+    out = {"input": {"docs": 0, "bytes": 0}, "kept": {"docs": 0, "bytes": 0}, "rejected": {}}
+    for cell in run.counts(stage).values():
+        for part in ("input", "kept"):
+            for unit in ("docs", "bytes"):
+                out[part][unit] += cell[part][unit]
+        for reason, v in cell["rejected"].items():
+            r = out["rejected"].setdefault(reason, {"docs": 0, "bytes": 0})
+            r["docs"] += v["docs"]
+            r["bytes"] += v["bytes"]
+    return out
+
+
+def source_counts(run: Run) -> dict[str, int] | None:
+    """Kept documents per source, counted in the final shards (the manifest counts per language only)."""
+    files = sorted(glob.glob(os.path.join(run.path, "documents", "lang=*", "part-*.parquet")))
+    if not files:
+        return None
+    counter: Counter[str] = Counter()
+    for path in files:
+        counter.update(pq.read_table(path, columns=["source"]).column("source").to_pylist())
+    return dict(counter)
+
+
+def dedup_clusters(run: Run) -> dict[str, dict[str, int]]:
+    """Per language: duplicate clusters (each keeps one document), documents removed as duplicates and
+    the largest cluster's size, from the `dedup_cluster` meta key of the dedup stage's rejections."""
+    out: dict[str, dict[str, int]] = {}
+    for part in sorted(glob.glob(os.path.join(run.path, "rejected", f"stage={_DEDUP}", "lang=*"))):
+        lang = os.path.basename(part).removeprefix("lang=")
+        sizes: Counter[str] = Counter()
+        for path in sorted(glob.glob(os.path.join(part, "part-*.parquet"))):
+            for meta in pq.read_table(path, columns=["meta"]).column("meta").to_pylist():
+                cluster = orjson.loads(meta).get("dedup_cluster")
+                if cluster is not None:
+                    sizes[str(cluster)] += 1
+        if sizes:
+            out[lang] = {"clusters": len(sizes), "duplicates": sum(sizes.values()),
+                         "largest": max(sizes.values()) + 1}
+    return out
+
+
+# --- the metadata block --------------------------------------------------------------------------
+
+
+def _shard_ext(run: Run) -> str:
+    return "jsonl" if run.config.get("output_format") == "jsonl" else "parquet"
+
+
+def front_matter(run: Run) -> dict[str, Any]:
+    """The card's YAML metadata: languages, licences, size, task, and a config per language whose
+    data_files are the final shards (paths relative to the run directory)."""
+    final = run.final_counts
+    languages = [lang for lang in run.languages if final.get(lang, {}).get("kept", {}).get("docs")]
+    tags = sorted({t for t in (hf_language(c) for c in languages) if t})
+    licences = sorted({hf_licence(s.get("license")) for s in run.config.get("sources", [])}) or ["unknown"]
+    kept = sum(final[lang]["kept"]["docs"] for lang in languages)
+    ext = _shard_ext(run)
+    configs: list[dict[str, Any]] = [{"config_name": "all", "default": True,
+                                      "data_files": [{"split": "train", "path": f"documents/*/*.{ext}"}]}]
+    for lang in languages:
+        if glob.glob(os.path.join(run.path, "documents", f"lang={lang}", f"part-*.{ext}")):
+            configs.append({"config_name": lang,
+                            "data_files": [{"split": "train", "path": f"documents/lang={lang}/*.{ext}"}]})
+    return {
+        "pretty_name": f"{run.config.get('name', 'roots run')} (roots corpus)",
+        "language": tags,
+        "multilinguality": "multilingual" if len(tags) > 1 else "monolingual",
+        "license": licences[0] if len(licences) == 1 else licences,
+        "size_categories": [size_category(kept)],
+        "task_categories": ["text-generation"],
+        "task_ids": ["language-modeling"],
+        "tags": ["roots"],
+        "configs": configs,
+    }
+
+
+# --- the sections --------------------------------------------------------------------------------
+
+
+def _n(v: int | None) -> str:
+    return "–" if v is None else f"{v:,}"
+
+
+def _reasons_cell(stage: str, reasons: dict[str, dict[str, int]]) -> str:
+    if not reasons:
+        return "–"
+    total = sum(v["docs"] for v in reasons.values())
+    parts = []
+    for code, v in sorted(reasons.items(), key=lambda kv: (-kv[1]["docs"], kv[0])):
+        prefix, _, name = code.partition(":")
+        parts.append(f"{name if prefix == stage else code} {v['docs']:,}")
+    return f"{total:,}: " + ", ".join(parts)
+
+
+def overview(run: Run) -> Markdown:
+    """Totals: documents, bytes, tokens, languages, and which steps ran."""
+    final = run.final_counts
+    kept_docs = sum(c["kept"]["docs"] for c in final.values())
+    kept_bytes = sum(c["kept"]["bytes"] for c in final.values())
+    first = stage_totals(run, run.stage_names[0])
+    megatron = run.step("megatron")
+    tokens = sum(v.get("tokens", 0) for v in megatron["languages"].values()) if megatron else None
+    langs = [lang for lang, c in final.items() if c["kept"]["docs"]]
+    natural = [lang for lang in langs if not lang.startswith("code-") and lang != UNKNOWN]
+    lines = [
+        f"- **{kept_docs:,} documents** ({kept_bytes:,} bytes of UTF-8 text) kept of {first['input']['docs']:,} "
+        f"records read ({first['input']['bytes']:,} bytes)",
+        f"- **{len(langs)} languages**: {len(natural)} natural and {len(langs) - len(natural)} programming"
+        + (" (plus undetermined)" if UNKNOWN in langs else ""),
+        f"- **tokens**: {tokens:,} in the Megatron binaries" if tokens is not None else "- **tokens**: "
+        + _ABSENT["megatron"].lower().rstrip("."),
+        f"- **steps**: {', '.join(run.steps)}; stages: {', '.join(run.stage_names)}",
+    ]
+    if run.incomplete:
+        lines.append(f"- **incomplete steps** (not in this card): {', '.join(run.incomplete)}")
+    return Markdown("\n".join(lines))
+
+
+def sources_table(run: Run) -> Markdown:
+    sources = run.config.get("sources", [])
+    if not sources:
+        return Markdown("The manifest's config lists no sources.")
+    paths = [s.get("path", "") for s in sources]
+    root = os.path.commonpath(paths) if len(paths) > 1 and all(os.path.isabs(p) for p in paths) else ""
+    kept = source_counts(run)
+    rows = []
+    for s in sources:
+        path = os.path.relpath(s.get("path", ""), root) if root else s.get("path", "")
+        rows.append([s.get("name", ""), s.get("format", ""), s.get("lang") or "decided by LID",
+                     s.get("license") or "not given", hf_licence(s.get("license")), f"`{path}`",
+                     _n(kept.get(s.get("name"), 0)) if kept is not None else "–"])
+    licences = Counter(s.get("license") or "not given" for s in sources)
+    text = (f"{len(sources)} sources; licences: " + ", ".join(f"{k} ({v} sources)" for k, v in sorted(licences.items()))
+            + (f". Paths are relative to `{root}`." if root else "."))
+    return Markdown(text + "\n\n" + _markdown_table(
+        ["source", "format", "language", "licence", "Hub licence id", "path", "documents kept (shards)"], rows))
+
+
+def languages_table(run: Run) -> Markdown:
+    """Per language: in, relabelled, removed at each stage by reason, kept, tokens."""
+    flows = language_flows(run)
+    stages = [s for s in run.stage_names if any(s in f.removed for f in flows)]
+    header = ["code", "language", "in: docs", "in: bytes", "relabelled (docs)"] + \
+             [f"removed at {s} (docs)" for s in stages] + ["kept: docs", "kept: bytes", "tokens"]
+    rows = []
+    for f in flows:
+        rows.append([f.code, language_name(f.code), _n(f.input_docs), _n(f.input_bytes), f"{f.relabelled_docs:+,}"]
+                    + [_reasons_cell(s, f.removed.get(s, {})) for s in stages]
+                    + [_n(f.kept_docs), _n(f.kept_bytes), _n(f.tokens)])
+    totals = {s: stage_totals(run, s)["rejected"] for s in stages}
+    first = stage_totals(run, run.stage_names[0])
+    last = stage_totals(run, run.stage_names[-1])
+    megatron = run.step("megatron")
+    rows.append(["**all**", "", _n(first["input"]["docs"]), _n(first["input"]["bytes"]),
+                 f"{sum(f.relabelled_docs for f in flows):+,}"] + [_reasons_cell(s, totals[s]) for s in stages]
+                + [_n(last["kept"]["docs"]), _n(last["kept"]["bytes"]),
+                   _n(sum(v.get("tokens", 0) for v in megatron["languages"].values())) if megatron else "–"])
+    note = ("*in*: what the first stage read under that language (sources that declare it); *relabelled*: "
+            "documents that changed language between stages (LID deciding the language of multilingual "
+            "sources, whose records enter as `und`); *kept*: what the last stage kept. In documents, "
+            "kept = in + relabelled − removed. Bytes are measured after each stage's edits (normalisation, "
+            "ROOTS's maps, PII tags), so bytes in − removed need not equal bytes kept."
+            + ("" if megatron else " " + _ABSENT["megatron"]))
+    return Markdown(note + "\n\n" + _markdown_table(header, rows))
+
+
+def stages_table(run: Run) -> Markdown:
+    rows = []
+    for step, stage in run.stages:
+        t = stage_totals(run, stage)
+        removed = sum(v["docs"] for v in t["rejected"].values())
+        removed_bytes = sum(v["bytes"] for v in t["rejected"].values())
+        rows.append([step, stage, _n(t["input"]["docs"]), _n(t["input"]["bytes"]), _n(t["kept"]["docs"]),
+                     _n(t["kept"]["bytes"]), _n(removed), _n(removed_bytes), _reasons_cell(stage, t["rejected"])])
+    return Markdown(_markdown_table(["step", "stage", "in: docs", "in: bytes", "kept: docs", "kept: bytes",
+                                     "removed: docs", "removed: bytes", "removed by reason (docs)"], rows))
+
+
+def stage_detail(run: Run, stage: str) -> Markdown:
+    """One stage's manifest cells, per language, verbatim."""
+    rows = []
+    for lang, cell in sorted(run.counts(stage).items()):
+        reasons = ", ".join(f"{r} {v['docs']:,} ({v['bytes']:,} B)" for r, v in sorted(cell["rejected"].items())) or "–"
+        rows.append([lang, _n(cell["input"]["docs"]), _n(cell["input"]["bytes"]), _n(cell["kept"]["docs"]),
+                     _n(cell["kept"]["bytes"]), reasons])
+    return Markdown(_markdown_table(["lang", "in: docs", "in: bytes", "kept: docs", "kept: bytes",
+                                     "rejected by reason: docs (bytes)"], rows))
+
+
+def cleaning_section(run: Run) -> Markdown:
+    """ROOTS's catalogue cleaning: the operations each source got, and the template lines found."""
+    if not run.has_stage("cleaning"):
+        return Markdown("No cleaning stage in this run: no source asked for ROOTS's catalogue cleaning operations.")
+    step = next(step for step, stage in run.stages if stage == "cleaning")
+    policy = run.manifest["steps"][step].get("cleaning_policy") or {}
+    templates = (run.step("templates") or {}).get("sources", {})
+    default = policy.get("default") or []
+    rows = [[src, ", ".join(ops) or "–", _n(templates[src]) if src in templates else "–"]
+            for src, ops in sorted((policy.get("sources") or {}).items())]
+    notes = [f"{k}: {v}" for k, v in sorted(policy.items()) if isinstance(v, str)]
+    text = f"Operations for every source: {', '.join(default) or 'none'}." + (f" ({'; '.join(notes)})" if notes else "")
+    if not rows:
+        return Markdown(text)
+    return Markdown(text + "\n\n" + _markdown_table(["source", "operations, in order", "template lines found"], rows))
+
+
+def lid_section(run: Run) -> Markdown:
+    if not run.has_stage("lid"):
+        return Markdown(_ABSENT["lid"])
+    step = next(step for step, stage in run.stages if stage == "lid")
+    policy = run.manifest["steps"][step].get("lid_policy")
+    if not policy:
+        return Markdown("The LID stage ran, but the manifest holds no `lid_policy` report.")
+    models = policy.get("models", {})
+    lines = [", ".join(f"model `{k}`: " + (f"`{os.path.basename(v)}`" if v else "none") for k, v in sorted(models.items()))
+             + f"; documents scored on their first {policy.get('max_chars', '?')} characters."]
+    trust = policy.get("trust_source") or []
+    if trust:
+        lines.append(f"The source's language is trusted for {len(trust)} languages the models do not know: "
+                     + ", ".join(trust) + ".")
+    rows = [[lang, v.get("decided_by", ""), _plain(v.get("min_score")), v.get("min_score_from", "")]
+            for lang, v in sorted(policy.get("languages", {}).items())]
+    return Markdown(" ".join(lines) + "\n\n" + _markdown_table(["lang", "decided by", "min score", "from"], rows))
+
+
+def _quality(run: Run) -> tuple[str, dict] | None:
+    for step, stage in run.stages:
+        if stage == tuning.QUALITY:
+            policy = run.manifest["steps"][step].get(f"{tuning.QUALITY}_policy")
+            return step, policy or {}
+    return None
+
+
+def thresholds(run: Run) -> dict[str, dict[str, tuning.Threshold]]:
+    """Per language, the thresholds the run applied and where each came from."""
+    found = _quality(run)
+    if found is None:
+        return {}
+    _, policy = found
+    overrides = (run.config.get(tuning.QUALITY) or {}).get("languages") or {}
+    out = {}
+    for lang in sorted(policy.get("languages", {})):
+        try:
+            out[lang] = tuning.thresholds_from_policy(lang, policy, overrides=overrides.get(lang))
+        except RootsError as err:  # a config that no longer parses: the values in force still show
+            log.warning("%s: sources of the thresholds unavailable: %s", lang, err)
+    return out
+
+
+def thresholds_tables(run: Run) -> tuple[Markdown, Markdown]:
+    """(values in force per language and filter, where each value came from)."""
+    found = _quality(run)
+    if found is None:
+        return Markdown(_ABSENT["quality"]), Markdown("")
+    by_lang = thresholds(run)
+    names = [s.name for s in tuning.STATISTICS if any(s.name in t for t in by_lang.values())]
+    natural = [n for n in names if tuning.SPECS[n].kind == "natural"]
+    code = [n for n in names if tuning.SPECS[n].kind == "code"]
+    parts = []
+    for kind, cols in (("natural", natural), ("code", code)):
+        rows = []
+        for lang, ts in by_lang.items():
+            if not ts or next(iter(ts.values())).spec.kind != kind:
+                continue
+            rows.append([lang] + [("–" if n not in ts else ts[n].describe() if ts[n].on else "off") for n in cols])
+        if rows:
+            parts.append(_markdown_table(["lang"] + [tuning.SPECS[n].filter for n in cols], rows))
+    _, policy = found
+    head = (f"Statistics computed for every document: {'yes' if policy.get('compute_all', True) else 'no (stopped at the first failing filter)'}"
+            f"; ROOTS's maps applied first: {'yes' if policy.get('apply_maps', True) else 'no'}.")
+    values = Markdown(head + "\n\n" + "\n\n".join(parts))
+    rows = []
+    for lang, ts in by_lang.items():
+        for name, t in ts.items():
+            if t.on:
+                for key in t.spec.keys:
+                    rows.append([lang, key, _plain(t.values.get(key)), t.sources.get(key, "")])
+            else:
+                rows.append([lang, t.spec.filter, "off", t.why])
+    return values, Markdown(_markdown_table(["lang", "key", "value", "source (or why off)"], rows))
+
+
+def dedup_section(run: Run) -> Markdown:
+    if not run.has_stage(_DEDUP):
+        return Markdown(_ABSENT[_DEDUP])
+    step = next(step for step, stage in run.stages if stage == _DEDUP)
+    info = run.manifest["steps"][step]
+    policy = info.get(f"{_DEDUP}_policy") or {}
+    head = ("Settings: " + ", ".join(f"{k} {_plain(v) if not isinstance(v, str) else v}" for k, v in sorted(policy.items()))
+            + ".") if policy else "The manifest holds no dedup settings."
+    clusters = dedup_clusters(run)
+    counts = run.counts(_DEDUP)
+    rows = []
+    for lang, cell in sorted(counts.items()):
+        if not cell["rejected"] and lang not in clusters:
+            continue
+        c = clusters.get(lang, {})
+        r = cell["rejected"]
+        rows.append([lang, _n(cell["input"]["docs"]), _n(cell["kept"]["docs"]),
+                     _n(r.get("dedup:exact", {}).get("docs", 0)), _n(r.get("dedup:near", {}).get("docs", 0)),
+                     _n(sum(v["docs"] for k, v in r.items() if k not in ("dedup:exact", "dedup:near"))),
+                     _n(c.get("clusters", 0)), _n(c.get("largest")) if c else "–"])
+    t = stage_totals(run, _DEDUP)
+    r = t["rejected"]
+    rows.append(["**all**", _n(t["input"]["docs"]), _n(t["kept"]["docs"]), _n(r.get("dedup:exact", {}).get("docs", 0)),
+                 _n(r.get("dedup:near", {}).get("docs", 0)),
+                 _n(sum(v["docs"] for k, v in r.items() if k not in ("dedup:exact", "dedup:near"))),
+                 _n(sum(c["clusters"] for c in clusters.values())),
+                 _n(max(c["largest"] for c in clusters.values())) if clusters else "–"])
+    without = len(counts) - (len(rows) - 1)
+    return Markdown(head + " Clusters are counted in the rejected shards (`meta.dedup_cluster`); each keeps one "
+                    f"document. {without} languages had no duplicate.\n\n"
+                    + _markdown_table(["lang", "in", "kept", "exact duplicates", "near duplicates", "other", "clusters",
+                                       "largest cluster"], rows))
+
+
+def pii_section(run: Run) -> Markdown:
+    info = run.step("pii")
+    if info is None:
+        return Markdown(_ABSENT["pii"])
+    spans = info.get("spans") or {}
+    replace = (run.config.get("pii") or {}).get("replace", "?")
+    types = sorted({t for by_type in spans.values() for t in by_type})
+    processed = sum(c["input"]["docs"] for c in run.counts("pii").values()) if run.has_stage("pii") else 0
+    if not types:
+        return Markdown(f"The PII step ran on {processed:,} documents (replace: `{replace}`) and found no span.")
+    rows = [[lang] + [_n(spans[lang].get(t, 0)) for t in types] + [_n(sum(spans[lang].values()))]
+            for lang in sorted(spans)]
+    rows.append(["**all**"] + [_n(sum(spans[lang].get(t, 0) for lang in spans)) for t in types]
+                + [_n(sum(sum(v.values()) for v in spans.values()))])
+    without = len([lang for lang in run.counts("pii") if lang not in spans])
+    return Markdown(f"Spans found and replaced (replace: `{replace}`) in {processed:,} documents; "
+                    f"{without} languages had none.\n\n" + _markdown_table(["lang"] + types + ["all"], rows))
+
+
+def tokenizer_section(run: Run) -> Markdown:
+    info = run.step("tokenizer")
+    if info is None:
+        return Markdown(_ABSENT["tokenizer"])
+    opts = info.get("options", {})
+    keys = ("model_type", "vocab_size", "byte_fallback", "split_digits", "character_coverage", "normalization_rule_name")
+    text = (f"SentencePiece, {', '.join(f'{k} {_plain(opts[k]) if not isinstance(opts[k], str) else opts[k]}' for k in keys if k in opts)}; "
+            f"vocabulary {_n(info.get('vocab_size'))} pieces; trained on {_n(info.get('input_bytes'))} sampled bytes. "
+            f"Files: {', '.join(f'`tokenizer/{f}`' for f in info.get('files', []))}.")
+    shares = (info.get("sample") or {}).get("shares") or {}
+    if not shares:
+        return Markdown(text)
+    rows = [[lang, f"{share:.2%}"] for lang, share in sorted(shares.items(), key=lambda kv: (-kv[1], kv[0]))]
+    return Markdown(text + "\n\nShare of each language in the tokenizer's training sample:\n\n"
+                    + _markdown_table(["lang", "share"], rows))
+
+
+def megatron_section(run: Run) -> Markdown:
+    info = run.step("megatron")
+    if info is None:
+        return Markdown(_ABSENT["megatron"])
+    tok = info.get("tokenizer", {})
+    langs = info.get("languages", {})
+    rows = [[lang, _n(v.get("documents")), _n(v.get("tokens")), _n(v.get("files"))] for lang, v in sorted(langs.items())]
+    rows.append(["**all**", _n(sum(v.get("documents", 0) for v in langs.values())),
+                 _n(sum(v.get("tokens", 0) for v in langs.values())), _n(sum(v.get("files", 0) for v in langs.values()))])
+    return Markdown(f"Megatron indexed datasets (`megatron/<lang>_text_document_NNNNN.bin/.idx`, one sequence per "
+                    f"document with EOD {tok.get('eod', '?')} appended; tokens as {tok.get('dtype', '?')}, vocabulary "
+                    f"{_n(tok.get('vocab_size'))}); `megatron/blend.txt` gives the weights for `--data-path`.\n\n"
+                    + _markdown_table(["lang", "documents", "tokens", "files"], rows))
+
+
+def reasons_legend(run: Run) -> Markdown:
+    codes = sorted({r for _, stage in run.stages for cell in run.counts(stage).values() for r in cell["rejected"]})
+    if not codes:
+        return Markdown("No document was rejected.")
+    known = reason_descriptions()
+    return Markdown(_markdown_table(["reason", "meaning"], [[f"`{c}`", known.get(c, "")] for c in codes]))
+
+
+# --- plots ---------------------------------------------------------------------------------------
+
+_KEPT, _REMOVED, _OTHER, _EDIT = "#4C72B0", "#C44E52", "#AAAAAA", "#DD8452"
+
+
+_figure = tuning.new_figure
+
+
+def plot_bytes_per_language(run: Run):
+    """Bytes kept per language (the last stage) and bytes removed by all stages, largest first."""
+    flows = [f for f in language_flows(run) if f.kept_bytes or f.removed_docs]
+    flows.sort(key=lambda f: (f.kept_bytes, f.code))
+    removed = [sum(v["bytes"] for r in f.removed.values() for v in r.values()) for f in flows]
+    fig = _figure(8, max(3.0, 0.19 * len(flows) + 1.2))
+    ax = fig.add_subplot()
+    y = np.arange(len(flows))
+    kept = np.array([f.kept_bytes for f in flows])
+    ax.barh(y, kept, color=_KEPT, label="kept")
+    ax.barh(y, removed, left=kept, color=_REMOVED, alpha=0.7, label="removed (all stages)")
+    ax.set_yticks(y, [f.code for f in flows], fontsize=7)
+    ax.set_xlabel("bytes of UTF-8 text")
+    ax.set_ylim(-0.6, len(flows) - 0.4)
+    ax.set_title(f"{run.config.get('name', '')}: bytes per language ({len(flows)} languages)", fontsize=10)
+    ax.legend(loc="lower right", fontsize=8, frameon=False)
+    ax.grid(axis="x", alpha=0.3)
+    return fig
+
+
+def _compact(value: int, sign: bool = False) -> str:
+    """12,345 as 12.3k (labels on plots; the tables give exact numbers)."""
+    for scale, suffix in ((1e9, "G"), (1e6, "M"), (1e4, "k")):
+        if abs(value) >= scale:
+            text = f"{value / (scale if suffix != 'k' else 1e3):.1f}{suffix}"
+            break
+    else:
+        text = f"{value:,}"
+    return ("+" + text if sign and value > 0 else text) if value else "0"
+
+
+def waterfall_steps(run: Run, unit: str) -> list[tuple[str, int, str]]:
+    """The waterfall's bars: ("read", total, "total"), then per stage its text edits (bytes only,
+    when a stage changed the size of what it kept) and its removals, then ("kept", total, "total")."""
+    bars = [("read", stage_totals(run, run.stage_names[0])["input"][unit], "total")]
+    previous = bars[0][1]
+    for stage in run.stage_names:
+        t = stage_totals(run, stage)
+        change = t["input"][unit] - previous
+        if change:
+            bars.append((f"{stage}: {'text edits' if unit == 'bytes' else 'moved'}", change, "edit"))
+        removed = sum(v[unit] for v in t["rejected"].values())
+        bars.append((stage, -removed, "removed"))
+        previous = t["kept"][unit]
+    bars.append(("kept", previous, "total"))
+    return bars
+
+
+def plot_waterfall(run: Run):
+    """Documents and bytes from what was read to what was kept, one step down per stage."""
+    fig = _figure(10, 4.2)
+    axes = fig.subplots(1, 2)
+    for ax, unit in zip(axes, ("docs", "bytes")):
+        bars = waterfall_steps(run, unit)
+        level = 0
+        for i, (label, value, kind) in enumerate(bars):
+            if kind == "total":
+                ax.bar(i, value, color=_KEPT)
+                level = value
+                text, top = _compact(value), value
+            else:
+                bottom = level + min(value, 0)
+                ax.bar(i, abs(value), bottom=bottom, color=_REMOVED if kind == "removed" else _EDIT)
+                level += value
+                text, top = _compact(value, sign=True), bottom + abs(value)
+            ax.annotate(text, (i, top), ha="center", va="bottom", fontsize=6.5, xytext=(0, 2), textcoords="offset points")
+        ax.set_xticks(range(len(bars)), [b[0] for b in bars], rotation=35, ha="right", fontsize=8)
+        ax.set_ylabel("documents" if unit == "docs" else "bytes")
+        ax.set_title(f"{'documents' if unit == 'docs' else 'bytes'} removed per stage", fontsize=10)
+        ax.grid(axis="y", alpha=0.3)
+        ax.margins(y=0.12)
+    return fig
+
+
+def statistic_tables(run: Run) -> dict[str, tuning.StatTable]:
+    """Every language's statistics at the quality stage (empty without a quality stage)."""
+    found = _quality(run)
+    if found is None:
+        return {}
+    step, policy = found
+    out = {}
+    for lang in sorted(run.manifest["steps"][step]["counts"][tuning.QUALITY]):
+        if lang not in policy.get("languages", {}):
+            continue
+        try:
+            out[lang] = tuning.load_statistics(run.path, lang)
+        except RootsError as err:
+            log.warning("%s: statistics unavailable: %s", lang, err)
+    return out
+
+
+def plot_statistic(tables: dict[str, tuning.StatTable], statistic: str, max_points: int = 300):
+    """One statistic across languages: each document a dot (kept, removed by this filter, removed by
+    another), the 5–95 % range as a line, and the language's bounds as black ticks (dotted when off)."""
+    from matplotlib.collections import LineCollection
+
+    spec = tuning.SPECS[statistic]
+    rows = [(lang, t) for lang, t in tables.items()
+            if statistic in t.values and np.isfinite(t.values[statistic]).any()]
+    fig = _figure(8, max(2.6, 0.24 * len(rows) + 1.3))
+    ax = fig.add_subplot()
+    reason = f"{tuning.QUALITY}:{spec.filter}"
+    xs, ys, kinds, ranges, on, off = [], [], [], [], [], []
+    for y, (lang, t) in enumerate(rows):
+        x = t.values[statistic]
+        have = np.flatnonzero(np.isfinite(x))
+        if len(have) > max_points:
+            have = have[np.linspace(0, len(have) - 1, max_points).astype(int)]
+        v = x[have]
+        lo, hi = np.percentile(v, [5, 95])
+        ranges.append([(lo, y), (hi, y)])
+        xs.append(v)
+        ys.append(y + ((np.arange(len(have)) * 0.618034) % 1.0 - 0.5) * 0.5)  # deterministic jitter
+        kinds.append(np.array([0 if not t.reasons[i].startswith(f"{tuning.QUALITY}:") else 1 if t.reasons[i] == reason
+                               else 2 for i in have], dtype=np.int8))
+        th = t.thresholds.get(statistic)
+        for key in (spec.lower_key, spec.upper_key):
+            value = th.values.get(key) if th is not None and key else None
+            if value is not None:
+                (on if th.on else off).append([(value, y - 0.42), (value, y + 0.42)])
+    ax.add_collection(LineCollection(ranges, colors="#888888", linewidths=1, zorder=1))
+    if rows:
+        x, y, kind = np.concatenate(xs), np.concatenate(ys), np.concatenate(kinds)
+        for k, colour, label in ((0, _KEPT, "kept"), (1, _REMOVED, f"removed by {spec.filter}"),
+                                 (2, _OTHER, "removed by another filter")):
+            if (kind == k).any():
+                ax.scatter(x[kind == k], y[kind == k], s=9, color=colour, zorder=2, label=label, linewidths=0)
+    for segments, style, label in ((on, "solid", "threshold"), (off, "dotted", "threshold (filter off)")):
+        if segments:
+            ax.add_collection(LineCollection(segments, colors="black", linewidths=1.5, linestyles=style, zorder=3,
+                                             label=label))
+    ax.autoscale_view()
+    if spec.log and all((t.values[statistic][np.isfinite(t.values[statistic])] > 0).all() for _, t in rows):
+        ax.set_xscale("log")
+    ax.set_yticks(range(len(rows)), [lang for lang, _ in rows], fontsize=7)
+    ax.set_ylim(-0.7, len(rows) - 0.3)
+    ax.invert_yaxis()
+    ax.set_xlabel(f"{statistic}: {spec.label}")
+    ax.set_title(f"{statistic} per language, with each language's threshold", fontsize=10)
+    ax.grid(axis="x", alpha=0.3)
+    if rows:
+        ax.legend(fontsize=7, frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    return fig
+
+
+def statistic_names(tables: dict[str, tuning.StatTable]) -> list[str]:
+    """The numeric statistics present in any language, in ROOTS's filter order."""
+    return [s.name for s in tuning.STATISTICS if not s.flag
+            and any(s.name in t.values and np.isfinite(t.values[s.name]).any() for t in tables.values())]
+
+
+def statistic_figures(tables: dict[str, tuning.StatTable]) -> list:
+    """`plot_statistic` for every statistic present."""
+    return [plot_statistic(tables, name) for name in statistic_names(tables)]
+
+
+def write_plots(run: Run, output: str, tables: dict[str, tuning.StatTable] | None = None) -> dict[str, str]:
+    """Every plot as a PNG in `output`; returns name → file name."""
+    os.makedirs(output, exist_ok=True)
+    plots: dict[str, str] = {}
+
+    def save(fig, name: str) -> None:
+        fig.savefig(os.path.join(output, name), dpi=100, metadata={"Software": None})
+        plots[name] = name
+
+    save(plot_bytes_per_language(run), PLOT_BYTES)
+    save(plot_waterfall(run), PLOT_WATERFALL)
+    tables = statistic_tables(run) if tables is None else tables
+    for name in statistic_names(tables):
+        save(plot_statistic(tables, name), PLOT_STATISTIC.format(name))
+    return plots
+
+
+# --- the card ------------------------------------------------------------------------------------
+
+
+def _details(summary: str, body: str) -> str:
+    return f"<details>\n<summary>{summary}</summary>\n\n{body}\n\n</details>"
+
+
+def render(run: Run, plots: dict[str, str]) -> str:
+    """The card's Markdown, YAML metadata block first."""
+    meta = yaml.safe_dump(front_matter(run), sort_keys=False, allow_unicode=True, width=1000)
+    name = run.config.get("name", "roots run")
+    values, sources = thresholds_tables(run)
+    stats = [PLOT_STATISTIC.format(s.name) for s in tuning.STATISTICS if PLOT_STATISTIC.format(s.name) in plots]
+    parts = [
+        f"---\n{meta}---",
+        f"# {name}: a roots corpus",
+        f"This corpus was made by roots {run.manifest.get('versions', {}).get('roots', '')} "
+        f"from the config `{name}` (hash `{run.manifest.get('config_hash', '')}`), the way BigScience built ROOTS "
+        f"for BLOOM. Every number below comes from the run's `manifest.json` unless it says otherwise. The "
+        f"`configs` above point at the final shards, relative to the run directory.",
+        overview(run),
+        "## Sources and licences",
+        sources_table(run),
+        "## Languages",
+        languages_table(run),
+        f"![Bytes per language]({plots[PLOT_BYTES]})" if PLOT_BYTES in plots else "",
+        "## What each stage removed",
+        stages_table(run),
+        f"![Removal waterfall]({plots[PLOT_WATERFALL]})" if PLOT_WATERFALL in plots else "",
+        "### Cleaning",
+        cleaning_section(run),
+        "### Language identification",
+        lid_section(run),
+        "### Quality filters",
+        values,
+        _details("Where each threshold came from", sources) if sources else "",
+        "Each statistic's distribution per language, with the threshold in force:" if stats else "",
+        "\n\n".join(f"![{p}]({p})" for p in stats),
+        "### Deduplication",
+        dedup_section(run),
+        "### Personal information",
+        pii_section(run),
+        "## Tokenizer",
+        tokenizer_section(run),
+        "## Training binaries",
+        megatron_section(run),
+        "## Rejection reasons",
+        reasons_legend(run),
+        "## Counts per stage and language",
+        "\n\n".join(_details(f"{step} / {stage}", stage_detail(run, stage)) for step, stage in run.stages),
+        "## Reproducing",
+        _reproducing(run),
+    ]
+    return "\n\n".join(p for p in parts if p) + "\n"
+
+
+def _reproducing(run: Run) -> Markdown:
+    versions = run.manifest.get("versions", {})
+    rows = [[k, v] for k, v in sorted(versions.items())]
+    return Markdown(f"`roots run CONFIG --output DIR` with the config recorded in `manifest.json` (hash "
+                    f"`{run.manifest.get('config_hash', '')}`) gives byte-identical shards. Library versions of this "
+                    f"run:\n\n" + _markdown_table(["library", "version"], rows))
+
+
+@dataclass
+class Card:
+    path: str
+    plots: list[str]
+
+
+def build_card(run_dir: str | os.PathLike, output: str | os.PathLike | None = None) -> Card:
+    """Write RUN/datacard/README.md (or OUTPUT/README.md) and its PNGs; returns where they are."""
+    run = load_run(run_dir)
+    output = str(output) if output is not None else os.path.join(run.path, DEFAULT_DIR)
+    plots = write_plots(run, output)
+    text = render(run, plots)
+    path = os.path.join(output, CARD)
+    tmp = f"{path}.tmp-{os.getpid()}"
+    with open(tmp, "w", encoding="utf-8") as fh:
+        fh.write(text)
+    os.replace(tmp, path)
+    return Card(path, [os.path.join(output, p) for p in plots])
