@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import logging
+from dataclasses import replace
 from typing import Any, Iterable, Iterator
 
 import apache_beam as beam
@@ -91,6 +92,9 @@ class ApplyStage(beam.DoFn):
         self.buffer: list[Document] = []
 
     def process(self, doc: Document) -> Iterator[Any]:
+        # Stages may change a document in place; the element Beam handed us is also read by the
+        # previous stage's count (a fused sibling branch), so each stage works on its own copy.
+        doc = replace(doc, meta=dict(doc.meta))
         if not self.batched:
             yield self._route(self.stage(doc))
             return

@@ -42,6 +42,9 @@ def _parser() -> argparse.ArgumentParser:
                                      "Options after `--` go to Beam, e.g. -- --runner DataflowRunner --project P ...")
     run.add_argument("config", help="the run config (YAML), e.g. examples/sample.yaml")
     run.add_argument("--output", help="the run directory (default: the config's `output`)")
+    run.add_argument("--engine", choices=("beam", "spark"), default="beam",
+                     help="beam (default; options after -- go to Beam) or spark (PySpark, see --master)")
+    run.add_argument("--master", default="local[2]", help="the Spark master with --engine spark, e.g. spark://host:7077")
 
     ingest = sub.add_parser("ingest", help="read and normalise sources into shards, for inspection",
                             description="Read the config's sources, normalise them, and write documents/ and "
@@ -85,7 +88,12 @@ def _cmd_run(args: argparse.Namespace, beam_args: list[str], ingest_only: bool =
         if missing:
             raise ConfigError(f"{args.config}: no source named {', '.join(map(repr, missing))}")
         config = replace(config, sources=chosen)
-    manifest = run(config, beam_args, ingest_only=ingest_only)
+    if getattr(args, "engine", "beam") == "spark":
+        from roots.pipelines.spark import run as run_spark
+
+        manifest = run_spark(config, master=args.master)
+    else:
+        manifest = run(config, beam_args, ingest_only=ingest_only)
     for step, info in manifest.steps.items():
         if "counts" in info:
             print(f"step {step}:\n{format_summary(info['counts'])}\n")

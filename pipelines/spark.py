@@ -1,0 +1,392 @@
+"""`roots run --engine spark`: the same steps, stage objects and run directory as the Beam runner,
+on PySpark. Per-document stages run fused in `mapPartitions` (each stage's `setup()` once per
+partition), counts are summed per (stage, lang, outcome), and every shard is written by one task,
+sorted, with the shard count from the partition's bytes: byte-identical to the Beam runner's output.
+
+Limitation: the dedup step gathers its documents on the driver and runs the engine-free reference
+(roots.dedup.local.deduplicate_local, the rules the Beam transform is tested against); the
+distributed band group-by and connected components on Spark are still to come (issue 10).
+"""
+from __future__ import annotations
+
+import glob
+import logging
+import os
+import sys
+import time
+import uuid
+from collections import deque
+from typing import Any, Callable, Iterable, Iterator
+
+import pyarrow as pa
+
+from roots.config import RunConfig
+from roots.dedup.local import deduplicate_local
+from roots.dedup.reasons import STAGE as DEDUP_STAGE
+from roots.document import DOCUMENT_SCHEMA, REJECTED_SCHEMA, UNKNOWN_LANG_DIR, Document, Rejection
+from roots.io.base import SourceSpec
+from roots.io.formats import FORMATS
+from roots.pipelines.beam_transforms import (INGEST, document_row, partition_bytes, read_shard, rejected_row)
+from roots.pipelines.runner import (DocumentStepPlan, StepResult, TEMPLATES, final_sizes, list_units, nest,
+                                    plan_steps, run_tokenizer_steps, step_root, templates_path)
+from roots.rundir import (DOCUMENTS, REJECTED, STATS, partition_dir, remove_temporary_files, shard_count, shard_of,
+                          shard_path, write_json, write_shard)
+from roots.stage import Stage, is_batched
+from roots.stats import KEPT, Manifest, counts_table
+
+log = logging.getLogger(__name__)
+
+DEFAULT_MASTER = "local[2]"
+_DOC, _REJ, _COUNT = "D", "R", "C"
+Counts = dict[tuple[str, str, str], list[int]]
+
+
+def _nbytes(text: str) -> int:
+    return len(text.encode("utf-8", errors="replace"))
+
+
+def _count(counts: Counts, key: tuple[str, str, str], text: str) -> None:
+    cell = counts.setdefault(key, [0, 0])
+    cell[0] += 1
+    cell[1] += _nbytes(text)
+
+
+# --- per-partition work (runs on executors) -------------------------------------------------------
+
+def _read_units(units: Iterable[tuple[int, int, str]], sources: tuple[SourceSpec, ...],
+                rejects: deque, counts: Counts) -> Iterator[Document]:
+    """Documents of the input units; rejections of reading go to `rejects` as the `ingest` stage's."""
+    for _, index, unit in units:
+        spec = sources[index]
+        for record in FORMATS[spec.format].read(spec, unit):
+            if isinstance(record, Rejection):
+                _count(counts, (INGEST, record.doc.lang_dir, record.reason.code), record.doc.text)
+                rejects.append((INGEST, record))
+            else:
+                _count(counts, (INGEST, record.lang_dir, KEPT), record.text)
+                yield record
+
+
+def _apply(stage: Stage, docs: Iterator[Document], rejects: deque, counts: Counts) -> Iterator[Document]:
+    """One stage over a stream of documents (in batches for a batched stage): kept ones yielded,
+    rejections appended to `rejects`, both counted."""
+    def route(outcome: Document | Rejection) -> Iterator[Document]:
+        if isinstance(outcome, Rejection):
+            _count(counts, (stage.name, outcome.doc.lang_dir, outcome.reason.code), outcome.doc.text)
+            rejects.append((stage.name, outcome))
+        else:
+            _count(counts, (stage.name, outcome.lang_dir, KEPT), outcome.text)
+            yield outcome
+
+    if not is_batched(stage):
+        for doc in docs:
+            yield from route(stage(doc))
+        return
+    batch: list[Document] = []
+    for doc in docs:
+        batch.append(doc)
+        if len(batch) >= stage.batch_size:
+            for outcome in stage.process_batch(batch):
+                yield from route(outcome)
+            batch = []
+    if batch:
+        for outcome in stage.process_batch(batch):
+            yield from route(outcome)
+
+
+#: stages already set up in this Python worker, by the driver's token for one step's stage list:
+#: a reused worker (spark.python.worker.reuse) loads each model once, not once per partition.
+_READY: dict[str, list[Stage]] = {}
+
+
+def _ready_stages(token: str, stages: list[Stage]) -> list[Stage]:
+    """`stages` set up once per Python worker (the first partition it runs of this step)."""
+    ready = _READY.get(token)
+    if ready is None:
+        _READY.clear()   # one step at a time: drop the models of an earlier step
+        for stage in stages:
+            stage.setup()
+        ready = _READY[token] = stages
+    return ready
+
+
+def _fused(stages: list[Stage], source: Callable[[Iterator, deque, Counts], Iterator[Document]],
+           annotations: dict[str, Callable]) -> Callable[[Iterator], Iterator[tuple]]:
+    """The mapPartitions function of a run of per-document stages: input → every stage in order →
+    ("D", document) for the kept, ("R", (stage, rejection)) for the rest, and at the end of the
+    partition ("C", counts) and ("A", name, annotation counts). Models load once per Python worker."""
+    token = uuid.uuid4().hex
+
+    def run_partition(items: Iterator) -> Iterator[tuple]:
+        rejects: deque = deque()
+        counts: Counts = {}
+        notes: dict[str, dict] = {name: {} for name in annotations}
+        docs = source(items, rejects, counts)
+        for stage in _ready_stages(token, stages):
+            docs = _apply(stage, docs, rejects, counts)
+        for doc in docs:
+            while rejects:
+                yield _REJ, rejects.popleft()
+            for name, fn in annotations.items():
+                for key, n in fn(doc).items():
+                    notes[name][key] = notes[name].get(key, 0) + n
+            yield _DOC, doc
+        while rejects:
+            yield _REJ, rejects.popleft()
+        yield _COUNT, counts
+        for name, table in notes.items():
+            yield "A", (name, table)
+    return run_partition
+
+
+def _pass_through(items: Iterator[Document], rejects: deque, counts: Counts) -> Iterator[Document]:
+    return items
+
+
+def _shard_key(item: tuple[str, tuple], sizes: dict, target_mb: float) -> tuple[tuple, tuple]:
+    """(stage or "", row) → ((stage, lang, shard, shard count), row), as WriteShards assigns them."""
+    stage, row = item
+    lang = row[2] or UNKNOWN_LANG_DIR
+    total = shard_count(sizes[(stage, lang)], target_mb)
+    return (stage, lang, shard_of(row[0], total), total), row
+
+
+def _write_group(keyed: tuple[tuple, Iterable[tuple]], root: str, kind: str, fmt: str) -> str:
+    """One shard: its rows sorted (by id, whole rows breaking ties), written under a temporary name."""
+    (stage, lang, index, total), rows = keyed
+    rows = sorted(rows)
+    schema = DOCUMENT_SCHEMA if kind == DOCUMENTS else REJECTED_SCHEMA
+    table = pa.table({name: [r[i] for r in rows] for i, name in enumerate(schema.names)}, schema=schema)
+    path = shard_path(partition_dir(root, kind, lang, stage or None), index, total, fmt)
+    write_shard(table, path, fmt)
+    return path
+
+
+# --- the driver ------------------------------------------------------------------------------------
+
+def spark_session(master: str = DEFAULT_MASTER, app: str = "roots"):
+    """A SparkSession whose Python workers use this interpreter (the venv with roots installed)."""
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    os.environ.setdefault("PYSPARK_DRIVER_PYTHON", sys.executable)
+    if master.startswith("local"):
+        os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+    from pyspark.sql import SparkSession
+
+    spark = (SparkSession.builder.master(master).appName(app)
+             .config("spark.ui.enabled", "false")
+             .config("spark.ui.showConsoleProgress", "false")
+             .config("spark.python.worker.reuse", "true")
+             .getOrCreate())
+    spark.sparkContext.setLogLevel("WARN")
+    return spark
+
+
+def _slices(sc, n: int) -> int:
+    """Partitions for `n` units, shards or shard groups: two per core at most (Spark's per-task cost
+    is tens of milliseconds; a task per small input unit would dominate a small run)."""
+    return max(1, min(n, 2 * sc.defaultParallelism))
+
+
+def _sum_counts(tables: Iterable[Counts]) -> Counts:
+    total: Counts = {}
+    for table in tables:
+        for key, (docs, nbytes) in table.items():
+            cell = total.setdefault(key, [0, 0])
+            cell[0] += docs
+            cell[1] += nbytes
+    return total
+
+
+class _StepState:
+    """A step in progress on Spark: the current kept documents (an RDD), the rejections so far (RDDs
+    of (stage, Rejection)), the counts and annotation sums gathered on the driver."""
+
+    def __init__(self, sc, kept, annotations: dict):
+        self.sc, self.kept, self.rejected, self.counts, self.notes = sc, kept, [], {}, {}
+        self.annotations, self.cached = annotations, []
+
+    def run_stages(self, stages: list[Stage], source=_pass_through, last: bool = False) -> None:
+        """Per-document stages fused in one mapPartitions; annotations are counted on the last part."""
+        from pyspark import StorageLevel
+
+        notes = self.annotations if last else {}
+        out = self.kept.mapPartitions(_fused(stages, source, notes)).persist(StorageLevel.MEMORY_AND_DISK)
+        self.cached.append(out)
+        gathered = out.filter(lambda t: t[0] in (_COUNT, "A")).collect()
+        self.counts = _sum_counts([self.counts] + [t[1] for t in gathered if t[0] == _COUNT])
+        for _, (name, table) in (t for t in gathered if t[0] == "A"):
+            cell = self.notes.setdefault(name, {})
+            for key, n in table.items():
+                cell[key] = cell.get(key, 0) + n
+        self.kept = out.filter(lambda t: t[0] == _DOC).map(lambda t: t[1])
+        self.rejected.append(out.filter(lambda t: t[0] == _REJ).map(lambda t: t[1]))
+
+    def run_dedup(self, part: Any) -> None:
+        """The dedup part: documents gathered on the driver, the engine-free reference (see module doc)."""
+        from roots.dedup.fingerprint import Fingerprinter
+
+        docs = self.kept.collect()
+        fingerprinter = Fingerprinter(part.config)
+        fingerprinter.setup()
+        result = deduplicate_local(docs, part.config, fingerprinter)
+        counts: Counts = {}
+        for doc in result.kept:
+            _count(counts, (DEDUP_STAGE, doc.lang_dir, KEPT), doc.text)
+        for rej in result.rejected:
+            _count(counts, (DEDUP_STAGE, rej.doc.lang_dir, rej.reason.code), rej.doc.text)
+        self.counts = _sum_counts([self.counts, counts])
+        slices = _slices(self.sc, len(docs))
+        self.kept = self.sc.parallelize(result.kept, slices)
+        self.rejected.append(self.sc.parallelize([(DEDUP_STAGE, r) for r in result.rejected], slices))
+
+    def unpersist(self) -> None:
+        for rdd in self.cached:
+            rdd.unpersist()
+
+
+def _is_dedup(part: Any) -> bool:
+    """Whether a step part is the global dedup transform (every other part is a per-document Stage)."""
+    from roots.pipelines.dedup import Deduplicate
+
+    return isinstance(part, Deduplicate)
+
+
+def run_document_step(sc, plan: DocumentStepPlan, config: RunConfig, manifest: Manifest, final: bool,
+                      units: list[tuple[int, int, str]] | None = None) -> StepResult:
+    """One document step on Spark unless the manifest marks it complete; the same outputs, counts
+    files and manifest entry as roots.pipelines.runner.run_document_step."""
+    if manifest.is_complete(plan.name):
+        log.info("step %s: already complete in %s, skipped", plan.name, manifest.path)
+        return StepResult(plan.name, True, 0.0, manifest.steps[plan.name]["counts"])
+    out = config.output
+    removed = remove_temporary_files(out) if os.path.isdir(out) else 0
+    if removed:
+        log.info("removed %d half-written files from an earlier run", removed)
+    manifest.start(plan.name)
+    start = time.perf_counter()
+    parts = list(plan.parts)
+    if plan.after is None:
+        units = list_units(config.sources) if units is None else units
+        sources = config.sources
+        state = _StepState(sc, sc.parallelize(units, _slices(sc, len(units))), plan.annotations)
+        reader = lambda items, rejects, counts: _read_units(items, sources, rejects, counts)  # noqa: E731
+        order = [INGEST]
+    else:
+        pattern = os.path.join(step_root(out, plan.after, False), DOCUMENTS, "lang=*", "part-*")
+        paths = sorted(glob.glob(pattern))
+        state = _StepState(sc, sc.parallelize(paths, _slices(sc, len(paths))).flatMap(read_shard), plan.annotations)
+        reader, order = None, []
+    order += [p.name for p in parts]
+    # consecutive per-document stages run fused; dedup (a global step) runs between them
+    i = 0
+    while i < len(parts) or reader is not None:
+        if i < len(parts) and _is_dedup(parts[i]):
+            if reader is not None:
+                state.run_stages([], reader)
+                reader = None
+            state.run_dedup(parts[i])
+            i += 1
+            continue
+        j = i
+        while j < len(parts) and not _is_dedup(parts[j]):
+            j += 1
+        state.run_stages(parts[i:j], reader or _pass_through, last=j == len(parts))
+        reader, i = None, j
+    if plan.annotations and parts and _is_dedup(parts[-1]):
+        log.warning("step %s: annotations need a per-document last part; none counted", plan.name)
+    _write_outputs(state, config, order[-1], step_root(out, plan.name, final))
+    state.unpersist()
+    stats_prefix = os.path.join(out, STATS, plan.name)
+    items = sorted((k, tuple(v)) for k, v in state.counts.items())
+    write_json(f"{stats_prefix}.counts.json", [[list(k), list(v)] for k, v in items])
+    for name in sorted(plan.annotations):
+        table = state.notes.get(name, {})
+        write_json(f"{stats_prefix}.{name}.json", [[list(k), v] for k, v in sorted(table.items())])
+    seconds = time.perf_counter() - start
+    table = counts_table(items, order)
+    info = {"stages": order, "counts": table, "seconds": round(seconds, 3)}
+    for part in parts:
+        report = getattr(part, "policy_report", None) or getattr(part, "report", None)
+        if callable(report):
+            info[f"{part.name}_policy"] = report()
+    for name in sorted(plan.annotations):
+        info[name] = nest([[list(k), v] for k, v in sorted(state.notes.get(name, {}).items())])
+    manifest.complete(plan.name, info)
+    return StepResult(plan.name, False, seconds, table)
+
+
+def _write_outputs(state: _StepState, config: RunConfig, last_stage: str, docs_root: str) -> None:
+    """Kept documents under docs_root/documents, rejections under RUN/rejected; one task per shard."""
+    sizes: dict[tuple[str, str], int] = {}
+    for key, value in state.counts.items():
+        for part, nbytes in partition_bytes((key, tuple(value)), last_stage):
+            sizes[part] = sizes.get(part, 0) + nbytes
+    sizes_b = state.sc.broadcast(sizes)
+    groups = _slices(state.sc, sum(shard_count(n, config.shard_target_mb) for n in sizes.values()))
+    target, fmt, run_dir = config.shard_target_mb, config.output_format, config.output
+    for kind, root, rows in (
+            (DOCUMENTS, docs_root, state.kept.map(lambda d: ("", document_row(d)))),
+            (REJECTED, run_dir, state.sc.union(state.rejected).map(rejected_row))):
+        n = (rows.map(lambda item: _shard_key(item, sizes_b.value, target))
+             .groupByKey(groups)
+             .map(lambda keyed, root=root, kind=kind: _write_group(keyed, root, kind, fmt))
+             .count())
+        log.info("wrote %d %s shards under %s", n, kind, root)
+
+
+def run_template_step(sc, config: RunConfig, manifest: Manifest, units: list[tuple[int, int, str]]) -> None:
+    """The template-line counts that Cleaning needs (see runner.run_template_step), on Spark."""
+    from roots.filters.cleaning import TemplateLines, template_line_hashes
+    from roots.filters.normalise import normalise_text
+
+    cleaning = config.section("cleaning")
+    if not cleaning.needs_template_counts or manifest.is_complete(TEMPLATES):
+        return
+    wanted = {spec.name for spec in config.sources if "dedup_template" in cleaning.operations(spec.name)}
+    min_chars, min_count = cleaning.template_min_chars, cleaning.template_min_count
+    chosen = [u for u in units if config.sources[u[1]].name in wanted]
+    path = templates_path(config)
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    manifest.start(TEMPLATES)
+    sources = config.sources
+
+    def lines(unit: tuple[int, int, str]) -> Iterator[tuple[tuple[str, bytes], int]]:
+        spec = sources[unit[1]]
+        for record in FORMATS[spec.format].read(spec, unit[2]):
+            if not isinstance(record, Rejection):
+                for h in template_line_hashes(normalise_text(record.text), min_chars):
+                    yield (record.source, h), 1
+
+    found = (sc.parallelize(chosen, _slices(sc, len(chosen))).flatMap(lines)
+             .reduceByKey(lambda a, b: a + b, _slices(sc, len(chosen))).filter(lambda kv: kv[1] >= min_count)
+             .map(lambda kv: kv[0]).collect())
+    fixed: dict[str, set] = {src: set() for src, _ in found}
+    for src, h in found:
+        fixed[src].add(h)
+    TemplateLines(min_chars, min_count, fixed=fixed).save(path)
+    saved = TemplateLines.load(path)
+    manifest.complete(TEMPLATES, {"sources": {src: len(saved.templates(src)) for src in sorted(wanted)}})
+
+
+def run(config: RunConfig, master: str = DEFAULT_MASTER, plans: list[DocumentStepPlan] | None = None,
+        spark=None) -> Manifest:
+    """Every step of `config` on Spark (`master`, or the given SparkSession) into `config.output`,
+    resuming like the Beam runner; the tokenizer and Megatron steps run as in the Beam runner."""
+    plans = plan_steps(config) if plans is None else plans
+    units = list_units(config.sources)
+    os.makedirs(config.output, exist_ok=True)
+    manifest = Manifest.open(config.output, config.to_dict(), config.hash())
+    own = spark is None
+    spark = spark_session(master) if own else spark
+    try:
+        sc = spark.sparkContext
+        run_template_step(sc, config, manifest, units)
+        for i, plan in enumerate(plans):
+            result = run_document_step(sc, plan, config, manifest, final=i == len(plans) - 1,
+                                       units=units if plan.after is None else None)
+            log.info("step %s %s in %.1f s", result.name, "skipped" if result.skipped else "done", result.seconds)
+    finally:
+        if own:
+            spark.stop()
+    run_tokenizer_steps(config, manifest, [], final_sizes(manifest, plans[-1].name))
+    return manifest
