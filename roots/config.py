@@ -101,6 +101,8 @@ def _parse_sections(data: dict[str, Any], where: str, base: str) -> dict[str, An
     if parsed["megatron"] is not None and tokenizer is None:
         raise ConfigError(f"{where}: key 'megatron' needs a 'tokenizer' section (train one, or name one with tokenizer.model)")
     return parsed
+
+
 _SOURCE_KEYS = {"name", "path", "format", "text_field", "id_field", "lang", "license", "options"}
 _NORMALISE_KEYS = {"max_bytes"}
 
