@@ -85,6 +85,8 @@ def child_roots_local(corpus: Path, verify: bool) -> dict:
 def child_datasketch(corpus: Path) -> dict:
     from datasketch import MinHash, MinHashLSH
 
+    from roots.dedup.components import union_find_components
+
     rows = read_corpus(corpus)
     start = time.process_time()
     sets = []
@@ -97,24 +99,9 @@ def child_datasketch(corpus: Path) -> dict:
     lsh = MinHashLSH(threshold=0.8, num_perm=128)
     for r, m in zip(rows, sketches):
         lsh.insert(r["id"], m)
-    parent: dict[str, str] = {}
-
-    def find(x: str) -> str:
-        parent.setdefault(x, x)
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
-    pairs = 0
-    for r, m in zip(rows, sketches):
-        for other in lsh.query(m):
-            if other > r["id"]:
-                pairs += 1
-                a, b = find(r["id"]), find(other)
-                if a != b:
-                    parent[max(a, b)] = min(a, b)
-    removed = sum(1 for x in list(parent) if find(x) != x)
+    edges = [(r["id"], other) for r, m in zip(rows, sketches) for other in lsh.query(m) if other > r["id"]]
+    labels = union_find_components(edges)
+    pairs, removed = len(edges), sum(1 for node, root in labels.items() if node != root)
     return {"signature_docs_per_cpu_s": len(rows) / sig_seconds, "pairs": pairs, "removed": removed}
 
 

@@ -70,20 +70,46 @@ def templates_path(config: RunConfig) -> str:
     return os.path.join(config.output, STATS, "templates.json")
 
 
+@dataclass
+class TemplatePlan:
+    """What the template-line step counts (the units of the sources that ask for `dedup_template`),
+    with which settings, and where the digests go; shared by the Beam and Spark engines."""
+
+    units: list[tuple[int, int, str]]
+    sources: list[str]
+    min_chars: int
+    min_count: int
+    path: str
+
+    def complete(self, manifest: Manifest) -> None:
+        """Record in the manifest how many template lines each source has."""
+        found = TemplateLines.load(self.path)
+        manifest.complete(TEMPLATES, {"sources": {src: len(found.templates(src)) for src in self.sources}})
+
+
+def template_plan(config: RunConfig, manifest: Manifest, units: list[tuple[int, int, str]]) -> TemplatePlan | None:
+    """The template step to run now (marked started in the manifest), or None when no source asks for
+    it or a previous run finished it."""
+    cleaning = config.section("cleaning")
+    if not cleaning.needs_template_counts or manifest.is_complete(TEMPLATES):
+        return None
+    wanted = sorted(spec.name for spec in config.sources if "dedup_template" in cleaning.operations(spec.name))
+    path = templates_path(config)
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    manifest.start(TEMPLATES)
+    return TemplatePlan([u for u in units if config.sources[u[1]].name in wanted], wanted,
+                        cleaning.template_min_chars, cleaning.template_min_count, path)
+
+
 def run_template_step(config: RunConfig, manifest: Manifest, beam_args: list[str],
                       units: list[tuple[int, int, str]]) -> None:
     """ROOTS's template dedup needs source-wide counts before any document is cleaned: count the
     normalised lines (>= template_min_chars) of every source that asks for it, keep those seen at
     least template_min_count times, and save their digests for the Cleaning stage's workers."""
-    cleaning = config.section("cleaning")
-    if not cleaning.needs_template_counts or manifest.is_complete(TEMPLATES):
+    plan = template_plan(config, manifest, units)
+    if plan is None:
         return
-    wanted = {spec.name for spec in config.sources if "dedup_template" in cleaning.operations(spec.name)}
-    min_chars, min_count = cleaning.template_min_chars, cleaning.template_min_count
-    chosen = [u for u in units if config.sources[u[1]].name in wanted]
-    path = templates_path(config)
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    manifest.start(TEMPLATES)
+    chosen, min_chars, min_count, path = plan.units, plan.min_chars, plan.min_count, plan.path
 
     def save(found: list[tuple[str, list[bytes]]]) -> None:
         TemplateLines(min_chars, min_count, fixed={src: set(hashes) for src, hashes in found}).save(path)
@@ -98,8 +124,7 @@ def run_template_step(config: RunConfig, manifest: Manifest, beam_args: list[str
          | "GroupBySource" >> beam.GroupByKey()
          | "Gather" >> beam.combiners.ToList()
          | "Save" >> beam.Map(save))
-    found = TemplateLines.load(path)
-    manifest.complete(TEMPLATES, {"sources": {src: len(found.templates(src)) for src in sorted(wanted)}})
+    plan.complete(manifest)
 
 
 def plan_steps(config: RunConfig, ingest_only: bool = False) -> list[DocumentStepPlan]:

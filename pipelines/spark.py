@@ -27,8 +27,8 @@ from roots.document import DOCUMENT_SCHEMA, REJECTED_SCHEMA, UNKNOWN_LANG_DIR, D
 from roots.io.base import SourceSpec
 from roots.io.formats import FORMATS
 from roots.pipelines.beam_transforms import (INGEST, document_row, partition_bytes, read_shard, rejected_row)
-from roots.pipelines.runner import (DocumentStepPlan, StepResult, TEMPLATES, final_sizes, list_units, nest,
-                                    plan_steps, run_tokenizer_steps, step_root, templates_path)
+from roots.pipelines.runner import (DocumentStepPlan, StepResult, final_sizes, list_units, nest, plan_steps,
+                                    run_tokenizer_steps, step_root, template_plan)
 from roots.rundir import (DOCUMENTS, REJECTED, STATS, partition_dir, remove_temporary_files, shard_count, shard_of,
                           shard_path, write_json, write_shard)
 from roots.stage import Stage, is_batched
@@ -339,15 +339,10 @@ def run_template_step(sc, config: RunConfig, manifest: Manifest, units: list[tup
     from roots.filters.cleaning import TemplateLines, template_line_hashes
     from roots.filters.normalise import normalise_text
 
-    cleaning = config.section("cleaning")
-    if not cleaning.needs_template_counts or manifest.is_complete(TEMPLATES):
+    plan = template_plan(config, manifest, units)
+    if plan is None:
         return
-    wanted = {spec.name for spec in config.sources if "dedup_template" in cleaning.operations(spec.name)}
-    min_chars, min_count = cleaning.template_min_chars, cleaning.template_min_count
-    chosen = [u for u in units if config.sources[u[1]].name in wanted]
-    path = templates_path(config)
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    manifest.start(TEMPLATES)
+    chosen, min_chars, min_count = plan.units, plan.min_chars, plan.min_count
     sources = config.sources
 
     def lines(unit: tuple[int, int, str]) -> Iterator[tuple[tuple[str, bytes], int]]:
@@ -363,9 +358,8 @@ def run_template_step(sc, config: RunConfig, manifest: Manifest, units: list[tup
     fixed: dict[str, set] = {src: set() for src, _ in found}
     for src, h in found:
         fixed[src].add(h)
-    TemplateLines(min_chars, min_count, fixed=fixed).save(path)
-    saved = TemplateLines.load(path)
-    manifest.complete(TEMPLATES, {"sources": {src: len(saved.templates(src)) for src in sorted(wanted)}})
+    TemplateLines(min_chars, min_count, fixed=fixed).save(plan.path)
+    plan.complete(manifest)
 
 
 def run(config: RunConfig, master: str = DEFAULT_MASTER, plans: list[DocumentStepPlan] | None = None,
