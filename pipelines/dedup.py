@@ -29,9 +29,10 @@ import numpy as np
 from roots.dedup.buckets import bucket_pairs, jaccard, unique_pairs
 from roots.dedup.components import large_star_arrays, small_star_arrays
 from roots.dedup.config import DedupConfig
+from roots.dedup.fates import component_labels, group_fates, route_values
 from roots.dedup.fingerprint import Fingerprinter
 from roots.dedup.keep import EXACT as EXACT_FIELD, RECORD
-from roots.dedup.reasons import EXACT, STAGE, URL, route_group
+from roots.dedup.reasons import STAGE
 from roots.document import Document, Rejection
 
 KEPT_TAG = "kept"
@@ -439,35 +440,18 @@ class _RanksByLabel(beam.DoFn):
 
 
 def _best_of_components(item: tuple[int, Iterable[list]], subshards: int) -> Iterator[tuple[int, tuple]]:
-    """One partition of (component, member rank) → per member, (its exact key, ("L", the component's
-    best rank, its own rank, its document's sub-shard))."""
+    """One partition of (component, member rank) → each member's ("L", ...) label (roots.dedup.fates)."""
     _, batches = item
     members: dict[int, list] = {}
     for batch in batches:
         for label, rank in batch:
             members.setdefault(label, []).append(rank)
     for ranks in members.values():
-        best = min(ranks)
-        for rank in ranks:
-            yield rank[EXACT_FIELD], ("L", best, rank, rank[RECORD] % subshards)
+        yield from component_labels(ranks, subshards)
 
 
 def _fates(item: tuple[int, Iterable[tuple]]) -> Iterator[tuple]:
-    """An exact group's summary and component label → ((key, sub-shard), ("F", best rank, size, by_url,
-    label)) for every sub-shard that holds its documents."""
-    key, values = item
-    summary = label = None
-    for value in values:
-        if value[0] == "M":
-            summary = value
-        else:
-            label = value
-    if summary is None:  # a single document with near duplicates
-        _, _, rank, sub = label
-        summary = ("M", rank, 1, False, (sub,))
-    _, rank, count, by_url, subs = summary
-    for sub in subs:
-        yield (key, sub), ("F", rank, count, by_url, None if label is None else label[1])
+    return group_fates(*item)
 
 
 class _Route(beam.DoFn):
@@ -484,18 +468,7 @@ class _Route(beam.DoFn):
         counter.inc()
 
     def process(self, item: tuple[tuple[int, int], Iterable[tuple]]) -> Iterator[Any]:
-        _, values = item
-        fate = first = None
-        for value in values:
-            if value[0] == "F":
-                fate = value
-            elif first is None:
-                first = value[1]
-        if fate is None:  # a lone document: no copy, no near duplicate
-            fate = ("F", first, 1, False, None)
-        _, group_min, count, by_url, label = fate
-        docs = ((v[1], v[2]) for v in values if v[0] == "D")
-        for out in route_group(docs, group_min, count, label, URL if by_url else EXACT):
+        for out in route_values(item[1]):
             if isinstance(out, Rejection):
                 self._count(out.doc.lang_dir, out.reason.code)
                 yield pvalue.TaggedOutput(REJECTED_TAG, (STAGE, out))

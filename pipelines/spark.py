@@ -3,9 +3,8 @@ on PySpark. Per-document stages run fused in `mapPartitions` (each stage's `setu
 partition), counts are summed per (stage, lang, outcome), and every shard is written by one task,
 sorted, with the shard count from the partition's bytes: byte-identical to the Beam runner's output.
 
-Limitation: the dedup step gathers its documents on the driver and runs the engine-free reference
-(roots.dedup.local.deduplicate_local, the rules the Beam transform is tested against); the
-distributed band group-by and connected components on Spark are still to come (issue 10).
+Dedup is distributed too (roots.pipelines.spark_dedup): band keys grouped in a DataFrame, pairs
+verified by joins, connected components by large-star / small-star rounds.
 """
 from __future__ import annotations
 
@@ -21,8 +20,6 @@ from typing import Any, Callable, Iterable, Iterator
 import pyarrow as pa
 
 from roots.config import RunConfig
-from roots.dedup.local import deduplicate_local
-from roots.dedup.reasons import STAGE as DEDUP_STAGE
 from roots.document import DOCUMENT_SCHEMA, REJECTED_SCHEMA, UNKNOWN_LANG_DIR, Document, Rejection
 from roots.io.base import SourceSpec
 from roots.io.formats import FORMATS
@@ -222,22 +219,16 @@ class _StepState:
         self.rejected.append(out.filter(lambda t: t[0] == _REJ).map(lambda t: t[1]))
 
     def run_dedup(self, part: Any) -> None:
-        """The dedup part: documents gathered on the driver, the engine-free reference (see module doc)."""
-        from roots.dedup.fingerprint import Fingerprinter
+        """The dedup part, distributed (roots.pipelines.spark_dedup): the Beam transform's rules and output."""
+        from pyspark.sql import SparkSession
 
-        docs = self.kept.collect()
-        fingerprinter = Fingerprinter(part.config)
-        fingerprinter.setup()
-        result = deduplicate_local(docs, part.config, fingerprinter)
-        counts: Counts = {}
-        for doc in result.kept:
-            _count(counts, (DEDUP_STAGE, doc.lang_dir, KEPT), doc.text)
-        for rej in result.rejected:
-            _count(counts, (DEDUP_STAGE, rej.doc.lang_dir, rej.reason.code), rej.doc.text)
-        self.counts = _sum_counts([self.counts, counts])
-        slices = _slices(self.sc, len(docs))
-        self.kept = self.sc.parallelize(result.kept, slices)
-        self.rejected.append(self.sc.parallelize([(DEDUP_STAGE, r) for r in result.rejected], slices))
+        from roots.pipelines.spark_dedup import deduplicate
+
+        out = deduplicate(SparkSession.builder.getOrCreate(), self.kept, part.config, _slices(self.sc, 1 << 30))
+        self.cached.append(out)
+        self.counts = _sum_counts([self.counts] + [t[1] for t in out.filter(lambda t: t[0] == _COUNT).collect()])
+        self.kept = out.filter(lambda t: t[0] == _DOC).map(lambda t: t[1])
+        self.rejected.append(out.filter(lambda t: t[0] == _REJ).map(lambda t: t[1]))
 
     def unpersist(self) -> None:
         for rdd in self.cached:
