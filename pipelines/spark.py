@@ -161,17 +161,27 @@ def _write_group(keyed: tuple[tuple, Iterable[tuple]], root: str, kind: str, fmt
 
 # --- the driver ------------------------------------------------------------------------------------
 
-def spark_session(master: str = DEFAULT_MASTER, app: str = "roots"):
-    """A SparkSession whose Python workers use this interpreter (the venv with roots installed)."""
-    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
-    os.environ.setdefault("PYSPARK_DRIVER_PYTHON", sys.executable)
-    if master.startswith("local"):
-        os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+def under_spark_submit() -> bool:
+    """Whether this driver was started by spark-submit (which hands it a running JVM gateway)."""
+    return "PYSPARK_GATEWAY_PORT" in os.environ
+
+
+def spark_session(master: str | None = None, app: str = "roots"):
+    """A SparkSession. Started by spark-submit: its master and configuration, as given there. Else
+    `master` (local[2] by default), with Python workers on this interpreter (the venv with roots)."""
     from pyspark.sql import SparkSession
 
-    spark = (SparkSession.builder.master(master).appName(app)
-             .config("spark.ui.enabled", "false")
-             .config("spark.ui.showConsoleProgress", "false")
+    builder = SparkSession.builder.appName(app)
+    if not under_spark_submit():
+        os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+        os.environ.setdefault("PYSPARK_DRIVER_PYTHON", sys.executable)
+        master = master or DEFAULT_MASTER
+        if master.startswith("local"):
+            os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+        builder = builder.config("spark.ui.enabled", "false")
+    if master:
+        builder = builder.master(master)
+    spark = (builder.config("spark.ui.showConsoleProgress", "false")
              .config("spark.python.worker.reuse", "true")
              .getOrCreate())
     spark.sparkContext.setLogLevel("WARN")
@@ -353,9 +363,9 @@ def run_template_step(sc, config: RunConfig, manifest: Manifest, units: list[tup
     plan.complete(manifest)
 
 
-def run(config: RunConfig, master: str = DEFAULT_MASTER, plans: list[DocumentStepPlan] | None = None,
+def run(config: RunConfig, master: str | None = None, plans: list[DocumentStepPlan] | None = None,
         spark=None) -> Manifest:
-    """Every step of `config` on Spark (`master`, or the given SparkSession) into `config.output`,
+    """Every step of `config` on Spark (`master`, spark-submit's, or the given SparkSession) into `config.output`,
     resuming like the Beam runner; the tokenizer and Megatron steps run as in the Beam runner."""
     plans = plan_steps(config) if plans is None else plans
     units = list_units(config.sources)

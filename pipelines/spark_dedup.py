@@ -184,6 +184,7 @@ def deduplicate(spark, docs, config: DedupConfig, min_parts: int):
         schema = StructType([StructField("band", LongType(), False), StructField("key", LongType(), False),
                              StructField("node", LongType(), False)])
         buckets = (spark.createDataFrame(band_rows, schema)
+                   .repartition(parts, "band", "key")   # so the group-by needs no exchange of its own
                    .groupBy("band", "key").agg(F.collect_list("node").alias("nodes"))
                    .where(F.size("nodes") > 1))
         pairs = buckets.rdd.mapPartitions(_bucket_pairs(config.max_bucket, config.bucket_reps)).distinct(parts)

@@ -44,7 +44,9 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--output", help="the run directory (default: the config's `output`)")
     run.add_argument("--engine", choices=("beam", "spark"), default="beam",
                      help="beam (default; options after -- go to Beam) or spark (PySpark, see --master)")
-    run.add_argument("--master", default="local[2]", help="the Spark master with --engine spark, e.g. spark://host:7077")
+    run.add_argument("--master", default=None,
+                     help="the Spark master with --engine spark, e.g. spark://host:7077 (default local[2]; "
+                          "under spark-submit, spark-submit's)")
 
     ingest = sub.add_parser("ingest", help="read and normalise sources into shards, for inspection",
                             description="Read the config's sources, normalise them, and write documents/ and "

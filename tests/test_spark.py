@@ -8,6 +8,7 @@ import json
 import shutil
 from pathlib import Path
 
+import pyarrow.parquet as pq
 import pytest
 
 from roots.config import load_config
@@ -69,3 +70,37 @@ def test_manifest_counts_match(runs):
     total = lambda stage, part: sum(c[part]["docs"] for c in ours["curate"][stage].values())  # noqa: E731
     for before, after in zip(stages, stages[1:]):   # per language they need not chain: lid relabels
         assert total(before, "kept") == total(after, "input"), (before, after)
+
+
+def test_spark_submit_runs_the_entry_script(tmp_path):
+    """The README's cluster recipe, on local[2]: spark-submit runs roots/pipelines/spark_main.py with
+    spark-submit's master, through the tokenizer and the Megatron binaries."""
+    import os
+    import subprocess
+    import sys
+
+    from roots.pipelines import spark_main
+
+    submit = Path(sys.executable).parent / "spark-submit"
+    if not submit.exists():
+        pytest.skip("spark-submit is not installed next to this interpreter")
+    rows = [{"id": f"d{i}", "text": f"Document {i} talks about rivers number {i % 7} and their wide banks. "
+             f"Write to person{i}@example.org for the map of river {i}, please, before the rain season."}
+            for i in range(40)]
+    rows += [dict(rows[0], id="copy")]
+    (tmp_path / "en.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    (tmp_path / "run.yaml").write_text(
+        "name: submit\nquality: {enabled: false}\npii: {replace: tag}\ntokenizer: {vocab_size: 400}\nmegatron: {}\n"
+        "sources:\n  - {name: s, format: jsonl, path: en.jsonl, lang: en}\n")
+    env = {**os.environ, "PYSPARK_PYTHON": sys.executable, "SPARK_LOCAL_IP": "127.0.0.1"}
+    out = tmp_path / "run"
+    done = subprocess.run([str(submit), "--master", "local[2]", "--conf", "spark.ui.enabled=false",
+                           spark_main.__file__, str(tmp_path / "run.yaml"), "--output", str(out)],
+                          env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["steps"]["megatron"]["status"] == "complete"
+    assert manifest["steps"]["dedup"]["counts"]["dedup"]["en"]["rejected"]["dedup:exact"]["docs"] == 1
+    assert sorted(p.name for p in (out / "megatron").glob("en_*")) != []
+    texts = [t for p in (out / "documents").rglob("*.parquet") for t in pq.read_table(p).column("text").to_pylist()]
+    assert len(texts) == 40 and not any("@example.org" in t for t in texts)
