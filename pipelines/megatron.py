@@ -13,7 +13,7 @@ from __future__ import annotations
 import glob
 import logging
 import os
-from typing import Any, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
 import apache_beam as beam
 from apache_beam.metrics import Metrics
@@ -93,9 +93,60 @@ def gather(flat: np.ndarray, lengths: np.ndarray, order: np.ndarray) -> np.ndarr
     return flat[np.arange(total, dtype=np.int64) + np.repeat(starts[order] - out_starts, sel)]
 
 
+def encode_unit(sp: Any, eod: int, dtype: np.dtype, config: MegatronConfig,
+                unit: Unit) -> Iterator[tuple[tuple[str, int], Chunk]]:
+    """One document shard read and encoded in batches → ((lang, shard), Chunk) per Megatron shard its
+    documents go to, handed on every FLUSH_TOKENS tokens. Engine-free (Beam and Spark call it)."""
+    lang, path, total = unit
+    parts: list[tuple[list[str], np.ndarray, np.ndarray]] = []
+    buffered = 0
+    for ids, texts in _batches(path, config.batch_size):
+        flat, lengths = encode_documents(sp, texts, eod, dtype, config.num_threads)
+        parts.append((ids, lengths, flat))
+        buffered += flat.size
+        if buffered >= FLUSH_TOKENS:
+            yield from _split(lang, total, parts)
+            parts, buffered = [], 0
+    if parts:
+        yield from _split(lang, total, parts)
+
+
+def _split(lang: str, total: int, parts: list) -> Iterator[tuple[tuple[str, int], Chunk]]:
+    ids = [i for p in parts for i in p[0]]
+    lengths = np.concatenate([p[1] for p in parts])
+    flat = np.concatenate([p[2] for p in parts])
+    shards = np.fromiter((shard_of(i, total) for i in ids), dtype=np.int64, count=len(ids))
+    order = np.argsort(shards, kind="stable")
+    tokens = gather(flat, lengths, order)
+    sorted_shards = shards[order]
+    bounds = np.flatnonzero(np.diff(sorted_shards)) + 1
+    doc_starts = np.concatenate([[0], bounds])
+    doc_ends = np.concatenate([bounds, [len(ids)]])
+    sel_lengths = lengths[order]
+    tok_offsets = np.concatenate([[0], np.cumsum(sel_lengths)])
+    for a, b in zip(doc_starts.tolist(), doc_ends.tolist()):
+        idx = order[a:b]
+        yield (lang, int(sorted_shards[a])), ([ids[i] for i in idx.tolist()], sel_lengths[a:b],
+                                              tokens[tok_offsets[a]:tok_offsets[b]])
+
+
+def write_chunks(out_dir: str, dtype: np.dtype, config: MegatronConfig,
+                 keyed: tuple[tuple[str, int], Iterable[Chunk]]) -> Iterator[dict[str, Any]]:
+    """One Megatron shard from its chunks, documents sorted by id (ids are unique in a run; should two
+    documents share one, their tokens decide); continues in `..._NNNNN-001` ... when it would pass
+    `max_file_tokens`. Yields one record per file written. Engine-free."""
+    (lang, shard), chunks = keyed
+    chunks = list(chunks)
+    ids = np.array([i for c in chunks for i in c[0]], dtype=str)
+    lengths = np.concatenate([c[1] for c in chunks]).astype(np.int64)
+    flat = np.concatenate([c[2] for c in chunks])
+    order = sort_order(ids, flat, lengths)
+    tokens = gather(flat, lengths, order)
+    yield from write_documents(out_dir, lang, shard, tokens, lengths[order], dtype, config.max_file_tokens)
+
+
 class EncodeFile(beam.DoFn):
-    """Reads one document shard and encodes it in batches; yields ((lang, shard), Chunk) per Megatron
-    shard its documents go to. The SentencePiece model is loaded once per worker."""
+    """encode_unit as a DoFn: the SentencePiece model is loaded once per worker."""
 
     def __init__(self, model_path: str, config: MegatronConfig):
         self.model_path, self.config = model_path, config
@@ -108,45 +159,14 @@ class EncodeFile(beam.DoFn):
         self.tokens_counter = Metrics.counter("megatron", "tokens")
 
     def process(self, unit: Unit) -> Iterator[tuple[tuple[str, int], Chunk]]:
-        lang, path, total = unit
-        parts: list[tuple[list[str], np.ndarray, np.ndarray]] = []
-        buffered = 0
-        for ids, texts in _batches(path, self.config.batch_size):
-            flat, lengths = encode_documents(self.sp, texts, self.eod, self.dtype, self.config.num_threads)
-            parts.append((ids, lengths, flat))
-            buffered += flat.size
-            self.docs_counter.inc(len(ids))
-            self.tokens_counter.inc(int(flat.size))
-            if buffered >= FLUSH_TOKENS:
-                yield from self._split(lang, total, parts)
-                parts, buffered = [], 0
-        if parts:
-            yield from self._split(lang, total, parts)
-
-    @staticmethod
-    def _split(lang: str, total: int, parts: list) -> Iterator[tuple[tuple[str, int], Chunk]]:
-        ids = [i for p in parts for i in p[0]]
-        lengths = np.concatenate([p[1] for p in parts])
-        flat = np.concatenate([p[2] for p in parts])
-        shards = np.fromiter((shard_of(i, total) for i in ids), dtype=np.int64, count=len(ids))
-        order = np.argsort(shards, kind="stable")
-        tokens = gather(flat, lengths, order)
-        sorted_shards = shards[order]
-        bounds = np.flatnonzero(np.diff(sorted_shards)) + 1
-        doc_starts = np.concatenate([[0], bounds])
-        doc_ends = np.concatenate([bounds, [len(ids)]])
-        sel_lengths = lengths[order]
-        tok_offsets = np.concatenate([[0], np.cumsum(sel_lengths)])
-        for a, b in zip(doc_starts.tolist(), doc_ends.tolist()):
-            idx = order[a:b]
-            yield (lang, int(sorted_shards[a])), ([ids[i] for i in idx.tolist()], sel_lengths[a:b],
-                                                  tokens[tok_offsets[a]:tok_offsets[b]])
+        for key, chunk in encode_unit(self.sp, self.eod, self.dtype, self.config, unit):
+            self.docs_counter.inc(len(chunk[0]))
+            self.tokens_counter.inc(int(chunk[2].size))
+            yield key, chunk
 
 
 class WriteShard(beam.DoFn):
-    """Writes one Megatron shard from its chunks, documents sorted by id (ids are unique in a run; should
-    two documents share one, their tokens decide); continues in `..._NNNNN-001` ... when it would pass
-    `max_file_tokens`. Yields one record per file written."""
+    """write_chunks as a DoFn (the model is read once per worker for its token dtype)."""
 
     def __init__(self, out_dir: str, model_path: str, config: MegatronConfig):
         self.out_dir, self.model_path, self.config = out_dir, model_path, config
@@ -156,15 +176,7 @@ class WriteShard(beam.DoFn):
         self.dtype = dtype_for_vocab(sp.get_piece_size())
 
     def process(self, keyed: tuple[tuple[str, int], Iterable[Chunk]]) -> Iterator[dict[str, Any]]:
-        (lang, shard), chunks = keyed
-        chunks = list(chunks)
-        ids = np.array([i for c in chunks for i in c[0]], dtype=str)
-        lengths = np.concatenate([c[1] for c in chunks]).astype(np.int64)
-        flat = np.concatenate([c[2] for c in chunks])
-        order = sort_order(ids, flat, lengths)
-        tokens = gather(flat, lengths, order)
-        yield from write_documents(self.out_dir, lang, shard, tokens, lengths[order], self.dtype,
-                                   self.config.max_file_tokens)
+        yield from write_chunks(self.out_dir, self.dtype, self.config, keyed)
 
 
 def sort_order(ids: np.ndarray, flat: np.ndarray, lengths: np.ndarray) -> np.ndarray:
@@ -225,14 +237,33 @@ class Tokenize(beam.PTransform):
                 | "WriteShards" >> beam.ParDo(WriteShard(self.out_dir, self.model_path, self.config)))
 
 
+def tokenize_on_beam(beam_args: list[str] | None = None) -> Callable[..., list[dict[str, Any]]]:
+    """The binarisation's engine part on Beam: units → Megatron files, one record per file."""
+    def run(units: list[Unit], model_path: str, out_dir: str, config: MegatronConfig) -> list[dict[str, Any]]:
+        from roots.pipelines.runner import beam_options
+
+        records_path = os.path.join(out_dir, ".files.json")
+        with beam.Pipeline(options=beam_options(beam_args or [])) as pipeline:
+            (pipeline
+             | "ListDocumentShards" >> beam.Create(units)
+             | "Tokenize" >> Tokenize(model_path, out_dir, config)
+             | "GatherFiles" >> beam.combiners.ToList()
+             | "WriteFileList" >> beam.Map(lambda recs: write_json(records_path, recs)))
+        files = read_json(records_path)
+        os.remove(records_path)
+        return files
+    return run
+
+
 def run_tokenize(documents_dir: str, model_path: str, out_dir: str, config: MegatronConfig | None = None,
                  beam_args: list[str] | None = None, training_weights: dict[str, float] | None = None,
-                 sizes: dict[str, int] | None = None) -> dict[str, Any]:
+                 sizes: dict[str, int] | None = None,
+                 engine: Callable[..., list[dict[str, Any]]] | None = None) -> dict[str, Any]:
     """The binarisation step: tokenize `documents_dir` (RUN/documents) into `out_dir` (RUN/megatron), then
     write `index.json` (per file and language: documents, tokens) and `blend.txt`. Returns the index.
-    `training_weights` default to the languages' `sampling.training_weight`; `sizes` see `plan_units`.
-    A missing or broken model is a one-line error before any work."""
-    from roots.pipelines.runner import beam_options
+    `training_weights` default to the languages' `sampling.training_weight`; `sizes` see `plan_units`;
+    `engine` runs the units (default: Beam with `beam_args`). A missing or broken model is a one-line
+    error before any work."""
     from roots.languages import load_registry
 
     config = config or MegatronConfig()
@@ -241,15 +272,8 @@ def run_tokenize(documents_dir: str, model_path: str, out_dir: str, config: Mega
     dtype = dtype_for_vocab(sp.get_piece_size())
     units = plan_units(documents_dir, config, sizes)
     os.makedirs(out_dir, exist_ok=True)
-    records_path = os.path.join(out_dir, ".files.json")
-    with beam.Pipeline(options=beam_options(beam_args or [])) as pipeline:
-        (pipeline
-         | "ListDocumentShards" >> beam.Create(units)
-         | "Tokenize" >> Tokenize(model_path, out_dir, config)
-         | "GatherFiles" >> beam.combiners.ToList()
-         | "WriteFileList" >> beam.Map(lambda recs: write_json(records_path, sorted(recs, key=lambda r: r["prefix"]))))
-    files = read_json(records_path)
-    os.remove(records_path)
+    engine = engine or tokenize_on_beam(beam_args)
+    files = sorted(engine(units, model_path, out_dir, config), key=lambda r: r["prefix"])
     produced = {f["prefix"] for f in files}
     for path in glob.glob(os.path.join(out_dir, "*_text_document_*")):
         if os.path.basename(path).rsplit(".", 1)[0] not in produced:

@@ -366,7 +366,8 @@ def run_template_step(sc, config: RunConfig, manifest: Manifest, units: list[tup
 def run(config: RunConfig, master: str | None = None, plans: list[DocumentStepPlan] | None = None,
         spark=None) -> Manifest:
     """Every step of `config` on Spark (`master`, spark-submit's, or the given SparkSession) into `config.output`,
-    resuming like the Beam runner; the tokenizer and Megatron steps run as in the Beam runner."""
+    resuming like the Beam runner: the document steps and the Megatron binaries on Spark, the
+    tokenizer's sample and training on the driver as in the Beam runner."""
     plans = plan_steps(config) if plans is None else plans
     units = list_units(config.sources)
     os.makedirs(config.output, exist_ok=True)
@@ -380,8 +381,42 @@ def run(config: RunConfig, master: str | None = None, plans: list[DocumentStepPl
             result = run_document_step(sc, plan, config, manifest, final=i == len(plans) - 1,
                                        units=units if plan.after is None else None)
             log.info("step %s %s in %.1f s", result.name, "skipped" if result.skipped else "done", result.seconds)
+        run_tokenizer_steps(config, manifest, [], final_sizes(manifest, plans[-1].name), engine=tokenize_on_spark(sc))
     finally:
         if own:
             spark.stop()
-    run_tokenizer_steps(config, manifest, [], final_sizes(manifest, plans[-1].name))
     return manifest
+
+
+#: SentencePiece models loaded in this Python worker, by path (a reused worker loads each once).
+_TOKENIZERS: dict[str, tuple] = {}
+
+
+def _tokenizer(model_path: str) -> tuple:
+    from roots.megatron import dtype_for_vocab, eod_id
+    from roots.tokenizer import load_sentencepiece
+
+    found = _TOKENIZERS.get(model_path)
+    if found is None:
+        sp = load_sentencepiece(model_path)
+        found = _TOKENIZERS[model_path] = (sp, eod_id(sp), dtype_for_vocab(sp.get_piece_size()))
+    return found
+
+
+def tokenize_on_spark(sc) -> Callable[..., list[dict]]:
+    """The binarisation's engine part on Spark: document shards encoded in parallel tasks, chunks grouped
+    by Megatron shard, each shard written by one task (roots.pipelines.megatron's engine-free parts)."""
+    from roots.pipelines.megatron import encode_unit, write_chunks
+
+    def run(units: list, model_path: str, out_dir: str, config) -> list[dict]:
+        def encode(unit):
+            sp, eod, dtype = _tokenizer(model_path)
+            return encode_unit(sp, eod, dtype, config, unit)
+
+        def write(keyed):
+            return write_chunks(out_dir, _tokenizer(model_path)[2], config, keyed)
+
+        n_shards = len({(u[0], i) for u in units for i in range(u[2])})
+        return (sc.parallelize(units, _slices(sc, len(units))).flatMap(encode)
+                .groupByKey(_slices(sc, n_shards)).flatMap(write).collect())
+    return run

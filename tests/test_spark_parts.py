@@ -1,6 +1,8 @@
-"""The distributed Spark dedup (pipelines/spark_dedup.py) against the in-process reference the Beam
-transform is tested against: chains that need several large-star / small-star rounds, hot exact
-groups split over sub-shards, oversized LSH buckets, URL keys, scores, empty input, non-convergence."""
+"""The Spark engine's distributed global parts against their references. Dedup
+(pipelines/spark_dedup.py) against the in-process reference the Beam transform is tested against:
+chains that need several large-star / small-star rounds, hot exact groups split over sub-shards,
+oversized LSH buckets, URL keys, scores, empty input, non-convergence. The Megatron binaries written
+on Spark against Beam's, byte for byte."""
 from __future__ import annotations
 
 import importlib.util
@@ -12,6 +14,7 @@ import pytest
 from roots.dedup import DedupConfig, deduplicate_local
 from roots.document import Document
 from test_dedup import chain_corpus, edit, outcome_key, text
+from test_megatron import all_files, corpus, model  # noqa: F401  (model is a fixture)
 
 pytestmark = pytest.mark.skipif(importlib.util.find_spec("pyspark") is None or shutil.which("java") is None,
                                 reason="pyspark or java is not installed")
@@ -81,3 +84,21 @@ def test_spark_fails_loudly_when_components_do_not_converge(spark):
     docs = [Document(f"v/{i:03d}", edit(base, list(range(0, 3 * i, 3))), "sw") for i in range(40)]
     with pytest.raises(Exception, match="did not converge in 1 rounds"):
         run_spark(spark, docs, DedupConfig(max_rounds=1))
+
+
+def test_megatron_binaries_on_spark_equal_beams(spark, tmp_path, model):  # noqa: F811
+    from roots.megatron import MegatronConfig
+    from roots.pipelines.megatron import run_tokenize
+    from roots.pipelines.spark import tokenize_on_spark
+
+    documents = corpus(tmp_path)
+    config = MegatronConfig(shard_target_mb=0.004)   # several shards per language
+    beam_index = run_tokenize(str(documents), str(model), str(tmp_path / "beam"), config)
+    spark_index = run_tokenize(str(documents), str(model), str(tmp_path / "spark"), config,
+                               engine=tokenize_on_spark(spark.sparkContext))
+    beam_files, spark_files = all_files(tmp_path / "beam"), all_files(tmp_path / "spark")
+    assert sorted(spark_files) == sorted(beam_files) and len(beam_files) > 6
+    for name, data in beam_files.items():
+        if name not in ("blend.txt", "index.json"):   # these name the absolute folder
+            assert spark_files[name] == data, name
+    assert spark_index["languages"] == beam_index["languages"]
