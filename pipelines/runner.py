@@ -8,6 +8,7 @@ import logging
 import os
 import time
 from dataclasses import dataclass, field
+from typing import Any
 
 import apache_beam as beam
 from apache_beam.options.pipeline_options import PipelineOptions
@@ -170,12 +171,10 @@ class StepResult:
     counts: dict
 
 
-def run_document_step(plan: DocumentStepPlan, config: RunConfig, manifest: Manifest, beam_args: list[str],
-                      final: bool, units: list[tuple[int, int, str]] | None = None) -> StepResult:
-    """Run one document step as a Beam pipeline unless the manifest marks it complete."""
-    if manifest.is_complete(plan.name):
-        log.info("step %s: already complete in %s, skipped", plan.name, manifest.path)
-        return StepResult(plan.name, True, 0.0, manifest.steps[plan.name]["counts"])
+def build_document_step(pipeline: beam.Pipeline, plan: DocumentStepPlan, config: RunConfig, final: bool,
+                        units: list[tuple[int, int, str]] | None = None) -> list[str]:
+    """Apply one document step's transforms to `pipeline` without running it (run_document_step runs
+    it; tests build the graph under any runner's options). Returns the stage names in count order."""
     out = config.output
     if plan.after is None:
         units = list_units(config.sources) if units is None else units
@@ -187,19 +186,31 @@ def run_document_step(plan: DocumentStepPlan, config: RunConfig, manifest: Manif
         read = ReadShards(sorted(glob.glob(pattern)))
         order = []
     order += [p.name for p in plan.parts]
+    stats_prefix = os.path.join(out, STATS, plan.name)
+    counts = pipeline | plan.name >> DocumentStep(read, plan.parts, out, step_root(out, plan.name, final),
+                                                  config.output_format, config.shard_target_mb,
+                                                  plan.annotations, stats_prefix)
+    write_counts(counts, os.path.join(out, STATS, f"{plan.name}.counts.json"))
+    return order
+
+
+def run_document_step(plan: DocumentStepPlan, config: RunConfig, manifest: Manifest, beam_args: list[str],
+                      final: bool, units: list[tuple[int, int, str]] | None = None) -> StepResult:
+    """Run one document step as a Beam pipeline unless the manifest marks it complete."""
+    if manifest.is_complete(plan.name):
+        log.info("step %s: already complete in %s, skipped", plan.name, manifest.path)
+        return StepResult(plan.name, True, 0.0, manifest.steps[plan.name]["counts"])
+    out = config.output
     removed = remove_temporary_files(out) if os.path.isdir(out) else 0
     if removed:
         log.info("removed %d half-written files from an earlier run", removed)
     manifest.start(plan.name)
     counts_path = os.path.join(out, STATS, f"{plan.name}.counts.json")
-    log.info("step %s: parts %s", plan.name, ", ".join(order))
+    stats_prefix = os.path.join(out, STATS, plan.name)
     start = time.perf_counter()
     with beam.Pipeline(options=beam_options(beam_args)) as pipeline:
-        stats_prefix = os.path.join(out, STATS, plan.name)
-        counts = pipeline | plan.name >> DocumentStep(read, plan.parts, out, step_root(out, plan.name, final),
-                                                      config.output_format, config.shard_target_mb,
-                                                      plan.annotations, stats_prefix)
-        write_counts(counts, counts_path)
+        order = build_document_step(pipeline, plan, config, final, units)
+        log.info("step %s: parts %s", plan.name, ", ".join(order))
     seconds = time.perf_counter() - start
     table = counts_table(((tuple(k), tuple(v)) for k, v in read_json(counts_path)), order)
     info = {"stages": order, "counts": table, "seconds": round(seconds, 3)}
@@ -259,9 +270,11 @@ def final_sizes(manifest: Manifest, step: str) -> dict[str, int]:
     return {lang: cell["kept"]["bytes"] for lang, cell in info["counts"][last].items()}
 
 
-def run_tokenizer_steps(config: RunConfig, manifest: Manifest, beam_args: list[str], sizes: dict[str, int]) -> None:
+def run_tokenizer_steps(config: RunConfig, manifest: Manifest, beam_args: list[str], sizes: dict[str, int],
+                        engine: Any = None) -> None:
     """The steps after the documents, each when the config names it: the tokenizer (sample + train, or
-    a given model) into RUN/tokenizer, then the Megatron binaries into RUN/megatron."""
+    a given model) into RUN/tokenizer, then the Megatron binaries into RUN/megatron (on Beam with
+    `beam_args`, or on the given `engine`, see roots.pipelines.megatron.run_tokenize)."""
     from roots.pipelines.megatron import run_tokenize
     from roots.tokenizer import MODEL_FILE, build_tokenizer
 
@@ -270,7 +283,7 @@ def run_tokenizer_steps(config: RunConfig, manifest: Manifest, beam_args: list[s
     for name, work in ((TOKENIZER, lambda: build_tokenizer(docs, tok_dir, config.section(TOKENIZER))),
                        (MEGATRON, lambda: _megatron_info(run_tokenize(
                            docs, os.path.join(tok_dir, MODEL_FILE), os.path.join(config.output, MEGATRON),
-                           config.section(MEGATRON), beam_args, sizes=sizes)))):
+                           config.section(MEGATRON), beam_args, sizes=sizes, engine=engine)))):
         if config.section(name) is None:
             continue
         if manifest.is_complete(name):
