@@ -181,6 +181,12 @@ class TemplateLines:
         sources = sorted(self.fixed) if self.fixed is not None else sorted(self.counts)
         data = {"min_chars": self.min_chars, "min_count": self.min_count,
                 "templates": {src: sorted(h.hex() for h in self.templates(src)) for src in sources}}
+        from roots import fs
+
+        if fs.is_remote(path):   # an object appears whole when its upload completes
+            with fs.open_file(path, "w", encoding="utf-8") as fh:
+                json.dump(data, fh, sort_keys=True)
+            return
         tmp = f"{path}.tmp-{os.getpid()}"
         with open(tmp, "w", encoding="utf-8") as fh:
             json.dump(data, fh, sort_keys=True)
@@ -190,7 +196,9 @@ class TemplateLines:
     def load(cls, path: str) -> "TemplateLines":
         """Template digests written by `save`; a RootsError naming the file when it cannot be read."""
         try:
-            with open(path, encoding="utf-8") as fh:
+            from roots import fs
+
+            with fs.open_file(path, "r", encoding="utf-8") as fh:
                 data = json.load(fh)
             fixed = {src: {bytes.fromhex(h) for h in hashes} for src, hashes in data["templates"].items()}
             return cls(int(data["min_chars"]), int(data["min_count"]), fixed=fixed)

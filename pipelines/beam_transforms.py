@@ -17,6 +17,7 @@ from apache_beam.transforms.window import GlobalWindows
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from roots import fs
 from roots.document import (DOCUMENT_SCHEMA, REJECTED_SCHEMA, UNKNOWN_LANG_DIR, Document, Rejection,
                             meta_to_json, table_to_documents)
 from roots.io.base import SourceSpec
@@ -264,9 +265,11 @@ class DocumentStep(beam.PTransform):
 def read_shard(path: str) -> Iterator[Document]:
     """The documents of one shard written by WriteShards."""
     if path.endswith(".parquet"):
-        yield from table_to_documents(pq.read_table(path))
+        with fs.open_file(path, "rb") as fh:
+            table = pq.read_table(fh)
+        yield from table_to_documents(table)
         return
-    with open(path, encoding="utf-8") as fh:
+    with fs.open_file(path, "r", encoding="utf-8") as fh:
         for line in fh:
             row = json.loads(line)
             yield Document(row["id"], row["text"], row["lang"], row["source"], row["meta"])

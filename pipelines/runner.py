@@ -3,7 +3,6 @@ Beam pipeline that reads the previous step's shards and writes its own, recorded
 that a rerun skips finished steps (and, inside a step, finished shards)."""
 from __future__ import annotations
 
-import glob
 import logging
 import os
 import time
@@ -23,7 +22,8 @@ from roots.io.base import SourceSpec
 from roots.io.formats import FORMATS
 from roots.pipelines.dedup import Deduplicate
 from roots.pipelines.beam_transforms import INGEST, DocumentStep, ReadShards, ReadSources, write_counts
-from roots.rundir import DOCUMENTS, STATS, read_json, remove_temporary_files
+from roots import fs
+from roots.rundir import DOCUMENTS, STATS, list_shards, read_json, remove_temporary_files
 from roots.stage import Stage
 from roots.stats import Manifest, counts_table
 
@@ -96,7 +96,7 @@ def template_plan(config: RunConfig, manifest: Manifest, units: list[tuple[int, 
         return None
     wanted = sorted(spec.name for spec in config.sources if "dedup_template" in cleaning.operations(spec.name))
     path = templates_path(config)
-    os.makedirs(os.path.dirname(path), exist_ok=True)
+    fs.makedirs(os.path.dirname(path))
     manifest.start(TEMPLATES)
     return TemplatePlan([u for u in units if config.sources[u[1]].name in wanted], wanted,
                         cleaning.template_min_chars, cleaning.template_min_count, path)
@@ -182,8 +182,7 @@ def build_document_step(pipeline: beam.Pipeline, plan: DocumentStepPlan, config:
         order = [INGEST]
         log.info("step %s: %d units from %d sources", plan.name, len(units), len(config.sources))
     else:
-        pattern = os.path.join(step_root(out, plan.after, False), DOCUMENTS, "lang=*", "part-*")
-        read = ReadShards(sorted(glob.glob(pattern)))
+        read = ReadShards(list_shards(step_root(out, plan.after, False)))
         order = []
     order += [p.name for p in plan.parts]
     stats_prefix = os.path.join(out, STATS, plan.name)
@@ -201,7 +200,7 @@ def run_document_step(plan: DocumentStepPlan, config: RunConfig, manifest: Manif
         log.info("step %s: already complete in %s, skipped", plan.name, manifest.path)
         return StepResult(plan.name, True, 0.0, manifest.steps[plan.name]["counts"])
     out = config.output
-    removed = remove_temporary_files(out) if os.path.isdir(out) else 0
+    removed = remove_temporary_files(out)
     if removed:
         log.info("removed %d half-written files from an earlier run", removed)
     manifest.start(plan.name)
@@ -220,7 +219,7 @@ def run_document_step(plan: DocumentStepPlan, config: RunConfig, manifest: Manif
             info[f"{part.name}_policy"] = report()
     for name in sorted(plan.annotations):
         path = f"{stats_prefix}.{name}.json"
-        info[name] = nest(read_json(path)) if os.path.exists(path) else {}
+        info[name] = nest(read_json(path)) if fs.exists(path) else {}
     manifest.complete(plan.name, info)
     return StepResult(plan.name, False, seconds, table)
 
@@ -250,7 +249,7 @@ def run(config: RunConfig, beam_args: list[str] | None = None, ingest_only: bool
     path is checked before any step starts."""
     plans = plan_steps(config, ingest_only) if plans is None else plans
     units = list_units(config.sources)
-    os.makedirs(config.output, exist_ok=True)
+    fs.makedirs(config.output)
     manifest = Manifest.open(config.output, config.to_dict(), config.hash())
     if not ingest_only:
         run_template_step(config, manifest, beam_args or [], units)

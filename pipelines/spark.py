@@ -8,7 +8,6 @@ verified by joins, connected components by large-star / small-star rounds.
 """
 from __future__ import annotations
 
-import glob
 import logging
 import os
 import sys
@@ -26,8 +25,9 @@ from roots.io.formats import FORMATS
 from roots.pipelines.beam_transforms import (INGEST, document_row, partition_bytes, read_shard, rejected_row)
 from roots.pipelines.runner import (DocumentStepPlan, StepResult, final_sizes, list_units, nest, plan_steps,
                                     run_tokenizer_steps, step_root, template_plan)
-from roots.rundir import (DOCUMENTS, REJECTED, STATS, partition_dir, remove_temporary_files, shard_count, shard_of,
-                          shard_path, write_json, write_shard)
+from roots import fs
+from roots.rundir import (DOCUMENTS, REJECTED, STATS, list_shards, partition_dir, remove_temporary_files, shard_count,
+                          shard_of, shard_path, write_json, write_shard)
 from roots.stage import Stage, is_batched
 from roots.stats import KEPT, Manifest, counts_table
 
@@ -260,7 +260,7 @@ def run_document_step(sc, plan: DocumentStepPlan, config: RunConfig, manifest: M
         log.info("step %s: already complete in %s, skipped", plan.name, manifest.path)
         return StepResult(plan.name, True, 0.0, manifest.steps[plan.name]["counts"])
     out = config.output
-    removed = remove_temporary_files(out) if os.path.isdir(out) else 0
+    removed = remove_temporary_files(out)
     if removed:
         log.info("removed %d half-written files from an earlier run", removed)
     manifest.start(plan.name)
@@ -273,8 +273,7 @@ def run_document_step(sc, plan: DocumentStepPlan, config: RunConfig, manifest: M
         reader = lambda items, rejects, counts: _read_units(items, sources, rejects, counts)  # noqa: E731
         order = [INGEST]
     else:
-        pattern = os.path.join(step_root(out, plan.after, False), DOCUMENTS, "lang=*", "part-*")
-        paths = sorted(glob.glob(pattern))
+        paths = list_shards(step_root(out, plan.after, False))
         state = _StepState(sc, sc.parallelize(paths, _slices(sc, len(paths))).flatMap(read_shard), plan.annotations)
         reader, order = None, []
     order += [p.name for p in parts]
@@ -370,7 +369,7 @@ def run(config: RunConfig, master: str | None = None, plans: list[DocumentStepPl
     tokenizer's sample and training on the driver as in the Beam runner."""
     plans = plan_steps(config) if plans is None else plans
     units = list_units(config.sources)
-    os.makedirs(config.output, exist_ok=True)
+    fs.makedirs(config.output)
     manifest = Manifest.open(config.output, config.to_dict(), config.hash())
     own = spark is None
     spark = spark_session(master) if own else spark

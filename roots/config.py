@@ -191,10 +191,17 @@ def parse_config(data: Any, path: str, output: str | None = None) -> RunConfig:
     if max_bytes <= 0:
         raise ConfigError(f"{where}: normalise: max_bytes must be positive, got {max_bytes}")
     out = output or _typed(where, "output", data.get("output", f"runs/{data['name']}"), str)
+    stages = _parse_sections(data, where, base)
+    local_only = [name for name in ("tokenizer", "megatron") if stages.get(name) is not None]
+    if "://" in out and not out.startswith("file://") and local_only:
+        raise ConfigError(
+            f"{where}: output {out!r} is on an object store, but the {' and '.join(local_only)} step(s) need a "
+            "local or mounted folder (SentencePiece and Megatron read files by path): remove those sections, "
+            "then run `roots tokenizer` / `roots megatron` on a copy of RUN/documents")
     return RunConfig(
         name=_typed(where, "name", data["name"], str), sources=sources, output=out,
         output_format=out_fmt, shard_target_mb=float(shard_mb),
-        normalise=NormaliseConfig(max_bytes=max_bytes), stages=_parse_sections(data, where, base),
+        normalise=NormaliseConfig(max_bytes=max_bytes), stages=stages,
         path=os.path.abspath(path),
     )
 

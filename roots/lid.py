@@ -34,6 +34,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
+from roots import fs
 from roots.errors import RootsError
 from roots.hanzi import chinese_script
 from roots.languages import LanguageConfig, LanguageConfigError, Registry, load_registry
@@ -80,7 +81,7 @@ def check_model_file(path: str) -> None:
     """Raise LidError naming `path` unless it is a readable fastText model file (checked by its magic
     number, so a bad file stops a run before any work, without loading the model)."""
     try:
-        with open(path, "rb") as fh:
+        with fs.open_file(path, "rb") as fh:
             head = fh.read(8)
     except FileNotFoundError:
         raise LidError(f"{path}: LID model file not found") from None
@@ -99,7 +100,7 @@ def load_model(path: str):
     check_model_file(path)
     try:
         fasttext.FastText.eprint = lambda *args, **kwargs: None  # silence the load_model warning
-        return fasttext.load_model(path)
+        return fasttext.load_model(fs.local_copy(path))   # a model on shared storage: copied once per worker
     except Exception as err:  # noqa: BLE001 - fastText raises ValueError or RuntimeError on bad files
         raise LidError(f"{path}: cannot load the fastText model ({err})") from None
 

@@ -1,8 +1,9 @@
 """The run directory (ARCHITECTURE.md §5): where each kind of shard goes, how documents are assigned
-to shards deterministically, and how shards are written so that a crash leaves no half file."""
+to shards deterministically, and how shards are written so that a crash leaves no half file. The run
+directory may be a local folder or an object-store URL (roots.fs): locally a file is written under a
+temporary name and renamed; an object store shows an object only once its upload completes."""
 from __future__ import annotations
 
-import glob
 import json
 import math
 import os
@@ -12,6 +13,8 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 import xxhash
+
+from roots import fs
 
 DOCUMENTS = "documents"
 REJECTED = "rejected"
@@ -56,16 +59,17 @@ def _write_jsonl(table: pa.Table, fh) -> None:
 def write_shard(table: pa.Table, path: str, fmt: str) -> bool:
     """Write `table` to `path` under a temporary name, then rename. Returns False, writing nothing,
     when `path` already exists: a rerun after a crash keeps the shards that were finished."""
-    if os.path.exists(path):
+    if fs.exists(path):
         return False
+    if fs.is_remote(path):   # the object appears whole when the upload completes
+        with fs.open_file(path, "wb") as fh:
+            _write_table(table, fh, fmt)
+        return True
     os.makedirs(os.path.dirname(path), exist_ok=True)
     tmp = f"{path}{_TMP_MARK}{uuid.uuid4().hex}"
     try:
-        if fmt == "parquet":
-            pq.write_table(table, tmp, compression="zstd", row_group_size=8192)
-        else:
-            with open(tmp, "wb") as fh:
-                _write_jsonl(table, fh)
+        with open(tmp, "wb") as fh:
+            _write_table(table, fh, fmt)
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):
@@ -73,9 +77,19 @@ def write_shard(table: pa.Table, path: str, fmt: str) -> bool:
     return True
 
 
+def _write_table(table: pa.Table, fh, fmt: str) -> None:
+    if fmt == "parquet":
+        pq.write_table(table, fh, compression="zstd", row_group_size=8192)
+    else:
+        _write_jsonl(table, fh)
+
+
 def remove_temporary_files(root: str) -> int:
-    """Delete half-written shards a crashed run left behind; returns how many."""
-    found = glob.glob(os.path.join(root, "**", f"*{_TMP_MARK}*"), recursive=True)
+    """Delete half-written shards a crashed run left behind; returns how many (none on object stores,
+    where nothing is written under a temporary name)."""
+    if fs.is_remote(root) or not os.path.isdir(root):
+        return 0
+    found = fs.glob(os.path.join(root, "**", f"*{_TMP_MARK}*"), recursive=True)
     for path in found:
         os.remove(path)
     return len(found)
@@ -83,14 +97,23 @@ def remove_temporary_files(root: str) -> int:
 
 def write_json(path: str, data: Any) -> None:
     """Write JSON atomically (temp name, then rename), keys sorted so equal data gives equal bytes."""
+    text = json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
+    if fs.is_remote(path):
+        with fs.open_file(path, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        return
     os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
     tmp = f"{path}{_TMP_MARK}{uuid.uuid4().hex}"
     with open(tmp, "w", encoding="utf-8") as fh:
-        json.dump(data, fh, ensure_ascii=False, indent=2, sort_keys=True)
-        fh.write("\n")
+        fh.write(text)
     os.replace(tmp, path)
 
 
 def read_json(path: str) -> Any:
-    with open(path, encoding="utf-8") as fh:
+    with fs.open_file(path, "r", encoding="utf-8") as fh:
         return json.load(fh)
+
+
+def list_shards(root: str, kind: str = DOCUMENTS) -> list[str]:
+    """The finished shards of `root/<kind>/lang=*/`, sorted (half-written ones excluded)."""
+    return [p for p in fs.glob(os.path.join(root, kind, "lang=*", "part-*")) if _TMP_MARK not in p]

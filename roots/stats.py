@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from importlib import metadata
 from typing import Any, Iterable
 
+from roots import fs
 from roots.errors import RootsError
 from roots.rundir import MANIFEST, read_json, write_json
 
@@ -83,7 +84,7 @@ class Manifest:
     def open(cls, run_dir: str, config: dict[str, Any], config_hash: str) -> "Manifest":
         """The manifest of `run_dir`, created if new; refuses a folder holding another config's run."""
         path = os.path.join(run_dir, MANIFEST)
-        if not os.path.exists(path):
+        if not fs.exists(path):
             return cls(path, config, config_hash)
         data = read_json(path)
         if data.get("config_hash") != config_hash:

@@ -7,11 +7,11 @@ units, so a reader never needs to know which engine runs it.
 """
 from __future__ import annotations
 
-import glob
 import os
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator
 
+from roots import fs
 from roots.errors import RootsError
 from roots.document import Document, Rejection, UNREADABLE_FILE
 
@@ -41,7 +41,7 @@ class SourceSpec:
         path = self.path
         cut = min((i for i, ch in enumerate(path) if ch in "*?["), default=None)
         if cut is None:
-            return path if os.path.isdir(path) else os.path.dirname(path)
+            return path if fs.isdir(path) else os.path.dirname(path)
         return os.path.dirname(path[:cut])
 
 
@@ -55,16 +55,17 @@ class Format:
 
 
 def expand_files(spec: SourceSpec) -> list[str]:
-    """The files matched by the spec's path or glob, sorted; a folder means every file under it."""
+    """The files matched by the spec's path or glob, sorted; a folder means every file under it. The
+    path may be a URL of an object store (roots.fs)."""
     if any(ch in spec.path for ch in "*?["):
-        matches = glob.glob(spec.path, recursive=True)
-    elif os.path.isdir(spec.path):
-        matches = [os.path.join(d, f) for d, _, files in os.walk(spec.path) for f in files]
-    elif os.path.exists(spec.path):
+        matches = fs.glob(spec.path, recursive=True)
+    elif fs.isdir(spec.path):
+        matches = fs.files_under(spec.path)
+    elif fs.exists(spec.path):
         matches = [spec.path]
     else:
         raise SourceError(f"source {spec.name!r}: path {spec.path!r} does not exist")
-    files = sorted(m for m in matches if os.path.isfile(m))
+    files = sorted(m for m in matches if fs.isfile(m))
     if not files:
         raise SourceError(f"source {spec.name!r}: no files match {spec.path!r}")
     return files
