@@ -166,24 +166,34 @@ def under_spark_submit() -> bool:
     return "PYSPARK_GATEWAY_PORT" in os.environ
 
 
-def spark_session(master: str | None = None, app: str = "roots"):
+#: What a local master gets unless told otherwise: Spark's 1 GB default heap holds too few cached
+#: shards once the corpus passes a few hundred MB.
+LOCAL_DEFAULTS = {"spark.driver.memory": "2g"}
+
+
+def spark_session(master: str | None = None, app: str = "roots", conf: dict[str, str] | None = None):
     """A SparkSession. Started by spark-submit: its master and configuration, as given there. Else
-    `master` (local[2] by default), with Python workers on this interpreter (the venv with roots)."""
+    `master` (local[2] by default), with Python workers on this interpreter (the venv with roots).
+    `conf` (e.g. from `roots run --conf KEY=VALUE`) is set on either."""
     from pyspark.sql import SparkSession
 
     builder = SparkSession.builder.appName(app)
+    settings = dict(conf or {})
     if not under_spark_submit():
         os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
         os.environ.setdefault("PYSPARK_DRIVER_PYTHON", sys.executable)
         master = master or DEFAULT_MASTER
         if master.startswith("local"):
             os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
-        builder = builder.config("spark.ui.enabled", "false")
+            settings = {**LOCAL_DEFAULTS, **settings}
+        settings.setdefault("spark.ui.enabled", "false")
     if master:
         builder = builder.master(master)
-    spark = (builder.config("spark.ui.showConsoleProgress", "false")
-             .config("spark.python.worker.reuse", "true")
-             .getOrCreate())
+    settings.setdefault("spark.ui.showConsoleProgress", "false")
+    settings.setdefault("spark.python.worker.reuse", "true")
+    for key, value in sorted(settings.items()):
+        builder = builder.config(key, value)
+    spark = builder.getOrCreate()
     spark.sparkContext.setLogLevel("WARN")
     return spark
 
@@ -363,7 +373,7 @@ def run_template_step(sc, config: RunConfig, manifest: Manifest, units: list[tup
 
 
 def run(config: RunConfig, master: str | None = None, plans: list[DocumentStepPlan] | None = None,
-        spark=None) -> Manifest:
+        spark=None, conf: dict[str, str] | None = None) -> Manifest:
     """Every step of `config` on Spark (`master`, spark-submit's, or the given SparkSession) into `config.output`,
     resuming like the Beam runner: the document steps and the Megatron binaries on Spark, the
     tokenizer's sample and training on the driver as in the Beam runner."""
@@ -372,7 +382,7 @@ def run(config: RunConfig, master: str | None = None, plans: list[DocumentStepPl
     fs.makedirs(config.output)
     manifest = Manifest.open(config.output, config.to_dict(), config.hash())
     own = spark is None
-    spark = spark_session(master) if own else spark
+    spark = spark_session(master, conf=conf) if own else spark
     try:
         sc = spark.sparkContext
         run_template_step(sc, config, manifest, units)

@@ -47,6 +47,8 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--master", default=None,
                      help="the Spark master with --engine spark, e.g. spark://host:7077 (default local[2]; "
                           "under spark-submit, spark-submit's)")
+    run.add_argument("--conf", action="append", default=[], metavar="KEY=VALUE",
+                     help="a Spark setting with --engine spark, e.g. --conf spark.driver.memory=8g (repeatable)")
 
     ingest = sub.add_parser("ingest", help="read and normalise sources into shards, for inspection",
                             description="Read the config's sources, normalise them, and write documents/ and "
@@ -93,7 +95,7 @@ def _cmd_run(args: argparse.Namespace, beam_args: list[str], ingest_only: bool =
     if getattr(args, "engine", "beam") == "spark":
         from roots.pipelines.spark import run as run_spark
 
-        manifest = run_spark(config, master=args.master)
+        manifest = run_spark(config, master=args.master, conf=_spark_conf(args.conf))
     else:
         manifest = run(config, beam_args, ingest_only=ingest_only)
     for step, info in manifest.steps.items():
@@ -107,6 +109,19 @@ def _cmd_run(args: argparse.Namespace, beam_args: list[str], ingest_only: bool =
             print(f"step tokenizer: {info.get('vocab_size', '')} pieces, {trained}\n")
     print(f"run directory: {config.output}  (manifest: {manifest.path})")
     return 0
+
+
+def _spark_conf(pairs: list[str]) -> dict[str, str]:
+    """`--conf KEY=VALUE` settings as a dict; a malformed one is a one-line error."""
+    from roots.config import ConfigError
+
+    conf = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise ConfigError(f"--conf {pair!r}: expected KEY=VALUE, e.g. spark.driver.memory=8g")
+        conf[key.strip()] = value
+    return conf
 
 
 def _cmd_languages() -> int:
