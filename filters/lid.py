@@ -10,7 +10,7 @@ from typing import Any
 from roots.document import Document, Reason, Rejection, register_reason
 from roots.languages import Registry
 from roots.lid import (LID176, ROOTS, TRUST_SOURCE, Identifier, LidConfig, Prediction, load_model,
-                       load_policies, prepare_text)
+                       lid176_path, load_policies, prepare_text)
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +50,14 @@ class LanguageId:
     def __getstate__(self) -> dict[str, Any]:
         state = dict(self.__dict__)
         state["identifier"] = None                 # fastText models do not pickle; setup() reloads them
+        if self.config.lid176 is True:             # the bundled lid.176: each worker finds its own copy
+            state["paths"] = {role: p for role, p in self.paths.items() if role != LID176}
         return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        if self.config.lid176 is True:
+            self.paths = {LID176: lid176_path(), **self.paths}
 
     def setup(self) -> None:
         """Load the models once per worker."""

@@ -237,6 +237,17 @@ class Tokenize(beam.PTransform):
                 | "WriteShards" >> beam.ParDo(WriteShard(self.out_dir, self.model_path, self.config)))
 
 
+def build_tokenize(pipeline: beam.Pipeline, units: list[Unit], model_path: str, out_dir: str, config: MegatronConfig,
+                   records_path: str) -> None:
+    """Apply the binarisation to `pipeline` without running it: units → Megatron files, and the list of
+    files written (one record each) to `records_path` as JSON."""
+    (pipeline
+     | "ListDocumentShards" >> beam.Create(units)
+     | "Tokenize" >> Tokenize(model_path, out_dir, config)
+     | "GatherFiles" >> beam.combiners.ToList()
+     | "WriteFileList" >> beam.Map(lambda recs: write_json(records_path, recs)))
+
+
 def tokenize_on_beam(beam_args: list[str] | None = None) -> Callable[..., list[dict[str, Any]]]:
     """The binarisation's engine part on Beam: units → Megatron files, one record per file."""
     def run(units: list[Unit], model_path: str, out_dir: str, config: MegatronConfig) -> list[dict[str, Any]]:
@@ -244,11 +255,7 @@ def tokenize_on_beam(beam_args: list[str] | None = None) -> Callable[..., list[d
 
         records_path = os.path.join(out_dir, ".files.json")
         with beam.Pipeline(options=beam_options(beam_args or [])) as pipeline:
-            (pipeline
-             | "ListDocumentShards" >> beam.Create(units)
-             | "Tokenize" >> Tokenize(model_path, out_dir, config)
-             | "GatherFiles" >> beam.combiners.ToList()
-             | "WriteFileList" >> beam.Map(lambda recs: write_json(records_path, recs)))
+            build_tokenize(pipeline, units, model_path, out_dir, config, records_path)
         files = read_json(records_path)
         os.remove(records_path)
         return files
