@@ -3,8 +3,9 @@ on PySpark. Per-document stages run fused in `mapPartitions` (each stage's `setu
 partition), counts are summed per (stage, lang, outcome), and every shard is written by one task,
 sorted, with the shard count from the partition's bytes: byte-identical to the Beam runner's output.
 
-Dedup is distributed too (roots.pipelines.spark_dedup): band keys grouped in a DataFrame, pairs
-verified by joins, connected components by large-star / small-star rounds.
+Dedup is distributed too (roots.pipelines.spark_dedup: band keys grouped in a DataFrame, pairs
+verified by joins, connected components by large-star / small-star rounds), and so is the Megatron
+binarisation (tokenize_on_spark). Only the tokenizer's sample and training run on the driver.
 """
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from typing import Any, Callable, Iterable, Iterator
 
 import pyarrow as pa
 
+from roots import fs
 from roots.config import RunConfig
 from roots.document import DOCUMENT_SCHEMA, REJECTED_SCHEMA, UNKNOWN_LANG_DIR, Document, Rejection
 from roots.io.base import SourceSpec
@@ -25,7 +27,6 @@ from roots.io.formats import FORMATS
 from roots.pipelines.beam_transforms import (INGEST, document_row, partition_bytes, read_shard, rejected_row)
 from roots.pipelines.runner import (DocumentStepPlan, StepResult, final_sizes, list_units, nest, plan_steps,
                                     run_tokenizer_steps, step_root, template_plan)
-from roots import fs
 from roots.rundir import (DOCUMENTS, REJECTED, STATS, list_shards, partition_dir, remove_temporary_files, shard_count,
                           shard_of, shard_path, write_json, write_shard)
 from roots.stage import Stage, is_batched
@@ -244,7 +245,7 @@ class _StepState:
 
         from roots.pipelines.spark_dedup import deduplicate
 
-        out = deduplicate(SparkSession.builder.getOrCreate(), self.kept, part.config, _slices(self.sc, 1 << 30))
+        out = deduplicate(SparkSession.builder.getOrCreate(), self.kept, part.config, 2 * self.sc.defaultParallelism)
         self.cached.append(out)
         self.counts = _sum_counts([self.counts] + [t[1] for t in out.filter(lambda t: t[0] == _COUNT).collect()])
         self.kept = out.filter(lambda t: t[0] == _DOC).map(lambda t: t[1])
