@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 import bz2
 import dataclasses
+import logging
 import os
 import sys
 import types
@@ -209,6 +210,8 @@ def _children(item: Any, found: Reach) -> list[Any]:
         return [item.__code__, *cells, *(item.__defaults__ or ()), *(item.__kwdefaults__ or {}).values(),
                 *(item.__globals__[n] for n in names if n in item.__globals__)]
     if isinstance(item, (types.BuiltinFunctionType, types.BuiltinMethodType)):
+        return []
+    if isinstance(item, logging.Logger):   # pickled by name (Logger.__reduce__): its handlers never travel
         return []
     found.modules.add(type(item).__module__)
     if hasattr(item, "__getstate__") and type(item).__getstate__ is not object.__getstate__:
