@@ -228,7 +228,9 @@ class _StepState:
         from pyspark import StorageLevel
 
         notes = self.annotations if last else {}
-        out = self.kept.mapPartitions(_fused(stages, source, notes)).persist(StorageLevel.MEMORY_AND_DISK)
+        # documents are read back three times (counts, kept, rejected): from local disk, so that the
+        # JVM heap does not grow with the corpus (BENCHMARKS.md, Scale)
+        out = self.kept.mapPartitions(_fused(stages, source, notes)).persist(StorageLevel.DISK_ONLY)
         self.cached.append(out)
         gathered = out.filter(lambda t: t[0] in (_COUNT, "A")).collect()
         self.counts = _sum_counts([self.counts] + [t[1] for t in gathered if t[0] == _COUNT])

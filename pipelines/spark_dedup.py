@@ -170,10 +170,11 @@ def deduplicate(spark, docs, config: DedupConfig, min_parts: int):
     from pyspark.sql import functions as F
     from pyspark.sql.types import LongType, StructField, StructType
 
-    fps = docs.mapPartitions(_fingerprint_partition(config)).persist(StorageLevel.MEMORY_AND_DISK)
+    # what carries documents or shingle sets is kept on local disk, not in the JVM heap
+    fps = docs.mapPartitions(_fingerprint_partition(config)).persist(StorageLevel.DISK_ONLY)
     parts = max(min_parts, config.partitions(fps.filter(lambda t: t[0] == "N").count()))
     groups = (fps.filter(lambda t: t[0] == "N").map(lambda t: (t[1], t[2]))
-              .reduceByKey(_merge_nodes, parts).persist(StorageLevel.MEMORY_AND_DISK))
+              .reduceByKey(_merge_nodes, parts).persist(StorageLevel.DISK_ONLY))
     fate_inputs = [groups.filter(lambda kv: kv[1][0] > 1)
                    .map(lambda kv: (kv[0], ("M", kv[1][1], kv[1][0], kv[1][2], kv[1][5])))]
     cached = [fps, groups]
@@ -208,7 +209,7 @@ def deduplicate(spark, docs, config: DedupConfig, min_parts: int):
              .flatMap(lambda kv: group_fates(kv[0], kv[1])))
     documents = fps.filter(lambda t: t[0] == "D").map(lambda t: (t[1], t[2]))
     out = (documents.union(fates).groupByKey(parts).mapPartitions(_route_partition)
-           .persist(StorageLevel.MEMORY_AND_DISK))
+           .persist(StorageLevel.DISK_ONLY))
     out.count()
     for rdd in cached:
         rdd.unpersist()
