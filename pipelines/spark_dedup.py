@@ -125,9 +125,10 @@ def _not_star(flags: tuple) -> bool:
     return bool(is_child) and (low != high or is_parent)
 
 
-def connected_components(edges, parts: int, max_rounds: int):
+def connected_components(edges, parts: int, max_rounds: int, cached: list | None = None):
     """Undirected edges (an RDD of (a, b) exact keys) → (node, label) pairs, each label the smallest
-    node of its component: large-star + small-star rounds until every component is a star."""
+    node of its component: large-star + small-star rounds until every component is a star. The
+    persisted final edges are appended to `cached`, for the caller to release."""
     from pyspark import StorageLevel
 
     current = (edges.filter(lambda e: e[0] != e[1]).map(lambda e: (max(e), min(e)))
@@ -144,6 +145,8 @@ def connected_components(edges, parts: int, max_rounds: int):
         following.count()
         current.unpersist()
         current = following
+    if cached is not None:
+        cached.append(current)
     roots = current.values().distinct(parts).map(lambda p: (p, p))
     return current.union(roots)
 
@@ -199,7 +202,7 @@ def deduplicate(spark, docs, config: DedupConfig, min_parts: int):
         cached.append(checked)
         edges = checked.map(lambda kv: (kv[1][0][0], kv[0]))
         ranks = checked.flatMap(lambda kv: ((kv[1][0][0], kv[1][0][1][0]), (kv[0], kv[1][1][0])))
-        labels = connected_components(edges, parts, config.max_rounds)
+        labels = connected_components(edges, parts, config.max_rounds, cached)
         subshards = config.subshards
         fate_inputs.append(
             labels.join(ranks.reduceByKey(lambda a, b: a, parts), parts)      # node → (label, rank)
