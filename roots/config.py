@@ -163,6 +163,7 @@ def _source(where: str, data: Any, base: str, formats: set[str], languages: set[
 
 def parse_config(data: Any, path: str, output: str | None = None) -> RunConfig:
     """Validate a loaded YAML document as a run config; paths resolve against the config's folder."""
+    from roots.fs import is_remote
     from roots.io.formats import FORMATS
     from roots.languages import load_registry
 
@@ -193,7 +194,7 @@ def parse_config(data: Any, path: str, output: str | None = None) -> RunConfig:
     out = output or _typed(where, "output", data.get("output", f"runs/{data['name']}"), str)
     stages = _parse_sections(data, where, base)
     local_only = [name for name in ("tokenizer", "megatron") if stages.get(name) is not None]
-    if "://" in out and not out.startswith("file://") and local_only:
+    if is_remote(out) and local_only:
         raise ConfigError(
             f"{where}: output {out!r} is on an object store, but the {' and '.join(local_only)} step(s) need a "
             "local or mounted folder (SentencePiece and Megatron read files by path): remove those sections, "
