@@ -145,7 +145,8 @@ class Generator:
     def _natural(self, rng: random.Random, lang: str) -> str:
         pool = self.pools[lang]
         sep = "" if lang.startswith("zh") else " "
-        paragraphs = [sep.join(rng.sample(pool, rng.randint(3, 7))) for _ in range(rng.randint(1, 5))]
+        # min(): the sample's pools (no shared data) may hold fewer sentences than a paragraph wants
+        paragraphs = [sep.join(rng.sample(pool, min(rng.randint(3, 7), len(pool)))) for _ in range(rng.randint(1, 5))]
         return "\n\n".join(paragraphs)
 
     def _code(self, rng: random.Random) -> str:
