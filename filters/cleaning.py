@@ -20,8 +20,6 @@ or counts merged from `template_line_hashes` of each document by an engine's com
 from __future__ import annotations
 
 import hashlib
-import json
-import os
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -30,6 +28,7 @@ from typing import Any, Iterable
 from roots.document import Document, Reason, Rejection, register_reason
 from roots.errors import RootsError
 from roots.filters.stats import strip_special
+from roots.rundir import read_json, write_json
 
 STAGE = "cleaning"
 EMPTY = register_reason(Reason(STAGE, "empty", "the text is empty (after cleaning)"))
@@ -176,30 +175,18 @@ class TemplateLines:
         return {h for h, c in self.counts.get(source, Counter()).items() if c >= self.min_count}
 
     def save(self, path: str) -> None:
-        """Write each source's template digests as JSON (temporary name, then rename), so that a later
+        """Write each source's template digests as JSON (atomically, see roots.rundir), so that a later
         step's workers can `load` them: counting is a pass over a whole source, removal is per document."""
         sources = sorted(self.fixed) if self.fixed is not None else sorted(self.counts)
         data = {"min_chars": self.min_chars, "min_count": self.min_count,
                 "templates": {src: sorted(h.hex() for h in self.templates(src)) for src in sources}}
-        from roots import fs
-
-        if fs.is_remote(path):   # an object appears whole when its upload completes
-            with fs.open_file(path, "w", encoding="utf-8") as fh:
-                json.dump(data, fh, sort_keys=True)
-            return
-        tmp = f"{path}.tmp-{os.getpid()}"
-        with open(tmp, "w", encoding="utf-8") as fh:
-            json.dump(data, fh, sort_keys=True)
-        os.replace(tmp, path)
+        write_json(path, data)
 
     @classmethod
     def load(cls, path: str) -> "TemplateLines":
         """Template digests written by `save`; a RootsError naming the file when it cannot be read."""
         try:
-            from roots import fs
-
-            with fs.open_file(path, "r", encoding="utf-8") as fh:
-                data = json.load(fh)
+            data = read_json(path)
             fixed = {src: {bytes.fromhex(h) for h in hashes} for src, hashes in data["templates"].items()}
             return cls(int(data["min_chars"]), int(data["min_count"]), fixed=fixed)
         except (OSError, ValueError, KeyError, TypeError, AttributeError) as err:

@@ -7,7 +7,7 @@ import logging
 import os
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Iterable
 
 import apache_beam as beam
 from apache_beam.options.pipeline_options import PipelineOptions
@@ -193,35 +193,51 @@ def build_document_step(pipeline: beam.Pipeline, plan: DocumentStepPlan, config:
     return order
 
 
-def run_document_step(plan: DocumentStepPlan, config: RunConfig, manifest: Manifest, beam_args: list[str],
-                      final: bool, units: list[tuple[int, int, str]] | None = None) -> StepResult:
-    """Run one document step as a Beam pipeline unless the manifest marks it complete."""
+def begin_step(plan: DocumentStepPlan, config: RunConfig, manifest: Manifest) -> StepResult | None:
+    """The step's earlier result when the manifest marks it complete; else half-written files of a
+    crashed run are removed and the step is marked started (None). Shared by the Beam and Spark engines."""
     if manifest.is_complete(plan.name):
         log.info("step %s: already complete in %s, skipped", plan.name, manifest.path)
         return StepResult(plan.name, True, 0.0, manifest.steps[plan.name]["counts"])
-    out = config.output
-    removed = remove_temporary_files(out)
+    removed = remove_temporary_files(config.output)
     if removed:
         log.info("removed %d half-written files from an earlier run", removed)
     manifest.start(plan.name)
-    counts_path = os.path.join(out, STATS, f"{plan.name}.counts.json")
-    stats_prefix = os.path.join(out, STATS, plan.name)
-    start = time.perf_counter()
-    with beam.Pipeline(options=beam_options(beam_args)) as pipeline:
-        order = build_document_step(pipeline, plan, config, final, units)
-        log.info("step %s: parts %s", plan.name, ", ".join(order))
-    seconds = time.perf_counter() - start
-    table = counts_table(((tuple(k), tuple(v)) for k, v in read_json(counts_path)), order)
+    return None
+
+
+def finish_step(plan: DocumentStepPlan, manifest: Manifest, order: list[str], counts: Iterable[tuple[tuple, tuple]],
+                seconds: float, annotations: dict[str, list]) -> StepResult:
+    """Mark the step complete in the manifest: its stages, counts, time, each part's policy report
+    and its annotation counts ([[key, n], ...] per name). Shared by the Beam and Spark engines."""
+    table = counts_table(counts, order)
     info = {"stages": order, "counts": table, "seconds": round(seconds, 3)}
     for part in plan.parts:
         report = getattr(part, "policy_report", None) or getattr(part, "report", None)
         if callable(report):  # how a stage decided: models in use, filters switched off and why
             info[f"{part.name}_policy"] = report()
     for name in sorted(plan.annotations):
-        path = f"{stats_prefix}.{name}.json"
-        info[name] = nest(read_json(path)) if fs.exists(path) else {}
+        info[name] = nest(annotations.get(name, []))
     manifest.complete(plan.name, info)
     return StepResult(plan.name, False, seconds, table)
+
+
+def run_document_step(plan: DocumentStepPlan, config: RunConfig, manifest: Manifest, beam_args: list[str],
+                      final: bool, units: list[tuple[int, int, str]] | None = None) -> StepResult:
+    """Run one document step as a Beam pipeline unless the manifest marks it complete."""
+    done = begin_step(plan, config, manifest)
+    if done is not None:
+        return done
+    stats_prefix = os.path.join(config.output, STATS, plan.name)
+    start = time.perf_counter()
+    with beam.Pipeline(options=beam_options(beam_args)) as pipeline:
+        order = build_document_step(pipeline, plan, config, final, units)
+        log.info("step %s: parts %s", plan.name, ", ".join(order))
+    seconds = time.perf_counter() - start
+    counts = ((tuple(k), tuple(v)) for k, v in read_json(f"{stats_prefix}.counts.json"))
+    annotations = {name: read_json(f"{stats_prefix}.{name}.json") for name in plan.annotations
+                   if fs.exists(f"{stats_prefix}.{name}.json")}
+    return finish_step(plan, manifest, order, counts, seconds, annotations)
 
 
 def nest(pairs: list) -> dict:

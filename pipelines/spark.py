@@ -25,12 +25,12 @@ from roots.document import DOCUMENT_SCHEMA, REJECTED_SCHEMA, UNKNOWN_LANG_DIR, D
 from roots.io.base import SourceSpec
 from roots.io.formats import FORMATS
 from roots.pipelines.beam_transforms import (INGEST, document_row, partition_bytes, read_shard, rejected_row)
-from roots.pipelines.runner import (DocumentStepPlan, StepResult, final_sizes, list_units, nest, plan_steps,
-                                    run_tokenizer_steps, step_root, template_plan)
-from roots.rundir import (DOCUMENTS, REJECTED, STATS, list_shards, partition_dir, remove_temporary_files, shard_count,
-                          shard_of, shard_path, write_json, write_shard)
+from roots.pipelines.runner import (DocumentStepPlan, StepResult, begin_step, final_sizes, finish_step, list_units,
+                                    plan_steps, run_tokenizer_steps, step_root, template_plan)
+from roots.rundir import (DOCUMENTS, REJECTED, STATS, list_shards, partition_dir, shard_count, shard_of, shard_path,
+                          write_json, write_shard)
 from roots.stage import Stage, is_batched
-from roots.stats import KEPT, Manifest, counts_table
+from roots.stats import KEPT, Manifest
 
 log = logging.getLogger(__name__)
 
@@ -269,14 +269,10 @@ def run_document_step(sc, plan: DocumentStepPlan, config: RunConfig, manifest: M
                       units: list[tuple[int, int, str]] | None = None) -> StepResult:
     """One document step on Spark unless the manifest marks it complete; the same outputs, counts
     files and manifest entry as roots.pipelines.runner.run_document_step."""
-    if manifest.is_complete(plan.name):
-        log.info("step %s: already complete in %s, skipped", plan.name, manifest.path)
-        return StepResult(plan.name, True, 0.0, manifest.steps[plan.name]["counts"])
+    done = begin_step(plan, config, manifest)
+    if done is not None:
+        return done
     out = config.output
-    removed = remove_temporary_files(out)
-    if removed:
-        log.info("removed %d half-written files from an earlier run", removed)
-    manifest.start(plan.name)
     start = time.perf_counter()
     parts = list(plan.parts)
     if plan.after is None:
@@ -312,20 +308,11 @@ def run_document_step(sc, plan: DocumentStepPlan, config: RunConfig, manifest: M
     stats_prefix = os.path.join(out, STATS, plan.name)
     items = sorted((k, tuple(v)) for k, v in state.counts.items())
     write_json(f"{stats_prefix}.counts.json", [[list(k), list(v)] for k, v in items])
-    for name in sorted(plan.annotations):
-        table = state.notes.get(name, {})
-        write_json(f"{stats_prefix}.{name}.json", [[list(k), v] for k, v in sorted(table.items())])
-    seconds = time.perf_counter() - start
-    table = counts_table(items, order)
-    info = {"stages": order, "counts": table, "seconds": round(seconds, 3)}
-    for part in parts:
-        report = getattr(part, "policy_report", None) or getattr(part, "report", None)
-        if callable(report):
-            info[f"{part.name}_policy"] = report()
-    for name in sorted(plan.annotations):
-        info[name] = nest([[list(k), v] for k, v in sorted(state.notes.get(name, {}).items())])
-    manifest.complete(plan.name, info)
-    return StepResult(plan.name, False, seconds, table)
+    annotations = {name: [[list(k), v] for k, v in sorted(state.notes.get(name, {}).items())]
+                   for name in sorted(plan.annotations)}
+    for name, pairs in annotations.items():
+        write_json(f"{stats_prefix}.{name}.json", pairs)
+    return finish_step(plan, manifest, order, items, time.perf_counter() - start, annotations)
 
 
 def _write_outputs(state: _StepState, config: RunConfig, last_stage: str, docs_root: str) -> None:
