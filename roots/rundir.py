@@ -68,8 +68,7 @@ def write_shard(table: pa.Table, path: str, fmt: str) -> bool:
     os.makedirs(os.path.dirname(path), exist_ok=True)
     tmp = f"{path}{_TMP_MARK}{uuid.uuid4().hex}"
     try:
-        with open(tmp, "wb") as fh:
-            _write_table(table, fh, fmt)
+        _write_table(table, tmp, fmt)   # by path: pyarrow writes natively, not through a Python file
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):
@@ -77,11 +76,15 @@ def write_shard(table: pa.Table, path: str, fmt: str) -> bool:
     return True
 
 
-def _write_table(table: pa.Table, fh, fmt: str) -> None:
+def _write_table(table: pa.Table, where: Any, fmt: str) -> None:
+    """`table` as Parquet or JSONL to a local path or an open binary file."""
     if fmt == "parquet":
-        pq.write_table(table, fh, compression="zstd", row_group_size=8192)
+        pq.write_table(table, where, compression="zstd", row_group_size=8192)
+    elif isinstance(where, str):
+        with open(where, "wb") as fh:
+            _write_jsonl(table, fh)
     else:
-        _write_jsonl(table, fh)
+        _write_jsonl(table, where)
 
 
 def remove_temporary_files(root: str) -> int:
