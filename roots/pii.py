@@ -173,17 +173,34 @@ def _valid_ipv6(candidate: str) -> bool:
     return True
 
 
+def is_personal_ip(candidate: str) -> bool:
+    """Whether an address can point at a person: a globally routable one. Loopback (`127.0.0.1`,
+    `::1`), private (RFC 1918, unique-local `fc00::/7`), link-local, shared (CGNAT), documentation
+    (`192.0.2.0/24`, `2001:db8::/32`, ...), multicast, unspecified and reserved addresses name no one:
+    they are configuration in code and manuals (`net.Listen("tcp", "127.0.0.1:0")`), so they are kept.
+    An IPv4-mapped IPv6 address is judged by its IPv4 part."""
+    try:
+        address = ipaddress.ip_address(candidate.split("%", 1)[0])
+    except ValueError:
+        return False
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    return address.is_global and not address.is_multicast
+
+
 def find_ips(text: str) -> Iterator[tuple[int, int]]:
-    """IPv4 (four octets 0-255, not a version string such as `version 1.2.3.4`, not glued to a word
-    or a longer number) and IPv6 (validated by `ipaddress`, IPv4-mapped and zone ids included)."""
+    """Public IPv4 (four octets 0-255, not a version string such as `version 1.2.3.4`, not glued to a
+    word or a longer number) and IPv6 (validated by `ipaddress`, IPv4-mapped and zone ids included)
+    addresses; loopback, private, documentation and other non-global ranges are not personal data
+    (`is_personal_ip`)."""
     if "." in text:
         for c in _IPV4_CANDIDATE_RE.finditer(text):
             m = _IPV4_RE.match(text, c.start())
-            if m and not _VERSION_BEFORE.search(_before(text, m.start(), 24)):
+            if m and not _VERSION_BEFORE.search(_before(text, m.start(), 24)) and is_personal_ip(m.group()):
                 yield m.span()
     if "::" in text or text.count(":") >= 7:
         for m in _IPV6_RE.finditer(text):
-            if _valid_ipv6(m.group()):
+            if _valid_ipv6(m.group()) and is_personal_ip(m.group()):
                 yield m.span()
 
 
