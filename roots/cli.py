@@ -20,7 +20,7 @@ roots turns raw multilingual text and source code into a curated training corpus
 
 #: Modules that add subcommands (see roots/commands/__init__.py).
 COMMAND_MODULES: list[str] = ["roots.commands.datacard", "roots.commands.dedup", "roots.commands.filters", "roots.commands.lid", "roots.commands.pii", "roots.commands.tokenizer", "roots.commands.megatron",
-                               "roots.commands.train"]
+                               "roots.commands.train", "roots.commands.doctor"]
 
 
 def _split_beam_args(argv: list[str]) -> tuple[list[str], list[str]]:
@@ -34,7 +34,10 @@ def _split_beam_args(argv: list[str]) -> tuple[list[str], list[str]]:
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="roots", description=DESCRIPTION,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
+    from roots import __version__
+
     parser.add_argument("-v", "--verbose", action="store_true", help="log every shard and unit, and Beam's own messages")
+    parser.add_argument("--version", action="version", version=f"roots {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     run = sub.add_parser("run", help="run every step of a config into a run directory",
@@ -62,6 +65,10 @@ def _parser() -> argparse.ArgumentParser:
                    description="Print the 46 natural and 13 programming languages and their settings.")
     for module in COMMAND_MODULES:
         importlib.import_module(module).register(sub)
+    for command in sub.choices.values():   # `roots run CONFIG -v` as well as `roots -v run CONFIG`
+        if not any("--verbose" in action.option_strings for action in command._actions):
+            command.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS,
+                                 help="log every shard and unit, and Beam's own messages")
     return parser
 
 

@@ -58,3 +58,32 @@ def test_ingest_one_source_to_jsonl(tmp_path, capsys):
     (rejected,) = (tmp_path / "out" / "rejected").rglob("*.jsonl")
     assert json.loads(rejected.read_text())["reason"] == "bad_input:empty_text"
     assert main(["ingest", str(config), "--output", str(tmp_path / "o2"), "--source", "nope"]) == 2
+
+
+def test_version_and_verbose_after_the_subcommand(capsys):
+    import pytest
+
+    from roots import __version__
+    from roots.cli import _parser
+
+    with pytest.raises(SystemExit) as stop:
+        main(["--version"])
+    assert stop.value.code == 0 and capsys.readouterr().out.strip() == f"roots {__version__}"
+    assert _parser().parse_args(["run", "x.yaml", "-v"]).verbose is True
+    assert _parser().parse_args(["-v", "run", "x.yaml"]).verbose is True
+    assert _parser().parse_args(["run", "x.yaml"]).verbose is False
+
+
+def test_doctor_reports_each_optional_piece_and_how_to_get_it(capsys, monkeypatch):
+    from roots.commands.doctor import checks
+
+    assert main(["doctor"]) == 0
+    out = capsys.readouterr().out
+    for name in ("lid.176 model", "lmplz", "build_binary", "pyspark", "Java", "torch", "spaCy tokenizers"):
+        assert any(line.startswith(name) for line in out.splitlines()), name
+    # With an empty PATH and a Python whose folder holds no KenLM programs, they are reported missing,
+    # with the command that builds them.
+    monkeypatch.setenv("PATH", "")
+    monkeypatch.setattr(sys, "executable", "/nonexistent/python")
+    missing = {c.name: c for c in checks() if not c.found}
+    assert "lmplz" in missing and "tools/build_kenlm.sh" in missing["lmplz"].how
