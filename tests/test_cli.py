@@ -87,3 +87,14 @@ def test_doctor_reports_each_optional_piece_and_how_to_get_it(capsys, monkeypatc
     monkeypatch.setattr(sys, "executable", "/nonexistent/python")
     missing = {c.name: c for c in checks() if not c.found}
     assert "lmplz" in missing and "tools/build_kenlm.sh" in missing["lmplz"].how
+
+
+def test_dedup_output_that_names_a_file_is_a_one_line_error(tmp_path, capsys):
+    src = tmp_path / "in.jsonl"
+    src.write_text(json.dumps({"id": "a", "text": "one two three four five six"}) + "\n")
+    code = main(["dedup", "--input", str(src), "--output", str(tmp_path / "kept.jsonl"),
+                 "--rejected", str(tmp_path / "rej")])
+    err = capsys.readouterr().err.strip()
+    assert code == 2 and len(err.splitlines()) == 1
+    assert "kept.jsonl names a file" in err and "--format jsonl" in err
+    assert not (tmp_path / "kept.jsonl").exists()

@@ -55,6 +55,12 @@ def _dedup(args: argparse.Namespace) -> int:
         raise ConfigError(_as_options(str(err))) from None
     if args.shard_mb <= 0 or args.workers < 1:
         raise ConfigError("roots dedup: --shard-mb must be positive and --workers at least 1")
+    for flag, folder in (("--output", args.output), ("--rejected", args.rejected)):
+        suffix = next((s for s in (".jsonl", ".jsonl.gz", ".parquet", ".json") if folder.endswith(s)), None)
+        if suffix:   # `--output kept.jsonl` once wrote a Parquet folder named kept.jsonl
+            raise ConfigError(f"roots dedup: {flag} {folder} names a file, but the output is a folder of shards "
+                              f"per language; give a folder (e.g. {folder[:-len(suffix)]}/) and --format "
+                              f"{'jsonl' if 'json' in suffix else 'parquet'}")
     inputs = expand_inputs(args.input)
     counts, pairs, seconds = run_dedup_files(inputs, args.output, args.rejected, config, args.format, args.shard_mb,
                                              args.workers)

@@ -10,14 +10,14 @@ def register(sub) -> None:
         "train", help="train the bundled GPT on Megatron .bin/.idx binaries",
         description="Train a decoder-only transformer on a run's Megatron binaries (Megatron-Core's sample "
                     "order), with validation, throughput/MFU logging and checkpoints. Rerunning with the same "
-                    "--out resumes from its checkpoint exactly.")
+                    "--output resumes from its checkpoint exactly.")
     train.add_argument("--data", required=True, nargs="+",
                        help="RUN/megatron (its blend.txt), a blend file of `weight prefix` lines, dataset "
                             "prefixes, or Megatron's `W1 P1 W2 P2 ...`")
     train.add_argument("--tokenizer", help="the SentencePiece model that made the binaries (saved in the checkpoint)")
     train.add_argument("--vocab-size", type=int, help="the vocabulary size, for binaries of another tokenizer "
                                                       "(without --tokenizer)")
-    train.add_argument("--out", required=True, help="folder for checkpoint.pt, metrics.jsonl and config.json")
+    train.add_argument("--output", "--out", dest="out", required=True, help="folder for checkpoint.pt, metrics.jsonl and config.json")
     train.add_argument("--config", default="tiny", help="model size: tiny, 125m, 350m (default tiny)")
     for key, kind, text in (("n-layer", int, "layers"), ("n-head", int, "attention heads"),
                             ("d-model", int, "model width"), ("d-ff", int, "MLP width (default 4 × d-model)"),
@@ -50,7 +50,7 @@ def register(sub) -> None:
 
     gen = sub.add_parser("generate", help="sample text from a `roots train` checkpoint",
                          description="Continue a prompt with a trained model (the tokenizer saved in the checkpoint).")
-    gen.add_argument("--checkpoint", required=True, help="the training --out folder or its checkpoint.pt")
+    gen.add_argument("--checkpoint", required=True, help="the training --output folder or its checkpoint.pt")
     gen.add_argument("--prompt", default="", help="the text to continue")
     gen.add_argument("--max-new-tokens", type=int, default=100, help="default 100")
     gen.add_argument("--temperature", type=float, default=0.8, help="0 for greedy (default 0.8)")

@@ -238,11 +238,11 @@ def train(config: TrainConfig) -> TrainResult:
         if state["model_config"] != mconf.to_dict():
             diff = _differences(state["model_config"], mconf.to_dict())
             raise TrainerError(f"{ckpt_path}: a checkpoint of another model ({diff}); "
-                               "train into another --out or ask for the same model")
+                               "train into another --output or ask for the same model")
         saved_run = {k: state["run"].get(k) for k in RUN_KEYS}
         if saved_run != run:
             raise TrainerError(f"{ckpt_path}: a checkpoint of another run ({_differences(saved_run, run)}); "
-                               "train into another --out or resume with the same settings")
+                               "train into another --output or resume with the same settings")
 
     blend = parse_blend(config.data)
     data = build_data(blend, seq_len, config.steps * per_step, config.eval_batches * config.batch_size,
