@@ -155,6 +155,19 @@ def main(argv: list[str] | None = None) -> int:
     except RootsError as err:
         print(f"roots: error: {err}", file=sys.stderr)
         return 2
+    except OSError as err:
+        # The file system refused (no such folder, not a folder, no permission, disk full): one line naming
+        # the path, not a traceback; with -v the traceback too.
+        if args.verbose:
+            raise
+        where = f"{err.filename}: " if getattr(err, "filename", None) else ""
+        print(f"roots: error: {where}{err.strerror or err} (a finished step or shard is kept; fix this and rerun "
+              "to resume)", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("roots: interrupted; rerun the same command to resume (finished steps and shards are kept)",
+              file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":

@@ -98,3 +98,13 @@ def test_dedup_output_that_names_a_file_is_a_one_line_error(tmp_path, capsys):
     assert code == 2 and len(err.splitlines()) == 1
     assert "kept.jsonl names a file" in err and "--format jsonl" in err
     assert not (tmp_path / "kept.jsonl").exists()
+
+
+def test_an_output_the_file_system_refuses_is_one_line_and_exit_2(tmp_path, capsys):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    sample = Path(__file__).resolve().parents[1] / "examples" / "sample.yaml"
+    code = main(["run", str(sample), "--output", str(blocker / "run")])
+    err = capsys.readouterr().err.strip()
+    assert code == 2 and len(err.splitlines()) == 1
+    assert err.startswith("roots: error: ") and str(blocker / "run") in err and "Not a directory" in err
