@@ -24,6 +24,7 @@ from roots.pipelines.dedup import Deduplicate
 from roots.pipelines.beam_transforms import INGEST, DocumentStep, ReadShards, ReadSources, write_counts
 from roots import fs
 from roots.rundir import DOCUMENTS, STATS, list_shards, read_json, remove_temporary_files
+from roots.runlock import run_lock
 from roots.stage import Stage
 from roots.stats import Manifest, counts_table
 
@@ -266,15 +267,16 @@ def run(config: RunConfig, beam_args: list[str] | None = None, ingest_only: bool
     plans = plan_steps(config, ingest_only) if plans is None else plans
     units = list_units(config.sources)
     fs.makedirs(config.output)
-    manifest = Manifest.open(config.output, config.to_dict(), config.hash())
-    if not ingest_only:
-        run_template_step(config, manifest, beam_args or [], units)
-    for i, plan in enumerate(plans):
-        result = run_document_step(plan, config, manifest, beam_args or [], final=i == len(plans) - 1,
-                                   units=units if plan.after is None else None)
-        log.info("step %s %s in %.1f s", result.name, "skipped" if result.skipped else "done", result.seconds)
-    if not ingest_only:
-        run_tokenizer_steps(config, manifest, beam_args or [], final_sizes(manifest, plans[-1].name))
+    with run_lock(config.output):   # a second run on this folder is refused, not mixed in
+        manifest = Manifest.open(config.output, config.to_dict(), config.hash())
+        if not ingest_only:
+            run_template_step(config, manifest, beam_args or [], units)
+        for i, plan in enumerate(plans):
+            result = run_document_step(plan, config, manifest, beam_args or [], final=i == len(plans) - 1,
+                                       units=units if plan.after is None else None)
+            log.info("step %s %s in %.1f s", result.name, "skipped" if result.skipped else "done", result.seconds)
+        if not ingest_only:
+            run_tokenizer_steps(config, manifest, beam_args or [], final_sizes(manifest, plans[-1].name))
     return manifest
 
 

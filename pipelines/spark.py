@@ -29,6 +29,7 @@ from roots.pipelines.runner import (DocumentStepPlan, StepResult, begin_step, fi
                                     plan_steps, run_tokenizer_steps, step_root, template_plan)
 from roots.rundir import (DOCUMENTS, REJECTED, STATS, list_shards, partition_dir, shard_count, shard_of, shard_path,
                           write_json, write_shard)
+from roots.runlock import run_lock
 from roots.stage import Stage, is_batched
 from roots.stats import KEPT, Manifest
 
@@ -370,9 +371,17 @@ def run(config: RunConfig, master: str | None = None, plans: list[DocumentStepPl
     plans = plan_steps(config) if plans is None else plans
     units = list_units(config.sources)
     fs.makedirs(config.output)
-    manifest = Manifest.open(config.output, config.to_dict(), config.hash())
     own = spark is None
-    spark = spark_session(master, conf=conf) if own else spark
+    with run_lock(config.output):   # a second run on this folder is refused, not mixed in
+        manifest = Manifest.open(config.output, config.to_dict(), config.hash())
+        spark = spark_session(master, conf=conf) if own else spark
+        _run_steps(spark, config, plans, units, manifest, own)
+    return manifest
+
+
+def _run_steps(spark, config: RunConfig, plans: list[DocumentStepPlan], units: list[tuple[int, int, str]],
+               manifest: Manifest, own: bool) -> None:
+    """The steps of `run` inside its lock; stops the session when `run` started it."""
     try:
         sc = spark.sparkContext
         run_template_step(sc, config, manifest, units)
@@ -384,7 +393,6 @@ def run(config: RunConfig, master: str | None = None, plans: list[DocumentStepPl
     finally:
         if own:
             spark.stop()
-    return manifest
 
 
 #: SentencePiece models loaded in this Python worker, by path (a reused worker loads each once).
