@@ -24,6 +24,7 @@ from roots.pipelines.dedup import Deduplicate
 from roots.pipelines.beam_transforms import INGEST, DocumentStep, ReadShards, ReadSources, write_counts
 from roots import fs
 from roots.rundir import DOCUMENTS, STATS, list_shards, read_json, remove_temporary_files
+from roots.fingerprint import combined, fingerprint
 from roots.runlock import run_lock
 from roots.stage import Stage
 from roots.stats import Manifest, counts_table
@@ -268,7 +269,8 @@ def run(config: RunConfig, beam_args: list[str] | None = None, ingest_only: bool
     units = list_units(config.sources)
     fs.makedirs(config.output)
     with run_lock(config.output):   # a second run on this folder is refused, not mixed in
-        manifest = Manifest.open(config.output, config.to_dict(), config.hash())
+        parts = fingerprint(config)   # config, language configs, inputs, models: a changed one is refused
+        manifest = Manifest.open(config.output, config.to_dict(), combined(parts), parts)
         if not ingest_only:
             run_template_step(config, manifest, beam_args or [], units)
         for i, plan in enumerate(plans):

@@ -29,6 +29,7 @@ from roots.pipelines.runner import (DocumentStepPlan, StepResult, begin_step, fi
                                     plan_steps, run_tokenizer_steps, step_root, template_plan)
 from roots.rundir import (DOCUMENTS, REJECTED, STATS, list_shards, partition_dir, shard_count, shard_of, shard_path,
                           write_json, write_shard)
+from roots.fingerprint import combined, fingerprint
 from roots.runlock import run_lock
 from roots.stage import Stage, is_batched
 from roots.stats import KEPT, Manifest
@@ -373,7 +374,8 @@ def run(config: RunConfig, master: str | None = None, plans: list[DocumentStepPl
     fs.makedirs(config.output)
     own = spark is None
     with run_lock(config.output):   # a second run on this folder is refused, not mixed in
-        manifest = Manifest.open(config.output, config.to_dict(), config.hash())
+        parts = fingerprint(config)   # config, language configs, inputs, models: a changed one is refused
+        manifest = Manifest.open(config.output, config.to_dict(), combined(parts), parts)
         spark = spark_session(master, conf=conf) if own else spark
         _run_steps(spark, config, plans, units, manifest, own)
     return manifest

@@ -79,19 +79,27 @@ class Manifest:
     config_hash: str
     steps: dict[str, Any] = field(default_factory=dict)
     versions: dict[str, str] = field(default_factory=library_versions)
+    #: The digests `config_hash` combines (roots.fingerprint): config, language configs, inputs, models.
+    fingerprint: dict[str, str] = field(default_factory=dict)
 
     @classmethod
-    def open(cls, run_dir: str, config: dict[str, Any], config_hash: str) -> "Manifest":
-        """The manifest of `run_dir`, created if new; refuses a folder holding another config's run."""
+    def open(cls, run_dir: str, config: dict[str, Any], config_hash: str,
+             fingerprint: dict[str, str] | None = None) -> "Manifest":
+        """The manifest of `run_dir`, created if new; refuses a folder holding a run of another config,
+        other language configs, other inputs or other models, naming what changed."""
         path = os.path.join(run_dir, MANIFEST)
         if not fs.exists(path):
-            return cls(path, config, config_hash)
+            return cls(path, config, config_hash, fingerprint=dict(fingerprint or {}))
         data = read_json(path)
         if data.get("config_hash") != config_hash:
+            before = data.get("fingerprint") or {}
+            changed = [k for k in (fingerprint or {}) if k in before and before[k] != fingerprint[k]]
+            what = (f"its {', '.join(k.replace('_', ' ') for k in changed)} changed since" if changed
+                    else f"hash {data.get('config_hash')}, this one {config_hash}")
             raise ManifestError(
-                f"{path}: this folder holds a run of another config (hash {data.get('config_hash')}, "
-                f"this one {config_hash}); choose another --output or delete the folder")
-        return cls(path, config, config_hash, steps=data.get("steps", {}))
+                f"{path}: this folder holds another run ({what}); resuming would mix the two: choose another "
+                "--output or delete the folder")
+        return cls(path, config, config_hash, steps=data.get("steps", {}), fingerprint=dict(fingerprint or {}))
 
     def is_complete(self, step: str) -> bool:
         return self.steps.get(step, {}).get("status") == "complete"
@@ -106,7 +114,7 @@ class Manifest:
 
     def save(self) -> None:
         write_json(self.path, {"config": self.config, "config_hash": self.config_hash,
-                               "versions": self.versions, "steps": self.steps})
+                               "fingerprint": self.fingerprint, "versions": self.versions, "steps": self.steps})
 
 
 def format_summary(step_counts: dict[str, Any]) -> str:
