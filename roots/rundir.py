@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 import uuid
 from typing import Any
 
@@ -15,6 +16,7 @@ import pyarrow.parquet as pq
 import xxhash
 
 from roots import fs
+from roots.errors import RootsError
 
 DOCUMENTS = "documents"
 REJECTED = "rejected"
@@ -117,6 +119,30 @@ def read_json(path: str) -> Any:
         return json.load(fh)
 
 
+class ShardSetError(RootsError):
+    """A finished step's shards are not one complete set: one missing, or two sets mixed."""
+
+
+_SHARD_NAME = re.compile(r"part-(\d{5})-of-(\d{5})\.(?:parquet|jsonl)$")
+
+
 def list_shards(root: str, kind: str = DOCUMENTS) -> list[str]:
-    """The finished shards of `root/<kind>/lang=*/`, sorted (half-written ones excluded)."""
-    return [p for p in fs.glob(os.path.join(root, kind, "lang=*", "part-*")) if _TMP_MARK not in p]
+    """The shards of a finished step, `root/<kind>/lang=*/`, sorted (half-written ones excluded), each
+    language's checked to be one complete set (all N of N, one N) before a later step trusts them."""
+    paths = [p for p in fs.glob(os.path.join(root, kind, "lang=*", "part-*")) if _TMP_MARK not in p]
+    by_dir: dict[str, list[tuple[int, int]]] = {}
+    for path in paths:
+        m = _SHARD_NAME.search(path)
+        if m is None:
+            raise ShardSetError(f"{path}: not a shard of roots (part-NNNNN-of-NNNNN); remove it and rerun")
+        by_dir.setdefault(os.path.dirname(path), []).append((int(m.group(1)), int(m.group(2))))
+    for directory, found in sorted(by_dir.items()):
+        totals = sorted({n for _, n in found})
+        if len(totals) > 1:
+            raise ShardSetError(f"{directory}: shards of two runs mixed (of {' and of '.join(map(str, totals))}); "
+                                "delete the run folder and rerun")
+        missing = sorted(set(range(totals[0])) - {i for i, _ in found})
+        if missing:
+            raise ShardSetError(f"{directory}: {len(missing)} of {totals[0]} shards missing (part-{missing[0]:05d} "
+                                "first); the step is incomplete: delete the run folder and rerun")
+    return paths

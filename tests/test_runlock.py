@@ -1,5 +1,5 @@
-"""The run lock (issue 15): a second run on a folder in use is refused with one line, and the lock
-goes with the process that held it, crash included."""
+"""Runs that cannot mix (issue 15): a second run on a folder in use is refused with one line, the lock
+goes with the process that held it (crash included), and a later step reads only a complete shard set."""
 from __future__ import annotations
 
 import json
@@ -64,3 +64,23 @@ def test_object_store_lease_refuses_a_live_holder_and_takes_over_an_expired_one(
                              "expires": time.time() - 1}).encode())
     with run_lock(run_dir):
         assert json.loads(fs.open_file(fs.join(run_dir, LOCK_NAME), "rb").read())["token"] != "x"
+
+
+def test_a_later_step_trusts_only_a_complete_shard_set(tmp_path):
+    from roots.rundir import ShardSetError, list_shards
+
+    en, sw = tmp_path / "documents" / "lang=en", tmp_path / "documents" / "lang=sw"
+    en.mkdir(parents=True)
+    sw.mkdir(parents=True)
+    for i in range(3):
+        (en / f"part-{i:05d}-of-00003.parquet").write_bytes(b"")
+    (sw / "part-00000-of-00001.parquet").write_bytes(b"")
+    (en / "part-00000-of-00003.parquet.tmp-1a2b").write_bytes(b"")   # a half-written one is not a shard
+    assert len(list_shards(str(tmp_path))) == 4
+    (en / "part-00001-of-00003.parquet").unlink()
+    with pytest.raises(ShardSetError, match="1 of 3 shards missing .part-00001"):
+        list_shards(str(tmp_path))
+    (en / "part-00001-of-00003.parquet").write_bytes(b"")
+    (en / "part-00000-of-00004.parquet").write_bytes(b"")                # another run's set beside it
+    with pytest.raises(ShardSetError, match="shards of two runs mixed"):
+        list_shards(str(tmp_path))
