@@ -20,7 +20,7 @@ import pyarrow.parquet as pq
 from roots import fs
 from roots.document import (DOCUMENT_SCHEMA, REJECTED_SCHEMA, UNKNOWN_LANG_DIR, Document, Rejection,
                             meta_to_json, table_to_documents)
-from roots.io.base import SourceSpec
+from roots.io.base import SourceSpec, clean_str
 from roots.io.formats import FORMATS
 from roots.rundir import (DOCUMENTS, REJECTED, partition_dir, shard_count, shard_of, shard_path, write_json,
                           write_shard)
@@ -56,17 +56,20 @@ class _Counters:
 class ReadUnit(beam.DoFn):
     """Reads one input unit (a file, or a saved dataset) of a source into documents and rejections."""
 
-    def __init__(self, sources: tuple[SourceSpec, ...], total_units: int):
+    def __init__(self, sources: tuple[SourceSpec, ...], units: list[tuple[int, int, str]], total_units: int):
+        # The units travel with the DoFn (pickled), only their positions through Beam's coders: a file
+        # name that is not UTF-8 (a str holding surrogate escapes) cannot pass Beam's string coder.
         self.sources, self.total_units = sources, total_units
+        self.units = {position: (index, unit) for position, index, unit in units}
 
     def setup(self) -> None:
         self.counters = _Counters()
 
-    def process(self, element: tuple[int, int, str]) -> Iterator[Any]:
-        position, index, unit = element
+    def process(self, position: int) -> Iterator[Any]:
+        index, unit = self.units[position]
         spec = self.sources[index]
         n = 0
-        for record in FORMATS[spec.format].read(spec, unit):
+        for record in FORMATS[spec.format].records(spec, unit):
             n += 1
             if isinstance(record, Rejection):
                 self.counters.inc(INGEST, record.doc.lang_dir, record.reason.code)
@@ -74,7 +77,7 @@ class ReadUnit(beam.DoFn):
             else:
                 self.counters.inc(INGEST, record.lang_dir, KEPT)
                 yield record
-        log.info("read unit %d/%d (%s): %d records", position + 1, self.total_units, unit, n)
+        log.info("read unit %d/%d (%s): %d records", position + 1, self.total_units, clean_str(unit), n)
 
 
 class ApplyStage(beam.DoFn):
@@ -191,9 +194,10 @@ class ReadSources(beam.PTransform):
 
     def expand(self, pbegin):
         read = (pbegin
-                | "ListUnits" >> beam.Create(self.units)
+                | "ListUnits" >> beam.Create([position for position, _, _ in self.units])
                 | "SpreadUnits" >> beam.Reshuffle()
-                | "ReadUnits" >> beam.ParDo(ReadUnit(self.sources, len(self.units))).with_outputs(REJECTED_TAG, main=KEPT_TAG))
+                | "ReadUnits" >> beam.ParDo(ReadUnit(self.sources, self.units, len(self.units)))
+                .with_outputs(REJECTED_TAG, main=KEPT_TAG))
         return {KEPT_TAG: read[KEPT_TAG], REJECTED_TAG: read[REJECTED_TAG]}
 
 

@@ -58,7 +58,7 @@ def _read_units(units: Iterable[tuple[int, int, str]], sources: tuple[SourceSpec
     """Documents of the input units; rejections of reading go to `rejects` as the `ingest` stage's."""
     for _, index, unit in units:
         spec = sources[index]
-        for record in FORMATS[spec.format].read(spec, unit):
+        for record in FORMATS[spec.format].records(spec, unit):
             if isinstance(record, Rejection):
                 _count(counts, (INGEST, record.doc.lang_dir, record.reason.code), record.doc.text)
                 rejects.append((INGEST, record))
@@ -349,7 +349,7 @@ def run_template_step(sc, config: RunConfig, manifest: Manifest, units: list[tup
 
     def lines(unit: tuple[int, int, str]) -> Iterator[tuple[tuple[str, bytes], int]]:
         spec = sources[unit[1]]
-        for record in FORMATS[spec.format].read(spec, unit[2]):
+        for record in FORMATS[spec.format].records(spec, unit[2]):
             if not isinstance(record, Rejection):
                 for h in template_line_hashes(normalise_text(record.text), min_chars):
                     yield (record.source, h), 1

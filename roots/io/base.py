@@ -13,7 +13,7 @@ from typing import Any, Callable, Iterator
 
 from roots import fs
 from roots.errors import RootsError
-from roots.document import Document, Rejection, UNREADABLE_FILE
+from roots.document import BAD_FIELD, INVALID_UTF8, Document, Rejection, UNREADABLE_FILE
 
 Record = Document | Rejection
 
@@ -53,6 +53,11 @@ class Format:
     expand: Callable[[SourceSpec], list[str]]
     read: Callable[[SourceSpec, str], Iterator[Record]]
 
+    def records(self, spec: SourceSpec, unit: str) -> Iterator[Record]:
+        """`read`, with every record made writable (see `writable`): what the engines consume."""
+        for record in self.read(spec, unit):
+            yield writable(record)
+
 
 def expand_files(spec: SourceSpec) -> list[str]:
     """The files matched by the spec's path or glob, sorted; a folder means every file under it. The
@@ -71,10 +76,111 @@ def expand_files(spec: SourceSpec) -> list[str]:
     return files
 
 
+def clean_str(value: str) -> str:
+    """`value` unchanged when it is valid Unicode text; else its lone surrogates spelled out as escaped
+    bytes (`\\xff`): an undecodable file name (Python's surrogateescape) keeps its original bytes
+    visible, a JSON `\\ud800` becomes `\\xed\\xa0\\x80`. Deterministic, so ids stay stable."""
+    try:
+        value.encode("utf-8")
+        return value
+    except UnicodeEncodeError:
+        pass
+    try:
+        raw = value.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:
+        raw = value.encode("utf-8", "surrogatepass")
+    return raw.decode("utf-8", "backslashreplace")
+
+
+def _bad_field(value: Any, where: str) -> str | None:
+    """The first place in a (nested) meta value holding a string that is not valid Unicode text."""
+    if isinstance(value, str):
+        return None if clean_str(value) is value else where
+    if isinstance(value, dict):
+        for key, item in value.items():
+            found = _bad_field(key, where) if isinstance(key, str) else None
+            found = found or _bad_field(item, f"{where}.{key}")
+            if found:
+                return found
+    elif isinstance(value, (list, tuple)):
+        for i, item in enumerate(value):
+            found = _bad_field(item, f"{where}[{i}]")
+            if found:
+                return found
+    return None
+
+
+def _clean_value(value: Any) -> Any:
+    if isinstance(value, str):
+        return clean_str(value)
+    if isinstance(value, dict):
+        return {(clean_str(k) if isinstance(k, str) else k): _clean_value(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_clean_value(v) for v in value]
+    return value
+
+
+def _unstorable_keys(meta: dict[str, Any]) -> list[str] | None:
+    """Top-level meta keys whose value nests too deeply to be stored (over orjson's 255 levels). orjson
+    on the whole meta is the fast path: it refuses deep nesting, lone surrogates and types it cannot
+    write, and only then is each key tried alone. None: orjson wrote it, so it is clean."""
+    import orjson
+
+    try:
+        orjson.dumps(meta)
+        return None
+    except TypeError:
+        pass
+    deep = []
+    for key in sorted(meta, key=str):
+        try:
+            orjson.dumps({key: meta[key]})
+        except TypeError as err:
+            # orjson stops at 255 levels: deeper values also break pickling between workers and the
+            # writers' JSON, so they are not stored.
+            if "recursion" in str(err).lower():
+                deep.append(key)
+    return deep
+
+
+def writable(record: Record) -> Record:
+    """A record every writer can store, never an exception: a document whose id, source, language or
+    meta holds a lone surrogate (a JSON `\\ud800` in an id or author field) is rejected
+    `bad_input:invalid_utf8` naming the field, one whose meta nests too deeply for JSON
+    `bad_input:bad_field` (that field dropped); a rejection's fields are cleaned. The text itself is the
+    normalise stage's to judge."""
+    doc = record.doc if isinstance(record, Rejection) else record
+    deep = _unstorable_keys(doc.meta)
+    if deep:
+        doc.meta = {k: v for k, v in doc.meta.items() if k not in deep}
+        if not isinstance(record, Rejection):
+            record = Rejection(doc, BAD_FIELD, f"{doc.id}: meta field {deep[0]!r} nested too deeply (dropped)")
+    bad = next((name for name, value in (("id", doc.id), ("source", doc.source), ("lang", doc.lang))
+                if clean_str(value) is not value), None)
+    if bad is None and deep is not None:   # orjson refused the meta: look for the lone surrogate
+        bad = _bad_field(doc.meta, "meta")
+    if isinstance(record, Rejection):
+        if bad is not None or clean_str(record.detail) is not record.detail or clean_str(doc.text) is not doc.text:
+            _clean_document(doc)
+            record.detail = clean_str(record.detail)
+        return record
+    if bad is None:
+        return record
+    _clean_document(doc)
+    return Rejection(doc, INVALID_UTF8, f"{doc.id}: lone surrogate in field {bad}")
+
+
+def _clean_document(doc: Document) -> None:
+    doc.id, doc.source, doc.lang = clean_str(doc.id), clean_str(doc.source), clean_str(doc.lang)
+    doc.text = clean_str(doc.text)
+    doc.meta = _clean_value(doc.meta)
+
+
 def unit_name(spec: SourceSpec, unit: str) -> str:
-    """A unit's path relative to the source's base folder, with `/` separators: part of record ids."""
+    """A unit's path relative to the source's base folder, with `/` separators: part of record ids. A
+    file name that is not UTF-8 keeps its bytes, escaped (`clean_str`)."""
     rel = os.path.relpath(unit, spec.base_dir or ".")
-    return os.path.basename(os.path.normpath(unit)) if rel == "." else rel.replace(os.sep, "/")
+    return clean_str(os.path.basename(os.path.normpath(unit)) if rel == "." else rel.replace(os.sep, "/"))
 
 
 def record_id(spec: SourceSpec, unit: str, position: int | str) -> str:
@@ -95,4 +201,4 @@ def unreadable(spec: SourceSpec, unit: str, error: BaseException) -> Rejection:
     """The one record left of a unit that could not be read at all."""
     doc = Document(id=record_id(spec, unit, "file"), text="", lang=spec.lang, source=spec.name,
                    meta=base_meta(spec, unit))
-    return Rejection(doc, UNREADABLE_FILE, f"{unit}: {type(error).__name__}: {error}"[:500])
+    return Rejection(doc, UNREADABLE_FILE, clean_str(f"{unit}: {type(error).__name__}: {error}"[:500]))

@@ -8,7 +8,7 @@ from typing import Any, Iterator
 import fsspec
 import orjson
 
-from roots.document import (BROKEN_JSON, INVALID_UTF8, MISSING_FIELD, NOT_AN_OBJECT, WRONG_TYPE,
+from roots.document import (BROKEN_JSON, INVALID_UTF8, MISSING_FIELD, NOT_AN_OBJECT, TOO_LARGE, WRONG_TYPE,
                             Document, Reason, Rejection)
 from roots.io.base import Format, Record, SourceSpec, base_meta, expand_files, record_id, unreadable
 
@@ -56,23 +56,62 @@ def parse_line(spec: SourceSpec, unit: str, position: int, line: bytes) -> Recor
         doc = Document(record_id(spec, unit, position), line.decode("utf-8", errors="replace"), spec.lang,
                        spec.name, base_meta(spec, unit, record=position))
         return Rejection(doc, INVALID_UTF8, f"{unit} record {position}: invalid UTF-8 at byte {err.start}")
+    def broken(detail: str) -> Rejection:
+        doc = Document(record_id(spec, unit, position), decoded, spec.lang, spec.name,
+                       base_meta(spec, unit, record=position))
+        return Rejection(doc, BROKEN_JSON, f"{unit} record {position}: {detail}")
+
     try:
         obj = json.loads(decoded)
     except json.JSONDecodeError as err:
-        doc = Document(record_id(spec, unit, position), decoded, spec.lang, spec.name,
-                       base_meta(spec, unit, record=position))
-        return Rejection(doc, BROKEN_JSON, f"{unit} record {position}: {err.msg} at column {err.colno}")
-    return record_from_object(spec, unit, position, obj)
+        return broken(f"{err.msg} at column {err.colno}")
+    except RecursionError:   # orjson stops at 1,024 levels; the standard library runs out of stack
+        return broken("JSON nested too deeply")
+    try:
+        return record_from_object(spec, unit, position, obj)
+    except RecursionError:   # a deeply nested value in a field other than the text
+        return broken("a field nested too deeply")
+
+
+#: The longest line a JSONL reader holds in memory (source option `max_record_bytes`): a longer one is
+#: read past in chunks and rejected `bad_input:too_large`, so a 2 GB line costs no more memory than this.
+DEFAULT_MAX_RECORD_BYTES = 64 * 1024 * 1024
+_SKIP_CHUNK = 1024 * 1024
+
+
+def read_lines(fh, limit: int) -> Iterator[tuple[bytes, int]]:
+    """(line without its newline, full length) for every line of a binary file; a line over `limit`
+    bytes comes back empty with its full length, its bytes never held together."""
+    while True:
+        line = fh.readline(limit + 1)
+        if not line:
+            return
+        if len(line) <= limit or line.endswith(b"\n"):
+            yield line.rstrip(b"\r\n"), len(line)
+            continue
+        size = len(line)
+        while not line.endswith(b"\n"):
+            line = fh.readline(_SKIP_CHUNK)
+            if not line:
+                break
+            size += len(line)
+        yield b"", size
 
 
 def read_jsonl(spec: SourceSpec, unit: str) -> Iterator[Record]:
-    """Every non-blank line of one JSONL file, numbered from 1 as an editor shows it."""
+    """Every non-blank line of one JSONL file, numbered from 1 as an editor shows it; a line over the
+    source's `max_record_bytes` is rejected without being held in memory."""
+    limit = int(spec.options.get("max_record_bytes", DEFAULT_MAX_RECORD_BYTES))
     lineno = 0
     try:
         with open_binary(unit) as fh:
-            for lineno, raw in enumerate(fh, start=1):
-                line = raw.rstrip(b"\r\n")
-                if line.strip():
+            for lineno, (line, size) in enumerate(read_lines(fh, limit), start=1):
+                if size > limit and not line:
+                    doc = Document(record_id(spec, unit, lineno), "", spec.lang, spec.name,
+                                   base_meta(spec, unit, record=lineno))
+                    yield Rejection(doc, TOO_LARGE, f"{unit} record {lineno}: line of {size} bytes > "
+                                                    f"max_record_bytes {limit} (source option)")
+                elif line.strip():
                     yield parse_line(spec, unit, lineno, line)
     except Exception as err:  # a truncated archive or unreadable file: keep what was read, reject the rest
         yield unreadable(spec, unit, err if lineno == 0 else RuntimeError(f"after line {lineno}: {err}"))
