@@ -135,3 +135,54 @@ def test_lm_score_command(lm_dir, tmp_path, capsys, monkeypatch):
     assert cli.main(["lm", "score", "--model", str(lm_dir / "en"), "--input", str(src)]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert len(lines) == 2 and float(lines[0]) > 1 and lines[1] == "-"
+
+
+def test_percentile_interpolation():
+    values = [10.0, 20.0, 30.0, 40.0, 50.0]
+    assert perplexity.percentile(values, 0) == 10.0 and perplexity.percentile(values, 100) == 50.0
+    assert perplexity.percentile(values, 50) == 30.0
+    assert perplexity.percentile(values, 90) == 46.0  # between 40 and 50, as numpy's default
+    assert perplexity.percentile([7.0], 99.9) == 7.0
+
+
+def test_held_back_distribution_and_cutoff(lm_dir):
+    manifest = perplexity.read_manifest(lm_dir / "en")
+    ref, pct = manifest["reference"], manifest["reference_percentiles"]
+    assert ref["documents"] == 70 and "every 10th" in ref["text"]  # 701 sentences: the 10th, 20th, ... 700th
+    assert manifest["training"]["lines"] == 631
+    assert set(pct) == {f"{p:g}" for p in perplexity.REFERENCE_PERCENTILES}
+    values = [pct[f"{p:g}"] for p in perplexity.REFERENCE_PERCENTILES]
+    assert values == sorted(values) and values[0] > 1
+    model = PerplexityModel(lm_dir / "en")
+    assert model.cutoff(95) == pct["95"] and model.cutoff(50) == ref["median"]
+    assert pct["95"] <= model.cutoff(95.5) <= pct["96"]
+    with pytest.raises(PerplexityError, match="outside the stored 0..100"):
+        model.cutoff(101)
+
+
+def test_model_without_distribution_has_no_cutoff(lm_dir, tmp_path):
+    """A model trained by an older version (no `reference_percentiles`): a one-line error naming it."""
+    old = tmp_path / "old"
+    old.mkdir()
+    for name in ("sp.model", "lm.binary"):
+        (old / name).write_bytes((lm_dir / "en" / name).read_bytes())
+    manifest = perplexity.read_manifest(lm_dir / "en")
+    del manifest["reference_percentiles"], manifest["reference"]
+    (old / "lm.json").write_text(json.dumps(manifest))
+    model = PerplexityModel(old)  # still loads and scores
+    assert model.score("The cat sat on the mat.") > 1
+    with pytest.raises(PerplexityError, match=f"{old}: the model stores no reference perplexities"):
+        model.cutoff(95)
+
+
+def test_heldout_file_and_group(lm_dir, tmp_path):
+    train_txt, dev_txt = tmp_path / "train.txt", tmp_path / "dev.txt"
+    train_txt.write_text("\n".join(_sentences("train", "eng_Latn")) + "\n", encoding="utf-8")
+    dev_txt.write_text("\n".join(_sentences("dev", "eng_Latn")) + "\n", encoding="utf-8")
+    out = tmp_path / "m"
+    assert cli.main(["lm", "train", "--lang", "en", "--input", str(train_txt), "--heldout", str(dev_txt),
+                     "--group", "3", "--output", str(out), "--vocab-size", "2000", "--memory", "100M"]) == 0
+    manifest = perplexity.read_manifest(out)
+    assert manifest["training"]["lines"] == 701  # nothing held back from --input
+    assert manifest["reference"]["documents"] == 33 and manifest["reference"]["group"] == 3  # 99 sentences / 3
+    assert "--heldout" in manifest["reference"]["text"]

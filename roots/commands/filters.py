@@ -59,6 +59,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     train.add_argument("--memory", default="10%", help="lmplz -S: memory for sorting, e.g. 10%% or 2G (default 10%%)")
     train.add_argument("--lowercase", action="store_true", help="lowercase text before training and scoring")
     train.add_argument("--keep-arpa", action="store_true", help="keep DIR/lm.arpa next to the binary")
+    train.add_argument("--holdout-every", type=int, default=10, metavar="N",
+                       help="hold back every Nth input document from training and store the perplexity "
+                            "distribution of those in lm.json, for cut-offs by percentile (default 10; 0: none)")
+    train.add_argument("--heldout", nargs="+", metavar="FILE",
+                       help="score these files as the reference instead, and train on all of --input")
+    train.add_argument("--group", type=int, default=1, metavar="K",
+                       help="join K consecutive reference documents into one before scoring (default 1; "
+                            "e.g. 5 when a document is one sentence)")
     train.set_defaults(handler=cmd_lm_train)
     score = lm_sub.add_parser("score", help="print the perplexity of each document",
                               description="Score documents (text lines or JSON Lines) with a model folder; prints "
@@ -229,13 +237,23 @@ def cmd_lm_train(args: argparse.Namespace) -> int:
 
     _registry_lang(args.lang)
     _inputs_exist(args.input)
+    if args.heldout:
+        _inputs_exist(args.heldout)
     if args.order < 1 or args.vocab_size < 10:
         raise RootsError("--order must be at least 1 and --vocab-size at least 10")
+    if args.holdout_every < 0 or args.group < 1:
+        raise RootsError("--holdout-every must be 0 or more and --group at least 1")
     settings = LMSettings(lang=args.lang, order=args.order, vocab_size=args.vocab_size,
                           lowercase=args.lowercase, memory=args.memory)
-    manifest = train(read_training_text(args.input, args.text_field), args.output, settings, keep_arpa=args.keep_arpa)
+    reference = read_training_text(args.heldout, args.text_field) if args.heldout else None
+    manifest = train(read_training_text(args.input, args.text_field), args.output, settings, keep_arpa=args.keep_arpa,
+                     holdout_every=args.holdout_every, reference=reference, group=args.group)
     print(f"{args.lang}: trained on {manifest['training']['lines']} lines ({manifest['training']['pieces']} pieces) "
           f"→ {args.output}")
+    ref, pct = manifest.get("reference"), manifest.get("reference_percentiles", {})
+    if ref:
+        print(f"{args.lang}: reference = {ref['text']}: {ref['documents']} documents, perplexity median "
+              f"{pct['50']}, 95th percentile {pct['95']}, 99th {pct['99']}")
     return 0
 
 
