@@ -21,6 +21,7 @@ import io
 import json
 import logging
 import os
+import random
 import re
 import shutil
 import subprocess
@@ -144,9 +145,9 @@ def train(texts: Iterable[str], output: str, settings: LMSettings, keep_arpa: bo
     The reference is `reference` when given (all of `texts` is then trained on), else every
     `holdout_every`-th document of `texts` (the 10th, 20th, ...), which is then not trained on;
     `holdout_every=0` and no `reference` trains on everything and stores no distribution. `group`
-    joins that many consecutive reference documents (as lines of one document) before scoring, for
+    > 1 stores the distribution of documents made of that many reference documents instead, for
     inputs of one sentence per document, whose single-sentence perplexities are noisier than those of
-    the multi-sentence documents a filter sees."""
+    the multi-sentence documents a filter sees (see `_reference_distribution`)."""
     import sentencepiece
 
     if holdout_every < 0 or group < 1:
@@ -234,22 +235,38 @@ def _write_manifest(out: Path, manifest: dict) -> None:
     os.replace(tmp, out / MANIFEST)
 
 
+#: With `group` > 1, this many reference documents are drawn (seeded) from the held-back ones.
+GROUP_SAMPLES = 2000
+
+
 def _reference_distribution(out: Path, held_path: Path, what: str, group: int) -> dict:
     """Score the reference documents in `held_path` (JSON strings, a line each) with the model just
-    written to `out`, `group` consecutive documents joined into one; the manifest keys that describe
-    the distribution (empty when no reference document has a scorable line)."""
+    written to `out`; the manifest keys that describe the distribution (empty when no reference
+    document has a scorable line).
+
+    With `group` > 1 the distribution is that of documents made of `group` distinct held-back
+    documents, drawn `GROUP_SAMPLES` times with a fixed seed. Lines are scored independently, so such
+    a document's perplexity follows exactly from its parts' log-probabilities and piece counts (no
+    rescoring), and the percentiles rest on thousands of documents rather than n / group."""
     with open(held_path, encoding="utf-8") as fh:
         docs = [json.loads(line) for line in fh]
-    if group > 1:
-        docs = ["\n".join(docs[i:i + group]) for i in range(0, len(docs), group)]
-    model = PerplexityModel(out)
-    scores = sorted(s for s in model.score_many(docs) if s is not None)
-    if not scores:
+    parts = [p for p in PerplexityModel(out).log_scores(docs) if p is not None]
+    if not parts:
         log.warning("%s: no reference document to score; the model has no cut-offs", out)
         return {}
+    if group == 1:
+        scores = [perplexity_from_scores(total, tokens) for total, tokens in parts]
+    else:
+        rng = random.Random(0)
+        size = min(group, len(parts))
+        scores = []
+        for _ in range(GROUP_SAMPLES):
+            drawn = rng.sample(parts, size)
+            scores.append(perplexity_from_scores(sum(t for t, _ in drawn), sum(n for _, n in drawn)))
+    scores.sort()
     return {
-        "reference": {"text": what, "documents": len(scores), "group": group,
-                      "median": percentile(scores, 50)},
+        "reference": {"text": what, "documents": len(parts), "group": group,
+                      "samples": len(scores), "median": percentile(scores, 50)},
         "reference_percentiles": {_pkey(p): percentile(scores, p) for p in REFERENCE_PERCENTILES},
     }
 
@@ -364,10 +381,15 @@ class PerplexityModel:
 
     def score_many(self, texts: list[str]) -> list[float | None]:
         """`score` of each text, with one SentencePiece call for all their lines (vectorised)."""
+        return [None if part is None else perplexity_from_scores(*part) for part in self.log_scores(texts)]
+
+    def log_scores(self, texts: list[str]) -> list[tuple[float, int] | None]:
+        """Per text, the sum of log10 probabilities of its lines' pieces and end-of-sentence tokens
+        and the count of those tokens (what `perplexity_from_scores` takes); None without a line."""
         per_text = [self.lines(t) for t in texts]
         flat = [line for lines in per_text for line in lines]
         encoded = self.sp.encode(flat, out_type=str) if flat else []
-        out: list[float | None] = []
+        out: list[tuple[float, int] | None] = []
         pos = 0
         lm_score = self.lm.score
         for lines in per_text:
@@ -379,6 +401,6 @@ class PerplexityModel:
                 total += lm_score(" ".join(pieces), bos=True, eos=True)
                 tokens += len(pieces) + 1
             pos += len(lines)
-            out.append(perplexity_from_scores(total, tokens))
+            out.append((total, tokens))
         return out
 

@@ -184,5 +184,6 @@ def test_heldout_file_and_group(lm_dir, tmp_path):
                      "--group", "3", "--output", str(out), "--vocab-size", "2000", "--memory", "100M"]) == 0
     manifest = perplexity.read_manifest(out)
     assert manifest["training"]["lines"] == 701  # nothing held back from --input
-    assert manifest["reference"]["documents"] == 33 and manifest["reference"]["group"] == 3  # 99 sentences / 3
+    ref = manifest["reference"]
+    assert ref["documents"] == 99 and ref["group"] == 3 and ref["samples"] == perplexity.GROUP_SAMPLES
     assert "--heldout" in manifest["reference"]["text"]

@@ -65,8 +65,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     train.add_argument("--heldout", nargs="+", metavar="FILE",
                        help="score these files as the reference instead, and train on all of --input")
     train.add_argument("--group", type=int, default=1, metavar="K",
-                       help="join K consecutive reference documents into one before scoring (default 1; "
-                            "e.g. 5 when a document is one sentence)")
+                       help="store the distribution of documents made of K held-back documents (drawn, "
+                            "seeded) rather than of single ones (default 1; e.g. 5 when a document is one sentence)")
     train.set_defaults(handler=cmd_lm_train)
     score = lm_sub.add_parser("score", help="print the perplexity of each document",
                               description="Score documents (text lines or JSON Lines) with a model folder; prints "
