@@ -14,6 +14,13 @@ reference text), trains on the rest, scores the held-back documents with the new
 documents are scored later, and stores their distribution in `lm.json` (`reference_percentiles`).
 `PerplexityModel(dir).cutoff(95)` is then "the perplexity above which 5% of clean held-back text
 would fall", a threshold that carries over between models, languages and training-set sizes.
+
+Scoring each line with sentence boundaries, token-weighted over the document, is kept because it
+measured best (benchmarks/perplexity.py, FLORES-trained English): a menu's short lines each pay for
+an unlikely start and end of sentence, so boilerplate separates from news articles better than with
+no boundaries or with the document joined into one line (AUC 0.977 against 0.964 and lower), and
+per-piece normalisation beat per-word and per-character normalisation on boilerplate and word salad
+together.
 """
 from __future__ import annotations
 
