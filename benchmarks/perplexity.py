@@ -19,7 +19,8 @@ scored, grouped `--group` at a time, as the stored reference), then:
     python benchmarks/perplexity.py                      # en fr ar hi sw zh-Hans
     python benchmarks/perplexity.py --langs en hi --group 5
 
-Prints Markdown tables for BENCHMARKS.md. Needs ../shared/data, lmplz and build_binary.
+Each cell gives the share at the 95th and 99th percentile cut-offs and, for comparison, at ROOTS's
+fixed 1500. Prints Markdown tables for BENCHMARKS.md. Needs ../shared/data, lmplz and build_binary.
 """
 from __future__ import annotations
 
@@ -184,7 +185,8 @@ OWN_JUNK: dict[str, list[str]] = {
            "Share on Facebook Share on Twitter Share via Email Print this article",
            "Subscribe to our newsletter\nEnter your email address\nSubscribe\n"
            "Privacy Policy | Terms of Use | © 2019 All rights reserved",
-           "cheap viagra online buy cheap viagra online no prescription best price viagra cialis generic online pharmacy"],
+           "cheap viagra online buy cheap viagra online no prescription best price viagra cialis generic "
+           "online pharmacy"],
     "hi": ["होम\nदेश\nविदेश\nमनोरंजन\nखेल\nबिज़नेस\nटेक्नोलॉजी\nसंपर्क करें\nलॉग इन",
            "हम आपके अनुभव को बेहतर बनाने के लिए कुकीज़ का उपयोग करते हैं। इस साइट का उपयोग जारी रखकर आप हमारी "
            "कुकी नीति से सहमत होते हैं। स्वीकार करें",
@@ -225,9 +227,14 @@ def train_flores(lang: str, folder: Path, group: int, holdout_every: int = 10, d
     return PerplexityModel(folder)
 
 
+#: ROOTS's fixed cut-off (`perplexity_max_cutoff`, set for its Wikipedia models), for comparison.
+ROOTS_CUTOFF = 1500.0
+
+
 def measure(lang: str, model: PerplexityModel, group: int, pages: list[Page], seed: int = 0,
-            data: Path = DATA) -> dict[str, dict[float, tuple[int, int]]]:
-    """For each evaluation set, at the 95th and 99th percentile cut-offs: (kept or rejected, total)."""
+            data: Path = DATA) -> dict[str, dict[str, tuple[int, int]]]:
+    """For each evaluation set, at the 95th and 99th percentile cut-offs and at ROOTS's fixed 1500:
+    (kept or rejected, total)."""
     dev = grouped(flores("dev", lang, data), group)
     rng = random.Random(seed)
     sets: dict[str, tuple[list[str], bool]] = {
@@ -241,10 +248,11 @@ def measure(lang: str, model: PerplexityModel, group: int, pages: list[Page], se
         sets["page boilerplate rejected"] = (["\n".join(p.boilerplate) for p in pages if p.boilerplate], True)
         sets["boilerplate paragraphs rejected"] = (
             [b for p in pages for b in p.boilerplate if len(b.split()) >= 8], True)
-    out: dict[str, dict[float, tuple[int, int]]] = {}
+    cuts = {"95": model.cutoff(95), "99": model.cutoff(99), "1500": ROOTS_CUTOFF}
+    out: dict[str, dict[str, tuple[int, int]]] = {}
     for name, (texts, above) in sets.items():
         scores = model.score_many(texts) if texts else []
-        out[name] = {p: share(scores, model.cutoff(p), above) for p in (95, 99)}
+        out[name] = {key: share(scores, cut, above) for key, cut in cuts.items()}
     return out
 
 
@@ -261,10 +269,10 @@ def report(rows: list[tuple[str, int, dict, dict]]) -> str:
         lines.append(f"| {lang} | {group} | {manifest['reference']['documents']} | {pct['50']} | {pct['95']} | "
                      f"{pct['99']} |")
     names = sorted({name for *_, res in rows for name in res}, key=lambda n: ("kept" not in n, n))
-    lines += ["", "| lang | group | " + " | ".join(f"{n} @95 / @99" for n in names) + " |",
+    lines += ["", "| lang | group | " + " | ".join(f"{n} @p95 / @p99 / @1500" for n in names) + " |",
               "| --- | --- | " + " | ".join("---" for _ in names) + " |"]
     for lang, group, _, res in rows:
-        cells = [f"{_fmt(res[n][95])} / {_fmt(res[n][99])}" if n in res else "–" for n in names]
+        cells = [" / ".join(_fmt(res[n][k]) for k in ("95", "99", "1500")) if n in res else "–" for n in names]
         lines.append(f"| {lang} | {group} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
