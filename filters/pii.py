@@ -7,7 +7,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from roots.document import Document
+from roots.document import Document, Rejection
 from roots.languages import Registry, load_registry
 from roots.pii import (DEFAULT_NATURAL, REPLACE_MODES, SPAN_TYPES, PiiDetector, PiiSettings, language_settings,
                        redact, spans_to_meta)
@@ -24,11 +24,15 @@ class PiiConfig:
     value of the same shape, drawn from a generator seeded by the document id (deterministic).
     tag_format: how a tag is written, `{type}` standing for the span type.
     keep_types: span types left in the text (still recorded in meta), e.g. [USER].
+    keep_raw_rejected: false (default) redacts rejected documents like kept ones, at every stage, so no
+    raw value of a detected type is anywhere under RUN; true keeps them raw, for an audit of what the
+    filters removed (the manifest says so).
     """
 
     replace: str = "tag"
     tag_format: str = "PI:{type}"
     keep_types: tuple[str, ...] = ()
+    keep_raw_rejected: bool = False
 
     @classmethod
     def from_dict(cls, data: dict[str, Any] | None, where: str) -> "PiiConfig":
@@ -38,7 +42,7 @@ class PiiConfig:
         data = {} if data is None else data
         if not isinstance(data, dict):
             raise ConfigError(f"{where}: expected a mapping, got {type(data).__name__}")
-        known = ("replace", "tag_format", "keep_types")
+        known = ("replace", "tag_format", "keep_types", "keep_raw_rejected")
         for key in data:
             if key not in known:
                 close = difflib.get_close_matches(str(key), known, n=1)
@@ -60,7 +64,10 @@ class PiiConfig:
         for t in keep:
             if t not in SPAN_TYPES:
                 raise ConfigError(f"{where}: key 'keep_types': {t!r} is not a span type ({', '.join(SPAN_TYPES)})")
-        return cls(replace=replace, tag_format=tag_format, keep_types=tuple(keep))
+        keep_raw = data.get("keep_raw_rejected", False)
+        if not isinstance(keep_raw, bool):
+            raise ConfigError(f"{where}: key 'keep_raw_rejected' must be true or false, got {keep_raw!r}")
+        return cls(replace=replace, tag_format=tag_format, keep_types=tuple(keep), keep_raw_rejected=keep_raw)
 
 
 @dataclass
@@ -79,18 +86,65 @@ class PiiRedact:
         self._detectors = {c.code: PiiDetector(language_settings(c)) for c in registry}
         self._default = PiiDetector(PiiSettings(detectors=DEFAULT_NATURAL))
 
+    def policy_report(self) -> dict[str, Any]:
+        """What the manifest records of the privacy boundary."""
+        return {"replace": self.config.replace, "keep_types": list(self.config.keep_types),
+                "text": "redacted", "meta": "string values redacted",
+                "rejected": ("raw: pii.keep_raw_rejected is true (an audit run)" if self.config.keep_raw_rejected
+                             else "redacted at every stage"),
+                "intermediate_steps": "RUN/steps removed when the run completes"}
+
     def detector(self, lang: str) -> PiiDetector:
         if not hasattr(self, "_detectors"):
             self.setup()
         return self._detectors.get(lang, self._default)
 
     def __call__(self, doc: Document) -> Document:
-        spans = self.detector(doc.lang).detect(doc.text)
+        detector = self.detector(doc.lang)
+        spans = detector.detect(doc.text)
+        doc.meta = {key: value if key == META_KEY else self._redact_value(value, detector, doc.id)
+                    for key, value in doc.meta.items()}
         doc.meta[META_KEY] = spans_to_meta(spans)
         if spans:
-            hidden = [s for s in spans if s.type not in self.config.keep_types]
-            doc.text = redact(doc.text, hidden, self.config.replace, seed=doc.id, tag_format=self.config.tag_format)
+            doc.text = self._redact(doc.text, spans, doc.id)
         return doc
+
+    def _redact(self, text: str, spans: list, seed: str) -> str:
+        hidden = [s for s in spans if s.type not in self.config.keep_types]
+        return redact(text, hidden, self.config.replace, seed=seed, tag_format=self.config.tag_format) if hidden else text
+
+    def _redact_value(self, value: Any, detector: PiiDetector, seed: str) -> Any:
+        """Meta strings are scanned like the text (an `author_email`, a URL holding a phone number); their
+        spans are not recorded (`meta["pii"]` holds offsets into the text only)."""
+        if isinstance(value, str):
+            spans = detector.detect(value) if len(value) >= 6 else []
+            return self._redact(value, spans, seed) if spans else value
+        if isinstance(value, dict):
+            return {k: self._redact_value(v, detector, seed) for k, v in value.items()}
+        if isinstance(value, list):
+            return [self._redact_value(v, detector, seed) for v in value]
+        return value
+
+
+@dataclass
+class RedactRejected:
+    """Rejected documents redacted like kept ones before they are written, at every stage (the privacy
+    boundary: no raw value of a detected type anywhere under RUN), unless `pii.keep_raw_rejected`."""
+
+    config: PiiConfig = field(default_factory=PiiConfig)
+    name: str = "redact_rejected"
+
+    def setup(self) -> None:
+        """Build the detectors once per worker."""
+        self._redact = PiiRedact(self.config)
+        self._redact.setup()
+
+    def __call__(self, item: tuple[str, Rejection]) -> tuple[str, Rejection]:
+        if not hasattr(self, "_redact"):
+            self.setup()
+        stage, rejection = item
+        self._redact(rejection.doc)
+        return stage, rejection
 
 
 def span_counts(doc: Document) -> Counter:

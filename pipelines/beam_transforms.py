@@ -80,6 +80,22 @@ class ReadUnit(beam.DoFn):
         log.info("read unit %d/%d (%s): %d records", position + 1, self.total_units, clean_str(unit), n)
 
 
+class MapRejected(beam.DoFn):
+    """A map over (stage, rejection) pairs whose resources load once per worker (see DocumentStepPlan)."""
+
+    def __init__(self, fn: Any):
+        self.fn = fn
+
+    def setup(self) -> None:
+        self.fn.setup()
+
+    def process(self, item: tuple[str, Rejection]) -> Iterator[tuple[str, Rejection]]:
+        stage, rejection = item
+        # Copied: the element is also read by the rejected count, a fused sibling branch.
+        yield self.fn((stage, Rejection(replace(rejection.doc, meta=dict(rejection.doc.meta)),
+                                        rejection.reason, rejection.detail)))
+
+
 class ApplyStage(beam.DoFn):
     """Runs one stage on each document: the main output is kept documents, `rejected` the rest.
     A batched stage (see roots.stage.Stage) gets up to `batch_size` documents at a time."""
@@ -222,11 +238,12 @@ class DocumentStep(beam.PTransform):
     (a PCollection of ((stage, lang, outcome), (docs, bytes)))."""
 
     def __init__(self, read: beam.PTransform, parts: list, run_dir: str, docs_root: str, fmt: str, target_mb: float,
-                 annotations: dict[str, Any] | None = None, stats_prefix: str = ""):
+                 annotations: dict[str, Any] | None = None, stats_prefix: str = "", rejected_map: Any = None):
         super().__init__()
         self.read, self.parts = read, parts
         self.run_dir, self.docs_root, self.fmt, self.target_mb = run_dir, docs_root, fmt, target_mb
         self.counted, self.stats_prefix = annotations or {}, stats_prefix
+        self.rejected_map = rejected_map
 
     def expand(self, pbegin):
         read = pbegin | "Read" >> self.read
@@ -254,6 +271,8 @@ class DocumentStep(beam.PTransform):
         (kept
          | "DocumentRows" >> beam.Map(lambda d: ("", document_row(d)))
          | "WriteDocuments" >> WriteShards(self.docs_root, DOCUMENTS, self.fmt, self.target_mb, sizes))
+        if self.rejected_map is not None:   # e.g. PII redaction of rejected documents, after they are counted
+            all_rejected = all_rejected | f"Rejected:{self.rejected_map.name}" >> beam.ParDo(MapRejected(self.rejected_map))
         (all_rejected
          | "RejectedRows" >> beam.Map(rejected_row)
          | "WriteRejected" >> WriteShards(self.run_dir, REJECTED, self.fmt, self.target_mb, sizes))

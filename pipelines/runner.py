@@ -17,7 +17,7 @@ from roots.filters.lid import LanguageId
 from roots.filters.cleaning import Cleaning, TemplateLines, template_line_hashes
 from roots.filters.normalise import Normalise, normalise_text
 from roots.filters.quality import Quality
-from roots.filters.pii import PiiRedact, span_counts
+from roots.filters.pii import PiiRedact, RedactRejected, span_counts
 from roots.io.base import SourceSpec
 from roots.io.formats import FORMATS
 from roots.pipelines.dedup import Deduplicate
@@ -52,6 +52,9 @@ class DocumentStepPlan:
     #: name → f(doc) -> {key tuple: count}: summed over kept documents into stats/<step>.<name>.json
     #: and the manifest (e.g. PII spans per language and type).
     annotations: dict = field(default_factory=dict)
+    #: A map over every (stage, rejection) before it is written (a stage-like object with `setup()`):
+    #: the PII redaction of rejected documents, so raw values never reach RUN/rejected.
+    rejected_map: Any = None
 
 
 def curate_stages(config: RunConfig) -> list[Stage]:
@@ -135,13 +138,23 @@ def plan_steps(config: RunConfig, ingest_only: bool = False) -> list[DocumentSte
     after the global steps (dedup) so that duplicates are judged on the original text."""
     if ingest_only:
         return [DocumentStepPlan(INGEST_STEP, [Normalise(max_bytes=config.normalise.max_bytes)])]
-    steps = [DocumentStepPlan(CURATE, curate_stages(config))]
+    pii = config.section("pii")
+    redact = None if pii.keep_raw_rejected else RedactRejected(pii)
+    steps = [DocumentStepPlan(CURATE, curate_stages(config), rejected_map=redact)]
     dedup = config.section("dedup")
     if dedup.enabled:
-        steps.append(DocumentStepPlan(DEDUP, [Deduplicate(dedup)], after=steps[-1].name))
-    steps.append(DocumentStepPlan(PII, [PiiRedact(config.section("pii"))], after=steps[-1].name,
-                                  annotations={"spans": span_counts}))
+        steps.append(DocumentStepPlan(DEDUP, [Deduplicate(dedup)], after=steps[-1].name, rejected_map=redact))
+    steps.append(DocumentStepPlan(PII, [PiiRedact(pii)], after=steps[-1].name,
+                                  annotations={"spans": span_counts}, rejected_map=redact))
     return steps
+
+
+def remove_intermediate(config: RunConfig) -> None:
+    """Once every step is complete, RUN/steps/ (the documents between steps, not yet redacted) goes:
+    the privacy boundary leaves no raw value of a detected type under RUN (ARCHITECTURE.md §5)."""
+    path = os.path.join(config.output, STEPS_DIR)
+    if fs.exists(path):
+        fs.remove_tree(path)
 
 
 def list_units(sources: tuple[SourceSpec, ...]) -> list[tuple[int, int, str]]:
@@ -190,7 +203,7 @@ def build_document_step(pipeline: beam.Pipeline, plan: DocumentStepPlan, config:
     stats_prefix = os.path.join(out, STATS, plan.name)
     counts = pipeline | plan.name >> DocumentStep(read, plan.parts, out, step_root(out, plan.name, final),
                                                   config.output_format, config.shard_target_mb,
-                                                  plan.annotations, stats_prefix)
+                                                  plan.annotations, stats_prefix, plan.rejected_map)
     write_counts(counts, os.path.join(out, STATS, f"{plan.name}.counts.json"))
     return order
 
@@ -279,6 +292,7 @@ def run(config: RunConfig, beam_args: list[str] | None = None, ingest_only: bool
             log.info("step %s %s in %.1f s", result.name, "skipped" if result.skipped else "done", result.seconds)
         if not ingest_only:
             run_tokenizer_steps(config, manifest, beam_args or [], final_sizes(manifest, plans[-1].name))
+            remove_intermediate(config)
     return manifest
 
 

@@ -26,7 +26,7 @@ from roots.io.base import SourceSpec
 from roots.io.formats import FORMATS
 from roots.pipelines.beam_transforms import (INGEST, document_row, partition_bytes, read_shard, rejected_row)
 from roots.pipelines.runner import (DocumentStepPlan, StepResult, begin_step, final_sizes, finish_step, list_units,
-                                    plan_steps, run_tokenizer_steps, step_root, template_plan)
+                                    plan_steps, remove_intermediate, run_tokenizer_steps, step_root, template_plan)
 from roots.rundir import (DOCUMENTS, REJECTED, STATS, list_shards, partition_dir, shard_count, shard_of, shard_path,
                           write_json, write_shard)
 from roots.fingerprint import combined, fingerprint
@@ -305,7 +305,7 @@ def run_document_step(sc, plan: DocumentStepPlan, config: RunConfig, manifest: M
         reader, i = None, j
     if plan.annotations and parts and _is_dedup(parts[-1]):
         log.warning("step %s: annotations need a per-document last part; none counted", plan.name)
-    _write_outputs(state, config, order[-1], step_root(out, plan.name, final))
+    _write_outputs(state, config, order[-1], step_root(out, plan.name, final), plan.rejected_map)
     state.unpersist()
     stats_prefix = os.path.join(out, STATS, plan.name)
     items = sorted((k, tuple(v)) for k, v in state.counts.items())
@@ -317,8 +317,16 @@ def run_document_step(sc, plan: DocumentStepPlan, config: RunConfig, manifest: M
     return finish_step(plan, manifest, order, items, time.perf_counter() - start, annotations)
 
 
-def _write_outputs(state: _StepState, config: RunConfig, last_stage: str, docs_root: str) -> None:
-    """Kept documents under docs_root/documents, rejections under RUN/rejected; one task per shard."""
+def _map_rejected(fn, items: Iterable[tuple[str, Rejection]]) -> Iterator[tuple[str, Rejection]]:
+    """A plan's map over rejections (PII redaction), its resources loaded once per partition."""
+    fn.setup()
+    for item in items:
+        yield fn(item)
+
+
+def _write_outputs(state: _StepState, config: RunConfig, last_stage: str, docs_root: str, rejected_map=None) -> None:
+    """Kept documents under docs_root/documents, rejections under RUN/rejected (through the plan's
+    `rejected_map` first, e.g. PII redaction); one task per shard."""
     sizes: dict[tuple[str, str], int] = {}
     for key, value in state.counts.items():
         for part, nbytes in partition_bytes((key, tuple(value)), last_stage):
@@ -326,9 +334,12 @@ def _write_outputs(state: _StepState, config: RunConfig, last_stage: str, docs_r
     sizes_b = state.sc.broadcast(sizes)
     groups = _slices(state.sc, sum(shard_count(n, config.shard_target_mb) for n in sizes.values()))
     target, fmt, run_dir = config.shard_target_mb, config.output_format, config.output
+    rejected = state.sc.union(state.rejected)
+    if rejected_map is not None:
+        rejected = rejected.mapPartitions(lambda items: _map_rejected(rejected_map, items))
     for kind, root, rows in (
             (DOCUMENTS, docs_root, state.kept.map(lambda d: ("", document_row(d)))),
-            (REJECTED, run_dir, state.sc.union(state.rejected).map(rejected_row))):
+            (REJECTED, run_dir, rejected.map(rejected_row))):
         n = (rows.map(lambda item: _shard_key(item, sizes_b.value, target))
              .groupByKey(groups)
              .map(lambda keyed, root=root, kind=kind: _write_group(keyed, root, kind, fmt))
@@ -392,6 +403,7 @@ def _run_steps(spark, config: RunConfig, plans: list[DocumentStepPlan], units: l
                                        units=units if plan.after is None else None)
             log.info("step %s %s in %.1f s", result.name, "skipped" if result.skipped else "done", result.seconds)
         run_tokenizer_steps(config, manifest, [], final_sizes(manifest, plans[-1].name), engine=tokenize_on_spark(sc))
+        remove_intermediate(config)
     finally:
         if own:
             spark.stop()

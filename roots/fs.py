@@ -90,6 +90,17 @@ def remove(path: str) -> None:
     fs.rm(p)
 
 
+def remove_tree(path: str) -> None:
+    """Remove a folder and everything under it (local or on an object store)."""
+    if not is_remote(path):
+        import shutil
+
+        shutil.rmtree(_local(path))
+        return
+    fs, p = filesystem(path)
+    fs.rm(p, recursive=True)
+
+
 def local_copy(path: str) -> str:
     """A local path for a file that may be on an object store: the path itself when local, else a copy
     downloaded once per process into a temporary folder (models that their libraries read by path, such

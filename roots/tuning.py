@@ -382,8 +382,11 @@ def load_statistics(run_dir: str | os.PathLike, lang: str, registry_dir: str | N
     thresholds = thresholds_from_policy(lang, policy, registry_dir, overrides)
     kind = policy["languages"][lang].get("kind", "natural")
     kept_files = _shards(os.path.join(kept_root, "documents", f"lang={lang}"))
-    rejected_files = [p for s in stages for p in _shards(os.path.join(run_dir, "rejected", f"stage={s}", f"lang={lang}"))]
-    table = _build(lang, kind, [(p, False) for p in kept_files] + [(p, True) for p in rejected_files],
+    # Rejections of the stages after quality (dedup, ... once steps/ is gone) passed the quality stage:
+    # they count as kept there.
+    rejected_files = [(p, s == QUALITY) for s in stages
+                      for p in _shards(os.path.join(run_dir, "rejected", f"stage={s}", f"lang={lang}"))]
+    table = _build(lang, kind, [(p, False) for p in kept_files] + rejected_files,
                    thresholds, run_dir, qconfig.get("lid_score_key", "lid_score"))
     table.run_name = _run_name(manifest)
     table.compute_all = bool(policy.get("compute_all", True))

@@ -292,3 +292,25 @@ def test_loopback_private_and_documentation_addresses_are_not_personal(text: str
     multicast, unspecified) are configuration, not personal data: they stay in the text."""
     assert [t for t in found(text) if t[0] == IP_ADDRESS] == []
     assert is_personal_ip("81.2.69.160") and is_personal_ip("2a00:1450:4001:82a::200e")
+
+
+def test_meta_strings_and_rejected_documents_are_redacted_too() -> None:
+    """Issue 15's privacy boundary: an author e-mail or a URL holding a phone number in meta, and the raw
+    text of a document some stage rejected, are redacted like the kept text."""
+    from roots.document import BROKEN_JSON
+    from roots.filters.pii import RedactRejected
+
+    stage = PiiRedact(PiiConfig())
+    doc = stage(Document("d1", "Nothing here.", "en", "s", {
+        "author_email": "amina.k@mail.co.ke", "url": "https://example.com/call/+44 20 7946 0958",
+        "nested": {"contacts": ["call +1 415 555 0132"]}, "file": "a.jsonl", "record": 7}))
+    assert doc.meta["author_email"] == "PI:EMAIL" and "7946" not in doc.meta["url"]
+    assert doc.meta["nested"]["contacts"] == ["call PI:PHONE"] and doc.meta["file"] == "a.jsonl"
+    assert doc.meta["record"] == 7 and doc.meta["pii"] == []    # spans are offsets into the text only
+
+    raw = '{"text": "write to amina.k@mail.co.ke or 4111 1111 1111 1111"'
+    rejected = Rejection(Document("d2", raw, "en", "s", {"author": "jo@example.org"}), BROKEN_JSON, "d2: broken")
+    _, out = RedactRejected(PiiConfig())(("ingest", rejected))
+    assert "amina.k@" not in out.doc.text and "4111" not in out.doc.text and out.doc.meta["author"] == "PI:EMAIL"
+    assert out.reason == BROKEN_JSON and out.doc.meta["pii"]
+    assert PiiConfig.from_dict({"keep_raw_rejected": True}, "run.yaml: pii").keep_raw_rejected

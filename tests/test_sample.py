@@ -142,6 +142,22 @@ def test_pii_is_redacted_and_counted(sample_run):
         len(json.loads(r["meta"])["pii"]) for r in kept.values())
 
 
+def test_no_raw_pii_anywhere_under_the_run(sample_run):
+    """The privacy boundary (issue 15): rejected shards at every stage are redacted like kept ones, meta
+    strings too, and the documents between steps are gone."""
+    out, steps = sample_run
+    planted = ("maria.lopez@example.com", "020 7946 0958", "(202) 555-0147", "5555 5555 5555 4444",
+               "ES31 2085 4721 3503 3012 3456", "48291735S", "+33 6 39 98 45 21", "4111 1111 1111 1111",
+               "GB82 WEST 1234 5698 7654 32", "james.okoro@example.net", "81.2.69.160")
+    rejected = read_rows(out, "rejected")
+    assert rejected
+    for row in rejected + read_rows(out, "documents"):
+        for value in planted:
+            assert value not in row["text"] and value not in row["meta"], (row["id"], value)
+    assert not (out / "steps").exists()
+    assert steps["pii"]["pii_policy"]["rejected"] == "redacted at every stage"
+
+
 def test_tokenizer_and_megatron_binaries(sample_run):
     from roots.megatron import IndexedDataset
     from roots.tokenizer import load_sentencepiece

@@ -54,7 +54,13 @@ def test_every_language_is_the_quality_stage_population_and_its_decisions_reprod
         if lang not in policy:
             continue
         table = tuning.load_statistics(sample_run, lang)
-        assert len(table) == cell["input"]["docs"] and int(table.nbytes.sum()) == cell["input"]["bytes"]
+        assert len(table) == cell["input"]["docs"]
+        # The documents are read after PII redaction (RUN/steps is gone): a language with redacted spans
+        # has slightly other byte counts than the quality stage saw.
+        if lang in manifest["steps"]["pii"].get("spans", {}):
+            assert abs(int(table.nbytes.sum()) - cell["input"]["bytes"]) <= 0.03 * cell["input"]["bytes"]
+        else:
+            assert int(table.nbytes.sum()) == cell["input"]["bytes"], lang
         assert table.reasons.count("") == cell["kept"]["docs"]
         for reason, v in cell["rejected"].items():
             assert table.reasons.count(reason) == v["docs"]
