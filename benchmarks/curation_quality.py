@@ -282,6 +282,11 @@ def load_items(rows: list[dict[str, Any]], resolver: Resolver, check: bool = Tru
 
 # --- the roots side ----------------------------------------------------------------------------------
 
+#: Stages whose group their name does not tell: datatrove's C4 filter removes lines (boilerplate) before
+#: judging the document; FineWeb's judges it.
+GROUPS = {"c4qualityfilter": "boilerplate", "finewebqualityfilter": "quality"}
+
+
 def stage_group(name: str) -> str:
     """Which checkpoint group a stage belongs to: lid, boilerplate (stages that clean or cut lines) or
     quality (everything that judges the document); normalise is 'input'."""
@@ -290,7 +295,9 @@ def stage_group(name: str) -> str:
         return "input"
     if n.startswith("lid") or "language" in n:
         return "lid"
-    if any(k in n for k in ("boiler", "clean", "template", "web", "lines", "c4")):
+    if n in GROUPS:
+        return GROUPS[n]
+    if any(k in n for k in ("boiler", "clean", "template", "web", "lines")):
         return "boilerplate"
     return "quality"
 
@@ -385,6 +392,8 @@ def run_roots(args: argparse.Namespace, items: list[Item], work: Path) -> tuple[
                     tr.kept[k] = False
                     tr.lang[k] = out.doc.lang
                     tr.reason = str(out.reason)
+                    if out.doc.meta.get("lid_pred"):
+                        tr.reason += f" (said {out.doc.meta['lid_pred']})"
                 else:
                     tr.kept[k] = True
                     tr.lang[k] = out.lang
@@ -631,7 +640,7 @@ def mistakes(items: list[Item], traces: dict[str, Trace], limit: int = 12) -> st
 def ensure_lid_model(args: argparse.Namespace, work: Path, data: Path = DATA) -> None:
     """Our FLORES-trained LID model (the `roots` role): --lid-model, else trained once into --out
     with `roots lid train` on FLORES train (about 40 s) and reused."""
-    if args.lid_model or args.config or args.no_lid_model:
+    if args.lid_model or args.config or args.no_lid_model or "roots" in args.skip:
         return
     path = Path(args.out) / "lid-roots.ftz"
     if not path.exists():
