@@ -325,6 +325,10 @@ def default_config(web_path: str, flores_path: str, lid_model: str | None) -> di
 
 
 def build_roots_config(args: argparse.Namespace, work: Path, items: list[Item]):
+    """(run config, name of the source the web documents are read as). With --config, the file's stage
+    sections are used as they are, and the web documents take the place of one of its sources
+    (--web-source, else the first with `web: true`, else the first without a language), keeping that
+    source's settings, so its per-source cleaning applies to them."""
     import yaml
     from roots.config import parse_config
 
@@ -334,22 +338,31 @@ def build_roots_config(args: argparse.Namespace, work: Path, items: list[Item]):
             for it in items:
                 if wanted(it):
                     fh.write(json.dumps({"id": it.id, "text": it.text}, ensure_ascii=False) + "\n")
+    ours = default_config(str(web_path), str(flores_path), args.lid_model)
+    web_name = "web"
     if args.config:
         with open(args.config, encoding="utf-8") as fh:
             data = yaml.safe_load(fh)
-        base = os.path.dirname(os.path.abspath(args.config))
-        ours = default_config(str(web_path), str(flores_path), None)
-        # the config's stage sections, our two sources (named as the config's first web source if any)
-        data["sources"] = ours["sources"]
+        sources = data.get("sources") or []
+        chosen = ([s for s in sources if s.get("name") == args.web_source] if args.web_source else
+                  [s for s in sources if s.get("web")] or [s for s in sources if not s.get("lang")])
+        web = dict(ours["sources"][0])
+        if chosen:
+            web_name = chosen[0]["name"]
+            web.update({k: v for k, v in chosen[0].items() if k in ("web", "license")}, name=web_name)
+        flores = ours["sources"][1]
+        if flores["name"] == web_name:
+            flores = {**flores, "name": "flores-bench"}
+        data["sources"] = [web, flores]
         data.setdefault("name", "bench-curation")
         for key in ("tokenizer", "megatron", "dedup", "pii"):
             data.pop(key, None)
-        path = os.path.join(base, ".bench-curation.yaml")
+        path = os.path.join(os.path.dirname(os.path.abspath(args.config)), ".bench-curation.yaml")
     else:
-        data = default_config(str(web_path), str(flores_path), args.lid_model)
+        data = ours
         path = str(work / "run.yaml")
     data["output"] = str(work / "run")
-    return parse_config(data, path)
+    return parse_config(data, path), web_name
 
 
 def run_roots(args: argparse.Namespace, items: list[Item], work: Path) -> tuple[list[str], dict[str, Trace], float]:
@@ -359,8 +372,9 @@ def run_roots(args: argparse.Namespace, items: list[Item], work: Path) -> tuple[
     from roots.pipelines.runner import curate_stages, templates_path
     from roots.stage import apply_stage
 
-    config = build_roots_config(args, work, items)
-    source_of = {it.id: ("flores" if it.set == "flores" else "web") for it in items}
+    config, web_name = build_roots_config(args, work, items)
+    flores_name = config.sources[1].name
+    source_of = {it.id: (flores_name if it.set == "flores" else web_name) for it in items}
     cleaning = config.section("cleaning")
     if cleaning.needs_template_counts:   # what `roots run`'s template step does before the curate step
         tl = TemplateLines(cleaning.template_min_chars, cleaning.template_min_count)
@@ -589,22 +603,26 @@ def markdown(results: dict[str, Any], counts: dict[str, Any], per_lang: bool = T
                     lines.append(f"| {s} | all | {metric} | " + " | ".join(share(row[c].get(label)) for c in cols) + " |")
     if per_lang:
         sides = list(results)
-        lines.append("\n### Per language (all sets), final output\n")
-        lines.append("| language | good docs | " + " | ".join(f"{s}: good kept" for s in sides) + " | junk docs | "
-                     + " | ".join(f"{s}: junk rejected" for s in sides) + " |")
-        lines.append("| --- | --- | " + " | ".join("---" for _ in sides) + " | --- | " + " | ".join("---" for _ in sides) + " |")
+        lid_col = {side: next((c for c in results[side]["checkpoints"] if c.startswith("lid:")), "final") for side in sides}
+        lines.append("\n### Per language (all sets): good kept in the right language after LID and at the end; junk rejected at the end\n")
+        lines.append("| language | good docs | " + " | ".join(f"{s}: after LID | {s}: final" for s in sides)
+                     + " | junk docs | " + " | ".join(f"{s}: junk rejected" for s in sides) + " |")
+        lines.append("| --- | --- | " + " | ".join("--- | ---" for _ in sides) + " | --- | "
+                     + " | ".join("---" for _ in sides) + " |")
         first = results[sides[0]]
         for key in first["groups"]:
             s, lang = key.split("|")
             if s != "ALL" or lang == "ALL":
                 continue
-            cells = {side: results[side]["groups"][key]["final"] for side in sides}
-            g = cells[sides[0]].get("good")
-            j = cells[sides[0]].get("junk")
+            final = {side: results[side]["groups"][key]["final"] for side in sides}
+            g = final[sides[0]].get("good")
+            j = final[sides[0]].get("junk")
             if not g and not j:
                 continue
-            lines.append(f"| {lang} | {g[1] if g else 0} | " + " | ".join(share(cells[x].get('good')) for x in sides)
-                         + f" | {j[1] if j else 0} | " + " | ".join(share(cells[x].get('junk')) for x in sides) + " |")
+            lines.append(f"| {lang} | {g[1] if g else 0} | "
+                         + " | ".join(share(results[x]["groups"][key][lid_col[x]].get("good")) + " | "
+                                      + share(final[x].get("good")) for x in sides)
+                         + f" | {j[1] if j else 0} | " + " | ".join(share(final[x].get("junk")) for x in sides) + " |")
     return "\n".join(lines)
 
 
@@ -656,6 +674,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data", default=str(DATA))
     parser.add_argument("--config", help="a run config whose stage sections the roots side uses "
                         "(its sources are replaced by the benchmark's documents)")
+    parser.add_argument("--web-source", help="with --config: the config's source the web documents stand for")
     parser.add_argument("--lid-model", help="our LID model (roots lid train); default: trained once into --out")
     parser.add_argument("--no-lid-model", action="store_true", help="lid.176 only on the roots side")
     parser.add_argument("--claimed-lang", action="store_true",
