@@ -8,11 +8,13 @@ list matches what the splitter produces.
 from __future__ import annotations
 
 import functools
+import gzip
 import importlib.util
+import json
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, Iterator
 
 from roots.errors import RootsError
 
@@ -55,6 +57,58 @@ def read_word_list(path: str) -> list[str]:
     return [line.strip() for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]
 
 
+def parse_select(pairs: Iterable[str]) -> dict[str, str]:
+    """`FIELD=VALUE` pairs (from `--select`) as a dict; a pair without `=` or with an empty field is an error."""
+    out: dict[str, str] = {}
+    for pair in pairs:
+        field_name, sep, value = pair.partition("=")
+        if not sep or not field_name:
+            raise ResourceError(f"--select {pair!r}: write FIELD=VALUE (e.g. flores=swh_Latn)")
+        out[field_name] = value
+    return out
+
+
+def read_documents(paths: Iterable[str], text_field: str = "text", select: dict[str, str] | None = None,
+                   group_field: str | None = None) -> Iterator[tuple[str, str]]:
+    """(text, group) for each document of text files (a line each, group "") or JSON Lines files
+    (`.jsonl[.gz]`: `text_field`, and `group_field` as the group when given), in the order given. With
+    `select`, only JSON records whose fields equal all the given values (so one language can be read
+    from a multilingual file such as FLORES-200's)."""
+    from roots.perplexity import read_training_text
+
+    if not select and not group_field:
+        for text in read_training_text(paths, text_field):
+            yield text, ""
+        return
+    for path in paths:
+        if not path.removesuffix(".gz").endswith((".jsonl", ".json")):
+            raise ResourceError(f"{path}: --select and --group-field need JSON Lines input (.jsonl or .jsonl.gz)")
+        for number, record in _json_records(path):
+            if all(str(record.get(k)) == v for k, v in (select or {}).items()) and isinstance(record.get(text_field), str):
+                yield record[text_field], str(record.get(group_field, "")) if group_field else ""
+
+
+def _json_records(path: str) -> Iterator[tuple[int, dict]]:
+    """(line number, record) for each non-blank line of a JSON Lines file (`.gz` decompressed)."""
+    opener = gzip.open if path.endswith(".gz") else open
+    try:
+        with opener(path, "rt", encoding="utf-8") as fh:
+            for number, line in enumerate(fh, 1):
+                if not line.strip():
+                    continue
+                try:
+                    record = json.loads(line)
+                except ValueError:
+                    raise ResourceError(f"{path}: line {number} is not JSON") from None
+                if not isinstance(record, dict):
+                    raise ResourceError(f"{path}: line {number} is not a JSON object")
+                yield number, record
+    except OSError as err:
+        raise ResourceError(f"{path}: cannot read ({err.strerror or err})") from None
+    except UnicodeDecodeError as err:
+        raise ResourceError(f"{path}: not UTF-8 text ({err.reason} at byte {err.start})") from None
+
+
 @dataclass(frozen=True)
 class FrequencyList:
     """A stopword list built from a corpus: the words and how they were chosen."""
@@ -65,35 +119,56 @@ class FrequencyList:
     tokens: int
     top: int
     min_doc_share: float
+    groups: int = 0
+    min_group_share: float = 0.0
 
-    def to_text(self, inputs: list[str]) -> str:
-        """The list file: a header of `#` comments, then one word a line (most frequent first)."""
-        names = ", ".join(Path(p).name for p in inputs)
+    def to_text(self, command: str) -> str:
+        """The list file: a header of `#` comments (how it was made: `command`, with input file names
+        only, so a rebuild elsewhere gives the same bytes), then one word a line, most widespread first."""
+        spread = (f", in at least {self.min_group_share:g} of the {self.groups} groups" if self.groups > 1 else "")
         header = [
             f"# stopwords for {self.lang}: the {len(self.words)} words found in the most documents "
-            f"(at least {self.min_doc_share:g} of them; ties by count, then alphabetically)",
-            f"# built by `roots resources stopwords` from {self.documents} documents, {self.tokens} words: {names}",
+            f"(at least {self.min_doc_share:g} of them{spread}; ties by count, then alphabetically; no word with a digit)",
+            f"# built by: {command}",
+            f"# from {self.documents} documents, {self.tokens} words; provenance in SOURCES.md",
         ]
         return "\n".join(header + self.words) + "\n"
 
 
-def frequency_stopwords(docs: Iterable[list[str]], lang: str, top: int = 100,
-                        min_doc_share: float = 0.02) -> FrequencyList:
+def frequency_stopwords(docs: Iterable[list[str]], lang: str, top: int = 100, min_doc_share: float = 0.02,
+                        groups: Iterable[str] | None = None, min_group_share: float = 0.0) -> FrequencyList:
     """Stopwords as the `top` words that occur in the most documents (document frequency), among those
-    in at least `min_doc_share` of the documents; ties broken by total count, then alphabetically.
-    `docs` are documents already split into normalised words. Function words are frequent in every
-    document whatever its topic, which is what document frequency rewards over raw counts."""
+    in at least `min_doc_share` of the documents and, when `groups` (one label per document, e.g. its
+    topic) are given, in documents of at least `min_group_share` of the groups; ties broken by total
+    count, then alphabetically; words with a digit never. `docs` are documents already split into
+    normalised words. Function words are frequent in every document whatever its topic, which is what
+    document frequency and the spread over topics reward, and what a topic's own words lack."""
     df: Counter[str] = Counter()
     tf: Counter[str] = Counter()
+    seen_in: dict[str, set[str]] = {}
+    labels = iter(groups) if groups is not None else None
+    all_groups: set[str] = set()
     n_docs = n_tokens = 0
     for words in docs:
         n_docs += 1
         n_tokens += len(words)
         tf.update(words)
-        df.update(set(words))
+        distinct = set(words)
+        df.update(distinct)
+        if labels is not None:
+            label = next(labels)
+            all_groups.add(label)
+            for w in distinct:
+                seen_in.setdefault(w, set()).add(label)
     if n_docs == 0:
         raise ResourceError(f"no documents to build stopwords for {lang} from")
     floor = min_doc_share * n_docs
-    ranked = sorted((w for w, d in df.items() if d >= floor and not any(ch.isdigit() for ch in w)),
-                    key=lambda w: (-df[w], -tf[w], w))
-    return FrequencyList(lang, ranked[:top], n_docs, n_tokens, top, min_doc_share)
+    group_floor = min_group_share * len(all_groups)
+
+    def eligible(w: str) -> bool:
+        spread_ok = labels is None or len(seen_in[w]) >= group_floor
+        return df[w] >= floor and spread_ok and not any(ch.isdigit() for ch in w)
+
+    ranked = sorted(filter(eligible, df), key=lambda w: (-df[w], -tf[w], w))
+    return FrequencyList(lang, ranked[:top], n_docs, n_tokens, top, min_doc_share,
+                         len(all_groups), min_group_share if labels is not None else 0.0)

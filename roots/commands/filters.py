@@ -90,6 +90,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     sw.add_argument("--input", required=True, nargs="+", help="text files (a document a line) or .jsonl[.gz] files")
     sw.add_argument("--output", required=True, help="the list file to write (e.g. resources/stopwords/sw.txt)")
     sw.add_argument("--text-field", default="text")
+    sw.add_argument("--select", action="append", default=[], metavar="FIELD=VALUE",
+                    help="JSON Lines input: only records whose FIELD equals VALUE (repeatable), e.g. "
+                         "--select flores=swh_Latn to read one language of FLORES-200")
+    sw.add_argument("--group-field", help="JSON Lines input: a field that groups documents by topic (FLORES-200: topic)")
+    sw.add_argument("--min-group-share", type=float, default=0.0,
+                    help="with --group-field: keep only words found in documents of at least this share of the "
+                         "groups, so one topic's words are not stopwords (default 0)")
     sw.add_argument("--top", type=int, default=100, help="how many words (default 100)")
     sw.add_argument("--min-doc-share", type=float, default=0.02,
                     help="keep only words found in at least this share of documents (default 0.02)")
@@ -287,23 +294,38 @@ def cmd_lm_score(args: argparse.Namespace) -> int:
 def cmd_stopwords(args: argparse.Namespace) -> int:
     """`roots resources stopwords`: the most widespread words of a corpus, split as the filters split."""
     from roots.filters.quality import Quality
-    from roots.perplexity import read_training_text
-    from roots.resources import frequency_stopwords
+    from roots.resources import frequency_stopwords, parse_select, read_documents
 
     _registry_lang(args.lang)
     _inputs_exist(args.input)
-    if args.top < 1 or not 0 <= args.min_doc_share <= 1:
-        raise RootsError("--top must be at least 1 and --min-doc-share between 0 and 1")
+    if args.top < 1 or not 0 <= args.min_doc_share <= 1 or not 0 <= args.min_group_share <= 1:
+        raise RootsError("--top must be at least 1, --min-doc-share and --min-group-share between 0 and 1")
+    if args.min_group_share and not args.group_field:
+        raise RootsError("--min-group-share needs --group-field")
+    select = parse_select(args.select)
     splitter = Quality().plans[args.lang].splitter
     if splitter is None:
         raise RootsError(f"{args.lang} is a programming language: it has no stopwords")
     words = splitter.build()
-    result = frequency_stopwords((words.words(t) for t in read_training_text(args.input, args.text_field)),
-                                 args.lang, args.top, args.min_doc_share)
+    docs = list(read_documents(args.input, args.text_field, select, args.group_field))
+    result = frequency_stopwords((words.words(t) for t, _ in docs), args.lang, args.top, args.min_doc_share,
+                                 [g for _, g in docs] if args.group_field else None, args.min_group_share)
     out = Path(args.output)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(out.name + f".tmp-{os.getpid()}")
-    tmp.write_text(result.to_text(args.input), encoding="utf-8")
+    tmp.write_text(result.to_text(_stopwords_command(args)), encoding="utf-8")
     os.replace(tmp, out)
     print(f"{args.lang}: {len(result.words)} stopwords from {result.documents} documents → {out}")
     return 0
+
+
+def _stopwords_command(args: argparse.Namespace) -> str:
+    """The command that rebuilds a list, with input file names only (no local folders), for its header."""
+    parts = ["roots resources stopwords", f"--lang {args.lang}", "--input " + " ".join(Path(p).name for p in args.input)]
+    if args.text_field != "text":
+        parts.append(f"--text-field {args.text_field}")
+    parts += [f"--select {pair}" for pair in args.select]
+    if args.group_field:
+        parts += [f"--group-field {args.group_field}", f"--min-group-share {args.min_group_share:g}"]
+    parts += [f"--top {args.top}", f"--min-doc-share {args.min_doc_share:g}"]
+    return " ".join(parts)
