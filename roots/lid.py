@@ -165,18 +165,30 @@ def has_letters(text: str) -> bool:
 
 
 _LETTERS = re.compile(r"[^\W\d_]+")
+_LOGOGRAPHIC = ("Han", "Hira", "Kana")
 _REPEATED_UNIT = re.compile(r"(.{1,4}?)\1{2,}")
 
 
 def is_repetition(text: str) -> bool:
     """Whether a prepared text is repetition rather than language, which a bag-of-n-grams model cannot
-    see ("ewing ewing ewing" has the features of "ewing"): at least 4 words with at most 4 distinct
-    ones, each used twice or more on average ("ha ha ha ha", "yo gano yo gano"); or most of its letters
-    in words made of one piece of 1-4 letters said three times or more ("hughughug", "hahahaha").
-    Real sentences have more distinct words, and words like "polepole" repeat only twice."""
-    words = [w for w in (t.strip(".,;:!?*~()[]{}\"'-…") for t in text.split()) if has_letters(w)]
-    distinct = len(set(words))
-    if len(words) >= 4 and distinct <= 4 and len(words) >= 2 * distinct:
+    see ("ewing ewing ewing" has the features of "ewing"):
+
+    - at least 4 words with at most 4 distinct ones, each used twice or more on average ("ha ha ha
+      ha", "yo gano yo gano"), or at least 12 words of which 4 distinct ones make up 80%;
+    - at least 6 words, 60% of them a single letter of an alphabet ("å å ÿ î ò ê ó"; a Chinese
+      character is a word);
+    - or most of its letters in words made of one piece of 1-4 letters said three times or more
+      ("hughughug", "hahahaha").
+
+    Real sentences have more distinct and longer words, and words like "polepole" repeat only twice
+    (no FLORES-200 sentence, train or dev, is caught: tests/test_lid.py)."""
+    words = [w for w in (t.strip(".,;:!?*~()[]{}\"'-…’‘“”") for t in text.split()) if has_letters(w)]
+    counts = collections.Counter(words)
+    if len(words) >= 4 and len(counts) <= 4 and len(words) >= 2 * len(counts):
+        return True
+    if len(words) >= 12 and sum(n for _, n in counts.most_common(4)) >= 0.8 * len(words):
+        return True
+    if len(words) >= 6 and sum(len(w) == 1 and char_script(w) not in _LOGOGRAPHIC for w in words) >= 0.6 * len(words):
         return True
     runs = _LETTERS.findall(text)
     total = sum(map(len, runs))

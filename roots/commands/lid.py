@@ -126,7 +126,7 @@ def _train(args: argparse.Namespace) -> int:
     report = train_model(args.input, args.label_field, args.output, args.text_field, params)
     labels = ", ".join(f"{k} {v}" for k, v in report.examples.items())
     print(f"trained {report.output} ({report.bytes / 1e6:.1f} MB) in {report.seconds:.0f} s on "
-          f"{sum(report.examples.values())} texts; other from {report.other_sources} labels\n{labels}")
+          f"{sum(report.examples.values())} texts; {report.other_sources} labels outside the registry\n{labels}")
     return 0
 
 
