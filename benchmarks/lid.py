@@ -2,7 +2,7 @@
 bounded prefix, lid.176 and/or our model), plain `fasttext.predict` one document at a time on the
 whole text (as ROOTS and datatrove call it), and pycld2 (from .venv-peers, in a subprocess).
 
-    python benchmarks/lid.py --model lid-roots.ftz [--docs-per-lang 19] [--sentences 5]
+    python benchmarks/lid.py [--model bundled|none|lid-roots.ftz] [--docs-per-lang 19] [--sentences 5]
                              [--peers-python .venv-peers/bin/python]
 
 Documents are built from FLORES-200 dev (../shared/data/flores): `--sentences` consecutive sentences of
@@ -96,12 +96,14 @@ def cld2_code(code: str, registry_codes: set[str]) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--model", help="our model (roots lid train on FLORES train); without it lid.176 alone")
+    parser.add_argument("--model", default=lid.BUNDLED,
+                        help="our model: `bundled` (default), a file from `roots lid train`, or `none` (lid.176 alone)")
     parser.add_argument("--docs-per-lang", type=int, default=19)
     parser.add_argument("--sentences", type=int, default=5)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--peers-python", default=str(Path(__file__).resolve().parents[1] / ".venv-peers" / "bin" / "python"))
     args = parser.parse_args()
+    args.model = None if args.model == "none" else str(lid.BUNDLED_MODEL) if args.model == lid.BUNDLED else args.model
     if not (FLORES / "flores200_dev.jsonl.gz").exists():
         sys.exit(f"FLORES dev not found in {FLORES}: this benchmark needs ../shared/data")
 
@@ -135,7 +137,7 @@ def main() -> None:
         else:
             rows.append((name, len(docs) / seconds, f"{macro(gold, got):.3f}"))
 
-    stage_row("roots LID stage, lid.176 only, unlabelled", lid.LidConfig(), False)
+    stage_row("roots LID stage, lid.176 only, unlabelled", lid.LidConfig(model=None), False)
     if args.model:
         stage_row("roots LID stage, lid.176 + ours, unlabelled", lid.LidConfig(model=args.model), False)
         stage_row("roots LID stage, lid.176 + ours, source-labelled", lid.LidConfig(model=args.model), True)

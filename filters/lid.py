@@ -1,6 +1,7 @@
 """The language identification stage: sets each document's `lang` and `meta["lid_score"]`, and rejects
-documents that are not in their source's language (`lid:wrong_language`) or not clearly in any
-language (`lid:low_score`), as ROOTS did with fastText, for all 46 languages (roots.lid)."""
+documents that are not in their source's language (`lid:wrong_language`), not clearly in any language
+(`lid:low_score`), or junk rather than language (`lid:noise`), deciding as a careful curator would with
+fastText, the text's script and a noise class, for all 46 languages (roots.lid)."""
 from __future__ import annotations
 
 import collections
@@ -9,16 +10,20 @@ from typing import Any
 
 from roots.document import Document, Reason, Rejection, register_reason
 from roots.languages import Registry
-from roots.lid import (LID176, ROOTS, TRUST_SOURCE, Identifier, LidConfig, Prediction, load_model,
-                       lid176_path, load_policies, prepare_text)
+from roots.lid import (BUNDLED, LID176, LOW, NO_TEXT, NOISE, ROOTS, TRUST_SOURCE, WRONG, Identifier, LidConfig,
+                       Prediction, lid176_path, load_model, load_policies, prepare_text)
 
 log = logging.getLogger(__name__)
 
 LID = "lid"
 WRONG_LANGUAGE = register_reason(Reason(LID, "wrong_language",
-                                        "the LID model says the text is in another language than its source's"))
+                                        "the LID model says the text is in another language than its source's, "
+                                        "or the text's script rules the language out"))
 LOW_SCORE = register_reason(Reason(LID, "low_score",
                                    "the LID score is under the language's min_score (or the text has no letters)"))
+NOISE_REASON = register_reason(Reason(LID, "noise",
+                                      "our LID model files the text under its noise class: junk such as repeated "
+                                      "tokens, keyboard mash, markup, code, numbers or link lists, not language"))
 
 #: Prefix of the programming languages' codes: code never goes through natural-language LID.
 CODE_PREFIX = "code-"
@@ -28,14 +33,16 @@ class LanguageId:
     """The LID stage. Per document:
 
     - `lang` starts with `code-`: passed untouched;
-    - `lang` is a registry language: the model its policy names (`Identifier.decider`) must give that
-      language (or one in its `also_accept`, whose probability then adds up) with at least `min_score`;
-      a `trust_source` language keeps its label, with `meta["lid_by"] = "trust_source"` and no score;
-    - `lang` is empty (or not in the registry): the predicted language is set, subject to its min_score;
-      text in none of the registry's languages is `lid:wrong_language`.
+    - `lang` is a registry language: its script must fit the text's dominant script, our model must
+      not call the text noise, and the model its policy names (`Identifier.decider`) must give that
+      language (or one in its `also_accept`, whose probability then adds up) with at least its
+      `min_score` for that model (`Identifier.check`); a `trust_source` language keeps its label, with
+      `meta["lid_by"] = "trust_source"` and no score;
+    - `lang` is empty (or not in the registry): the language decided by `Identifier.identify` is set,
+      subject to its min_score; text in none of the registry's languages is `lid:wrong_language`.
 
-    Kept and rejected documents get `meta["lid_score"]` and `meta["lid_by"]` (the model's role), and
-    rejections for a wrong language `meta["lid_pred"]` (the predicted code, or the model's own label).
+    Kept and rejected documents get `meta["lid_score"]` and `meta["lid_by"]` (the model's role, or
+    `script`), and rejections for a wrong language `meta["lid_pred"]` (the code, or the model's label).
     """
 
     name = LID
@@ -50,20 +57,22 @@ class LanguageId:
     def __getstate__(self) -> dict[str, Any]:
         state = dict(self.__dict__)
         state["identifier"] = None                 # fastText models do not pickle; setup() reloads them
-        if self.config.lid176 is True:             # the bundled lid.176: each worker finds its own copy
-            state["paths"] = {role: p for role, p in self.paths.items() if role != LID176}
+        # the bundled models: each worker finds its own copy inside its installed packages
+        state["paths"] = {role: p for role, p in self.paths.items()
+                          if not (role == LID176 and self.config.lid176 is True)
+                          and not (role == ROOTS and self.config.model == BUNDLED)}
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
-        if self.config.lid176 is True:
-            self.paths = {LID176: lid176_path(), **self.paths}
+        self.paths = {**self.config.model_paths(), **self.paths}
 
     def setup(self) -> None:
         """Load the models once per worker."""
         if self.identifier is None:
             models = {role: load_model(path) for role, path in self.paths.items()}
-            self.identifier = Identifier(models, self.policies, self.config.max_chars, self.paths)
+            self.identifier = Identifier(models, self.policies, self.config.max_chars, self.paths,
+                                         self.config.noise_min_score, self.config.other_min_score)
 
     def policy_report(self) -> dict[str, Any]:
         """Which model decides each language with this config, and which fell back to trust_source
@@ -80,78 +89,52 @@ class LanguageId:
         ident = self.identifier
         assert ident is not None
         out: list[Document | Rejection | None] = [None] * len(docs)
-        prepared: dict[int, str] = {}
-        by_role: dict[str, list[int]] = collections.defaultdict(list)
+        labelled: list[int] = []
         unknown: list[int] = []
         for i, doc in enumerate(docs):
             if doc.lang.startswith(CODE_PREFIX):
                 out[i] = doc
-                continue
-            policy = self.policies.get(doc.lang)
-            if policy is None:
+            elif doc.lang not in self.policies:
                 unknown.append(i)
+            elif ident.decider(doc.lang) == TRUST_SOURCE:
+                doc.meta["lid_by"] = TRUST_SOURCE
+                out[i] = doc
             else:
-                role = ident.decider(doc.lang)
-                if role == TRUST_SOURCE:
-                    doc.meta["lid_by"] = TRUST_SOURCE
-                    out[i] = doc
-                    continue
-                by_role[role].append(i)
-            prepared[i] = prepare_text(doc.text, self.config.max_chars)
-
-        for role in sorted(by_role):
-            idxs = by_role[role]
-            k = 3 if any(self.policies[docs[i].lang].also_accept for i in idxs) else 1
-            for i, pred in zip(idxs, ident.predict(role, [prepared[i] for i in idxs], k=k)):
-                out[i] = self._check_source(docs[i], pred, prepared[i])
+                labelled.append(i)
+        prepared = {i: prepare_text(docs[i].text, self.config.max_chars) for i in labelled + unknown}
+        if labelled:
+            preds = ident.check([prepared[i] for i in labelled], [docs[i].lang for i in labelled])
+            for i, pred in zip(labelled, preds):
+                out[i] = self._outcome(docs[i], pred, assign=False)
         if unknown:
             for i, pred in zip(unknown, ident.identify([prepared[i] for i in unknown])):
-                out[i] = self._assign(docs[i], pred)
+                out[i] = self._outcome(docs[i], pred, assign=True)
         return out  # type: ignore[return-value]
 
-    def _check_source(self, doc: Document, pred: Prediction, text: str) -> Document | Rejection:
-        """A document whose source names its language: the deciding model must agree."""
-        policy = self.policies[doc.lang]
-        doc.meta["lid_by"] = pred.by
+    def _outcome(self, doc: Document, pred: Prediction, assign: bool) -> Document | Rejection:
+        """The document kept (with the decided language when `assign`) or rejected with the reason."""
         doc.meta["lid_score"] = pred.score
-        if not pred.label:
+        if pred.reason == NO_TEXT:
             return Rejection(doc, LOW_SCORE, f"{doc.id}: no letters to identify a language by")
-        group = (doc.lang, *policy.also_accept)
-        if pred.code not in group:
+        doc.meta["lid_by"] = pred.by
+        if pred.reason == NOISE:
+            doc.meta["lid_pred"] = NOISE
+            return Rejection(doc, NOISE_REASON, f"{doc.id}: {pred.by} says noise ({pred.score}), not language")
+        source = doc.lang
+        if assign and pred.code:
+            doc.lang = pred.code
+        if pred.reason == WRONG:
             doc.meta["lid_pred"] = pred.code or pred.label
-            return Rejection(doc, WRONG_LANGUAGE, f"{doc.id}: source says {doc.lang}, {pred.by} says "
-                                                  f"{pred.code or pred.label} ({pred.score})")
-        score = pred.score
-        if policy.also_accept:   # close kin (ak/tw): the probability of the whole group counts
-            score = round(min(1.0, sum(s for label, s in pred.top
-                                       if self._code(label, text) in group)), 4)
-            doc.meta["lid_score"] = score
-            if pred.code != doc.lang:
-                doc.meta["lid_pred"] = pred.code
-        if score < policy.min_score:
-            return Rejection(doc, LOW_SCORE, f"{doc.id}: {doc.lang} scored {score} < min_score {policy.min_score} ({pred.by})")
+            said = f"source says {source}, " if not assign else ""
+            return Rejection(doc, WRONG_LANGUAGE, f"{doc.id}: {said}{pred.by} says {pred.code or pred.label} "
+                                                  f"({pred.score}){', none of the registry languages' if assign else ''}")
+        if pred.code and pred.code != doc.lang:
+            doc.meta["lid_pred"] = pred.code   # close kin accepted (also_accept)
+        if pred.reason == LOW:
+            minimum = self.policies[pred.code or doc.lang].min_score_for(pred.by)
+            return Rejection(doc, LOW_SCORE, f"{doc.id}: {pred.code or doc.lang} scored {pred.score} < min_score "
+                                             f"{minimum} ({pred.by})")
         return doc
 
-    def _assign(self, doc: Document, pred: Prediction) -> Document | Rejection:
-        """A document of unknown language: it takes the predicted one, if clear enough."""
-        doc.meta["lid_score"] = pred.score
-        if not pred.label:
-            return Rejection(doc, LOW_SCORE, f"{doc.id}: no letters to identify a language by")
-        doc.meta["lid_by"] = pred.by
-        if not pred.code:
-            doc.meta["lid_pred"] = pred.label
-            return Rejection(doc, WRONG_LANGUAGE, f"{doc.id}: {pred.by} says {pred.label} ({pred.score}), "
-                                                  "none of the registry's languages")
-        doc.lang = pred.code
-        policy = self.policies[pred.code]
-        if pred.score < policy.min_score:
-            return Rejection(doc, LOW_SCORE, f"{doc.id}: {pred.code} scored {pred.score} < min_score "
-                                             f"{policy.min_score} ({pred.by})")
-        return doc
 
-    def _code(self, label: str, text: str) -> str:
-        assert self.identifier is not None
-        return self.identifier.labels.resolve(label, text)
-
-
-__all__ = ["LanguageId", "LidConfig", "WRONG_LANGUAGE", "LOW_SCORE", "LID176", "ROOTS", "TRUST_SOURCE"]
+__all__ = ["LanguageId", "LidConfig", "WRONG_LANGUAGE", "LOW_SCORE", "NOISE_REASON", "LID176", "ROOTS", "TRUST_SOURCE"]

