@@ -15,6 +15,13 @@ lines, each for a named rule, and records how many per rule in `meta["boilerplat
 | `title_case_list` | it has 20 or more words, no terminal punctuation, and most words capitalised (category lists) |
 | `menu_run` | it is short (fewer than `line_max_words` words) without terminal punctuation, in a run of at least `max_short_run` such lines (C4's terminal punctuation rule, kept to where it is boilerplate) |
 | `dangling_short` | it is short without terminal punctuation and no prose follows it (a heading is kept: prose follows) |
+| `repeated_line` | it repeats a line kept earlier in the document (`remove_repeated_lines`, on by default) |
+
+Why repeated lines are removed rather than the page rejected (Gopher's duplicate-line rule): on the 181
+article-extraction pages, whole-page text repeats the article (print, AMP and gallery copies) on 7 pages
+that hold 12% of all article text; rejecting them kept 0.885 of the unique article text, removing the
+copies 0.967, with as much boilerplate removed. The 9 OSCAR documents it saves read as real text. The
+count is kept in `meta["boilerplate"]["lines_removed"]["repeated_line"]` for a later repetition rule.
 
 "Terminal punctuation" is that of every script: `. ! ? … । ॥ ۔ ؟ 。 ！ ？ ။ ። ፧ ؛ ។`, Amharic `፡፡`, the
 `|` or `I` that Odia and other Indic writers type for a danda, then closing quotes, brackets or
@@ -224,6 +231,8 @@ class BoilerplateConfig:
       short_line_chars: 30
       min_terminal_punctuation_fraction: 0.12   # FineWeb
       min_lines_for_fractions: 3                # the share rules judge documents of at least this many lines
+      remove_repeated_lines: true   # a line repeating an earlier kept line goes (`repeated_line`); the
+                                    # duplicate rules then see one copy. false: Gopher's reading, the page is judged
     ```
     """
 
@@ -244,6 +253,7 @@ class BoilerplateConfig:
     short_line_chars: int = 30
     min_terminal_punctuation_fraction: float = 0.12
     min_lines_for_fractions: int = 3
+    remove_repeated_lines: bool = True
 
     @classmethod
     def from_dict(cls, data: Any, where: str) -> "BoilerplateConfig":
@@ -351,6 +361,14 @@ class Boilerplate:
                 for k in short:
                     rules[k] = "dangling_short"
             i = j
+        if cfg.remove_repeated_lines:
+            seen: set[str] = set()
+            for k, line in enumerate(lines):
+                key = line.strip()
+                if key and not rules[k]:
+                    if key in seen:
+                        rules[k] = "repeated_line"
+                    seen.add(key)
         return rules
 
     def _own_rule(self, line: str, words: int, wide: bool, phrases: bool) -> str:

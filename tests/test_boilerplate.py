@@ -101,7 +101,8 @@ def test_link_lists_and_breadcrumbs():
 def test_language_lists():
     lines = ["Asturianu Brezhoneg Català Deutsch English Español", PROSE,
              "English", "Français", "Deutsch", PROSE, "English", PROSE]
-    assert rules_of(lines) == ["language_list", "", "language_list", "language_list", "language_list", "", "", ""]
+    assert rules_of(lines, remove_repeated_lines=False) == [
+        "language_list", "", "language_list", "language_list", "language_list", "", "", ""]
 
 
 def test_title_case_category_lists():
@@ -114,7 +115,7 @@ def test_menu_runs_are_removed_and_headings_kept():
     lines = ["Menú principal", "Portalada", "Actualidat", "Zaguers cambeos", "Aduya", "", PROSE,
              "History of the town", PROSE, "", "Geography", "", PROSE, "Related", "Foo bar"]
     assert rules_of(lines) == ["navigation", "menu_run", "menu_run", "menu_run", "menu_run", "", "",
-                               "", "", "", "", "", "", "dangling_short", "dangling_short"]
+                               "", "repeated_line", "", "", "", "repeated_line", "dangling_short", "dangling_short"]
     # a title right after a menu joins the run (measured: keeping a run's last line keeps 0.4% more
     # article text but removes 3% less boilerplate on the article-extraction pages)
     assert rules_of(["Home", "News", "Sport", "Title of the story", PROSE])[3] == "menu_run"
@@ -136,15 +137,17 @@ SENTENCES = [f"This is sentence number {i} of a plain paragraph about the weathe
 
 def test_document_rules():
     assert reject_reason("\n".join(SENTENCES)) is None
-    assert reject_reason("\n".join(SENTENCES[:4] + [SENTENCES[0]] * 6)) == "boilerplate:duplicate_lines"
+    repeated = "\n".join(SENTENCES[:4] + [SENTENCES[0]] * 6)
+    assert reject_reason(repeated, remove_repeated_lines=False) == "boilerplate:duplicate_lines"
+    out = stage()(doc(repeated))   # by default the copies go and one is kept
+    assert out.text == "\n".join(SENTENCES[:4]) and out.meta["boilerplate"]["lines_removed"] == {"repeated_line": 6}
     paras = "\n\n".join(SENTENCES[:3] + ["Alpha beta gamma delta.\nEpsilon zeta eta theta."] * 3)
-    assert reject_reason(paras, max_duplicate_line_fraction=1, max_duplicate_line_char_fraction=1) == \
-        "boilerplate:duplicate_paragraphs"
+    assert reject_reason(paras, max_duplicate_line_fraction=1, max_duplicate_line_char_fraction=1,
+                         remove_repeated_lines=False) == "boilerplate:duplicate_paragraphs"
     assert reject_reason("\n".join("• " + s for s in SENTENCES)) == "boilerplate:bullet_lines"
     assert reject_reason("\n".join(s[:-1] + "…" for s in SENTENCES[:6]) + "\n" + "\n".join(SENTENCES[6:])) == \
         "boilerplate:ellipsis_lines"
-    assert reject_reason("\n".join(["A short line here."] * 1 + [f"Short {i} one." for i in range(8)] + SENTENCES[:3]),
-                         max_duplicate_line_fraction=1) == "boilerplate:short_lines"
+    assert reject_reason("\n".join([f"Short {i} one." for i in range(8)] + SENTENCES[:3])) == "boilerplate:short_lines"
     unpunct = [s[:-1] + " and then some more words to make it long enough here" for s in SENTENCES]
     assert reject_reason("\n".join(unpunct)) == "boilerplate:terminal_punctuation"
     assert reject_reason("Home\nNews\nSport\nWeather\nCookie policy") == "boilerplate:empty"
@@ -232,12 +235,13 @@ def article_scores() -> tuple[float, float, int]:
 
 @needs_data
 def test_article_extraction_pages():
-    """Measured 0.97 of article characters kept, 0.63 of the rest removed, 9 of 181 pages rejected
-    (7 repeat their text, Gopher's duplicate-line rule; 2 are lists of "…" teasers)."""
+    """Measured (line level) 0.93 of article characters kept, counting removed repeated copies as lost
+    (0.97 of the unique article text end to end), 0.66 of the rest removed; 4 of 181 pages rejected
+    (Gopher's ellipsis rule: their text is mostly "…" teasers)."""
     kept, removed, rejected = article_scores()
-    assert kept >= 0.95, kept
-    assert removed >= 0.55, removed
-    assert rejected <= 15
+    assert kept >= 0.90, kept
+    assert removed >= 0.60, removed
+    assert rejected <= 6
 
 
 @needs_data
