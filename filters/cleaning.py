@@ -22,7 +22,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Iterable
 
 from roots.document import Document, Reason, Rejection, register_reason
@@ -244,6 +244,14 @@ class CleaningConfig:
     def operations(self, source: str) -> tuple[str, ...]:
         """The operations of `source`, in order."""
         return self.sources.get(source, self.default)
+
+    def with_template(self, sources: Iterable[str]) -> "CleaningConfig":
+        """This config with `dedup_template` added for `sources` that it does not list by name (they get
+        the default operations then `dedup_template`): web sources get template removal by default
+        (BoilerplateConfig.templates); a source listed under `sources` keeps exactly what it lists."""
+        extra = {name: self.default + (TEMPLATE,) for name in sources
+                 if name not in self.sources and TEMPLATE not in self.default}
+        return replace(self, sources={**self.sources, **extra}) if extra else self
 
     @property
     def needs_template_counts(self) -> bool:

@@ -14,6 +14,7 @@ from apache_beam.options.pipeline_options import PipelineOptions
 
 from roots.config import RunConfig
 from roots.filters.lid import LanguageId
+from roots.filters.boilerplate import Boilerplate, line_counts
 from roots.filters.cleaning import Cleaning, TemplateLines, template_line_hashes
 from roots.filters.normalise import Normalise, normalise_text
 from roots.filters.quality import Quality
@@ -59,11 +60,16 @@ class DocumentStepPlan:
 
 def curate_stages(config: RunConfig) -> list[Stage]:
     """The per-document stages of the curate step, in ROOTS's order: normalise, the catalogue cleaning
-    each source asks for, language ID (with a `lid:` section), then the quality filters."""
+    each source asks for, boilerplate removal for web sources (before language ID, so that it sees the
+    page's text without its menus), language ID (with a `lid:` section), then the quality filters."""
     stages: list[Stage] = [Normalise(max_bytes=config.normalise.max_bytes)]
     cleaning = config.section("cleaning")
     if cleaning.default or cleaning.sources:
         stages.append(Cleaning(cleaning, templates_path=templates_path(config) if cleaning.needs_template_counts else None))
+    boilerplate = config.section("boilerplate")
+    web = boilerplate.applies_to(config.sources)
+    if boilerplate.enabled and web:
+        stages.append(Boilerplate(boilerplate, frozenset(web)))
     if config.section("lid") is not None:
         stages.append(LanguageId(config.section("lid")))
     if config.section("quality").enabled:
@@ -140,7 +146,9 @@ def plan_steps(config: RunConfig, ingest_only: bool = False) -> list[DocumentSte
         return [DocumentStepPlan(INGEST_STEP, [Normalise(max_bytes=config.normalise.max_bytes)])]
     pii = config.section("pii")
     redact = None if pii.keep_raw_rejected else RedactRejected(pii)
-    steps = [DocumentStepPlan(CURATE, curate_stages(config), rejected_map=redact)]
+    stages = curate_stages(config)
+    counted = {"boilerplate_lines": line_counts} if any(isinstance(s, Boilerplate) for s in stages) else {}
+    steps = [DocumentStepPlan(CURATE, stages, annotations=counted, rejected_map=redact)]
     dedup = config.section("dedup")
     if dedup.enabled:
         steps.append(DocumentStepPlan(DEDUP, [Deduplicate(dedup)], after=steps[-1].name, rejected_map=redact))

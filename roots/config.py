@@ -67,6 +67,7 @@ class RunConfig:
 #: imported when a config is read: the stages own their settings, the config only dispatches.
 STAGE_SECTIONS: dict[str, str] = {
     "cleaning": "roots.filters.cleaning:CleaningConfig",
+    "boilerplate": "roots.filters.boilerplate:BoilerplateConfig",
     "quality": "roots.filters.quality:QualityConfig",
     "dedup": "roots.dedup.config:DedupConfig",
     "pii": "roots.filters.pii:PiiConfig",
@@ -103,7 +104,7 @@ def _parse_sections(data: dict[str, Any], where: str, base: str) -> dict[str, An
     return parsed
 
 
-_SOURCE_KEYS = {"name", "path", "format", "text_field", "id_field", "lang", "license", "options"}
+_SOURCE_KEYS = {"name", "path", "format", "text_field", "id_field", "lang", "license", "options", "web"}
 _NORMALISE_KEYS = {"max_bytes"}
 
 
@@ -158,7 +159,24 @@ def _source(where: str, data: Any, base: str, formats: set[str], languages: set[
         id_field=id_field, lang=lang,
         license=_typed(where, "license", data.get("license", ""), str),
         options=dict(_typed(where, "options", data.get("options") or {}, dict)),
+        web=_typed(where, "web", data.get("web", False), bool),
     )
+
+
+def _web_defaults(stages: dict[str, Any], sources: tuple[SourceSpec, ...], where: str) -> Any:
+    """Check `boilerplate.sources` names real sources, and give the web sources (see
+    BoilerplateConfig.applies_to) ROOTS's crawl-wide template-line removal unless `cleaning` lists them
+    or `boilerplate.templates` is false. Returns the cleaning section to use."""
+    boilerplate, cleaning = stages["boilerplate"], stages["cleaning"]
+    names = {s.name for s in sources}
+    for name in boilerplate.sources or ():
+        if name not in names:
+            close = difflib.get_close_matches(name, sorted(names), n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            raise ConfigError(f"{where}: boilerplate: key 'sources': {name!r} is not a source of this config{hint}")
+    if not boilerplate.templates:
+        return cleaning
+    return cleaning.with_template(boilerplate.applies_to(sources))
 
 
 def parse_config(data: Any, path: str, output: str | None = None) -> RunConfig:
@@ -193,6 +211,7 @@ def parse_config(data: Any, path: str, output: str | None = None) -> RunConfig:
         raise ConfigError(f"{where}: normalise: max_bytes must be positive, got {max_bytes}")
     out = output or _typed(where, "output", data.get("output", f"runs/{data['name']}"), str)
     stages = _parse_sections(data, where, base)
+    stages["cleaning"] = _web_defaults(stages, sources, where)
     local_only = [name for name in ("tokenizer", "megatron") if stages.get(name) is not None]
     if is_remote(out) and local_only:
         raise ConfigError(

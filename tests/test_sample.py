@@ -42,9 +42,12 @@ def test_nothing_is_lost_and_counts_match_the_shards(sample_run):
     out, steps = sample_run
     counts = stage_counts(steps)
     stages = list(counts)
-    assert stages == ["ingest", "normalise", "cleaning", "lid", "quality", "dedup", "pii"]
+    # boilerplate runs on the web sources (sample-crawl is marked web: true; warc and wet are web by
+    # format), which also get template-line removal by default: their pages repeat no line 10 times.
+    assert stages == ["ingest", "normalise", "cleaning", "boilerplate", "lid", "quality", "dedup", "pii"]
     assert set(steps) == {"templates", "curate", "dedup", "pii", "tokenizer", "megatron"}
-    assert steps["templates"]["sources"] == {"sample-crawl": 1}
+    assert steps["templates"]["sources"] == {"sample-crawl": 1, "sample-warc": 0, "sample-wet": 0}
+    assert steps["curate"]["boilerplate_lines"]["en"]["cookie"] >= 1
     for earlier, later in zip(stages, stages[1:]):
         assert totals(counts[later])["input"] == totals(counts[earlier])["kept"]
     kept, rejected = read_rows(out, "documents"), read_rows(out, "rejected")
@@ -185,11 +188,13 @@ def test_junk_is_rejected_and_good_text_kept(sample_run):
     out, _ = sample_run
     reasons = {r["id"]: r["reason"] for r in read_rows(out, "rejected")}
     # web-036 repeats one line 24 times: the template step finds it, cleaning removes it, and what is
-    # left is too little to be identified or kept.
-    assert reasons["sample-crawl/web-036"].split(":")[0] in ("lid", "quality")
+    # left ("Click here…", "Download now") is boilerplate that the boilerplate stage removes (or, were it
+    # off, too little to be identified or kept).
+    assert reasons["sample-crawl/web-036"].split(":")[0] in ("boilerplate", "lid", "quality")
     assert reasons["sample-crawl/web-023"] == "quality:word_count"          # "Page not found"
+    # web-025 (a table of numbers) is short lines without punctuation: the boilerplate stage's menu rule
     for junk in ("web-010", "web-018", "web-025", "web-030", "web-031", "web-040", "web-013"):
-        assert reasons[f"sample-crawl/{junk}"].split(":")[0] in ("lid", "quality"), junk
+        assert reasons[f"sample-crawl/{junk}"].split(":")[0] in ("boilerplate", "lid", "quality"), junk
     # Good text passes language ID and the filters (it may then lose to a copy of itself in dedup).
     for lang in ("en", "sw", "hi", "zh-Hans", "yo", "fon", "ta", "ar"):
         for n in (1, 2, 3):

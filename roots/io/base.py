@@ -34,6 +34,8 @@ class SourceSpec:
     lang: str = ""
     license: str = ""
     options: dict[str, Any] = field(default_factory=dict, hash=False, compare=True)
+    #: a web crawl (like formats warc and wet): boilerplate removal and template lines apply by default
+    web: bool = False
 
     @property
     def base_dir(self) -> str:

@@ -1,0 +1,323 @@
+"""Boilerplate phrases of web pages, per kind and language: the data behind `roots.filters.boilerplate`.
+
+Origin: written for this project (Apache-2.0, like the code) from the user-interface strings that common
+site software and consent banners show (WordPress, MediaWiki, Drupal and news-site templates in each
+language), checked against the pages of `../shared/data/web` (OSCAR 2019, a Common Crawl WET page, the
+article-extraction benchmark). The kinds follow C4's line rules (cookie and policy lines, "javascript")
+and what the issue found in kept documents (menus, "read more", share and login buttons, sort menus).
+Nothing was copied from another filter's lists.
+
+Languages with phrases (of the 46 in the registry): en fr es pt ca eu ar ur zh-Hans zh-Hant vi id hi mr
+ne bn ta te ml kn gu pa sw yo. The other 22 (or as rw xh ig zu sn lg wo rn fon nso ln tn tw ny st ts ak
+bm ki tum) have none of their own: their web pages mostly show English or French interface strings,
+which every document is checked against (the stage runs before language ID, so all phrases apply to
+every document; each phrase is distinctive enough for that).
+
+How a kind matches a line (see `PhraseKind`):
+- `contains`: the phrase anywhere in a line of at most `max_words` words (cookie banners, copyright
+  lines, "enable JavaScript", policy links);
+- `starts`: the line begins with the phrase (after bullets or symbols) and has at most `max_words`
+  words; a phrase of one word (in a script written with spaces) or of at most two CJK characters must
+  be the whole line, so "Home" or "Entrar" never remove a sentence that starts with the word.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class PhraseKind:
+    """One kind of boilerplate line: how its phrases match, the longest line it may remove (in words,
+    CJK characters counting half a word) and its phrases per language code."""
+
+    match: str  # "contains" | "starts"
+    max_words: int
+    phrases: dict[str, tuple[str, ...]]
+    #: whether a one-word phrase must be the whole line (kinds whose words start ordinary sentences)
+    whole_words: bool = True
+
+
+COOKIE = PhraseKind("contains", 150, {
+    "en": ("uses cookies", "use cookies", "use of cookies", "we use cookies", "cookie policy", "cookie settings",
+           "accept cookies", "accept all cookies", "cookie preferences", "this site uses cookies",
+           "necessary cookies", "cookie consent", "cookies will be stored", "out of these cookies"),
+    "fr": ("utilise des cookies", "utilisons des cookies", "politique de cookies", "politique relative aux cookies",
+           "accepter les cookies", "gestion des cookies", "paramètres des cookies", "utilisation des cookies",
+           "dépôt de cookies"),
+    "es": ("utiliza cookies", "usa cookies", "utilizamos cookies", "usamos cookies", "política de cookies",
+           "aceptar cookies", "uso de cookies", "configuración de cookies"),
+    "pt": ("utiliza cookies", "utilizamos cookies", "usamos cookies", "política de cookies", "aceitar cookies",
+           "uso de cookies", "utilização de cookies", "definições de cookies"),
+    "ca": ("utilitza galetes", "utilitzem galetes", "utilitzem cookies", "política de galetes", "ús de galetes",
+           "accepta les galetes"),
+    "eu": ("cookieak erabiltzen", "cookie politika", "cookien politika"),
+    "id": ("menggunakan cookie", "kebijakan cookie", "penggunaan cookie"),
+    "vi": ("sử dụng cookie", "chính sách cookie"),
+    "ar": ("ملفات تعريف الارتباط", "سياسة الكوكيز", "ملفات الكوكيز", "سياسة ملفات تعريف"),
+    "ur": ("کوکیز کا استعمال", "کوکی پالیسی", "کوکیز استعمال"),
+    "zh-Hans": ("使用cookie", "使用 cookie", "cookie政策", "cookie 政策", "cookie设置"),
+    "zh-Hant": ("使用cookie", "使用 cookie", "cookie政策", "cookie 政策", "cookie設定"),
+    "hi": ("कुकीज़ का उपयोग", "कुकीज का उपयोग", "कुकी नीति"),
+    "mr": ("कुकीज वापर", "कुकी धोरण"),
+    "bn": ("কুকি ব্যবহার", "কুকি নীতি", "কুকিজ ব্যবহার"),
+    "ta": ("குக்கீகளைப் பயன்படுத்து", "குக்கீ கொள்கை"),
+    "sw": ("inatumia vidakuzi", "tunatumia vidakuzi", "sera ya vidakuzi"),
+})
+
+COPYRIGHT = PhraseKind("contains", 40, {
+    "en": ("all rights reserved", "copyright ©", "© copyright", "copyright (c)"),
+    "fr": ("tous droits réservés", "droits de reproduction réservés"),
+    "es": ("todos los derechos reservados", "derechos reservados"),
+    "pt": ("todos os direitos reservados", "direitos reservados"),
+    "ca": ("tots els drets reservats", "drets reservats"),
+    "eu": ("eskubide guztiak erreserbatuta", "eskubide guztiak gordeta"),
+    "id": ("hak cipta dilindungi", "seluruh hak cipta"),
+    "vi": ("bản quyền thuộc về", "giữ bản quyền"),
+    "ar": ("جميع الحقوق محفوظة", "كل الحقوق محفوظة", "حقوق النشر محفوظة"),
+    "ur": ("جملہ حقوق محفوظ", "تمام حقوق محفوظ"),
+    "zh-Hans": ("版权所有", "保留所有权利"),
+    "zh-Hant": ("版權所有", "保留所有權利"),
+    "hi": ("सर्वाधिकार सुरक्षित", "सभी अधिकार सुरक्षित", "कॉपीराइट ©"),
+    "mr": ("सर्व हक्क राखीव", "सर्वाधिकार सुरक्षित"),
+    "ne": ("सर्वाधिकार सुरक्षित", "सबै अधिकार सुरक्षित"),
+    "bn": ("সর্বস্বত্ব সংরক্ষিত", "সকল স্বত্ব সংরক্ষিত"),
+    "ta": ("அனைத்து உரிமைகளும் பாதுகாக்கப்பட்ட", "பதிப்புரிமை ©"),
+    "te": ("సర్వ హక్కులు", "అన్ని హక్కులు"),
+    "ml": ("എല്ലാ അവകാശങ്ങളും", "പകർപ്പവകാശം ©"),
+    "kn": ("ಎಲ್ಲ ಹಕ್ಕುಗಳನ್ನು ಕಾಯ್ದಿರಿಸ", "ಎಲ್ಲಾ ಹಕ್ಕುಗಳನ್ನು ಕಾಯ್ದಿರಿಸ"),
+    "gu": ("સર્વાધિકાર સુરક્ષિત", "બધા હકો"),
+    "pa": ("ਸਾਰੇ ਹੱਕ ਰਾਖਵੇਂ",),
+    "sw": ("haki zote zimehifadhiwa",),
+    # BBC's footer in its African-language services (the issue found the Yoruba one kept).
+    "yo": ("bbc kò mọ̀ nípa àwọn ohun tí ó wà ní àwọn ojú òpó",),
+})
+
+JAVASCRIPT = PhraseKind("contains", 40, {
+    "en": ("enable javascript", "javascript is disabled", "javascript is not enabled", "javascript must be enabled",
+           "requires javascript", "turn on javascript", "activate javascript", "javascript enabled",
+           "javascript to be enabled", "your browser does not support", "upgrade your browser",
+           "update your browser", "browser is out of date"),
+    "fr": ("activer javascript", "activez javascript", "activer le javascript", "javascript est désactivé",
+           "votre navigateur ne", "mettre à jour votre navigateur"),
+    "es": ("habilitar javascript", "habilite javascript", "activar javascript", "active javascript",
+           "javascript está desactivado", "su navegador no", "tu navegador no", "actualiza tu navegador"),
+    "pt": ("ativar o javascript", "habilitar o javascript", "ative o javascript", "habilite o javascript",
+           "javascript está desativado", "seu navegador não", "o seu navegador não", "atualize seu navegador"),
+    "id": ("aktifkan javascript", "browser anda tidak"),
+    "vi": ("bật javascript", "trình duyệt của bạn không"),
+    "ar": ("تفعيل جافا سكريبت", "تمكين جافا سكريبت", "متصفحك لا"),
+    "zh-Hans": ("启用javascript", "启用 javascript", "浏览器不支持", "请升级浏览器"),
+    "zh-Hant": ("啟用javascript", "啟用 javascript", "瀏覽器不支援", "請升級瀏覽器"),
+})
+
+LEGAL = PhraseKind("contains", 12, {
+    "en": ("privacy policy", "terms of use", "terms of service", "terms and conditions", "privacy notice",
+           "do not sell my personal information"),
+    "fr": ("politique de confidentialité", "mentions légales", "conditions générales", "conditions d'utilisation",
+           "données personnelles"),
+    "es": ("política de privacidad", "aviso legal", "términos y condiciones", "términos de uso",
+           "condiciones de uso"),
+    "pt": ("política de privacidade", "termos de uso", "termos e condições", "aviso legal", "termos de serviço"),
+    "ca": ("política de privadesa", "avís legal", "condicions d'ús"),
+    "eu": ("pribatutasun politika", "lege oharra", "erabilera baldintzak"),
+    "id": ("kebijakan privasi", "syarat dan ketentuan", "ketentuan layanan"),
+    "vi": ("chính sách bảo mật", "điều khoản sử dụng", "chính sách riêng tư"),
+    "ar": ("سياسة الخصوصية", "شروط الاستخدام", "الشروط والأحكام", "اتفاقية الاستخدام"),
+    "ur": ("رازداری کی پالیسی", "شرائط و ضوابط", "پرائیویسی پالیسی"),
+    "zh-Hans": ("隐私政策", "使用条款", "服务条款", "免责声明", "隐私声明"),
+    "zh-Hant": ("隱私政策", "隱私權政策", "使用條款", "服務條款", "免責聲明"),
+    "hi": ("गोपनीयता नीति", "उपयोग की शर्तें", "नियम और शर्तें", "प्राइवेसी पॉलिसी"),
+    "mr": ("गोपनीयता धोरण", "अटी आणि शर्ती"),
+    "ne": ("गोपनीयता नीति", "नियम र सर्तहरू"),
+    "bn": ("গোপনীয়তা নীতি", "ব্যবহারের শর্তাবলী"),
+    "ta": ("தனியுரிமைக் கொள்கை", "பயன்பாட்டு விதிமுறைகள்"),
+    "te": ("గోప్యతా విధానం",),
+    "ml": ("സ്വകാര്യതാ നയം",),
+    "kn": ("ಗೌಪ್ಯತಾ ನೀತಿ",),
+    "gu": ("ગોપનીયતા નીતિ",),
+    "sw": ("sera ya faragha", "masharti ya matumizi"),
+})
+
+SHARE = PhraseKind("starts", 8, {
+    "en": ("share this", "share on", "share via", "share:", "share article", "follow us", "like us on",
+           "tweet", "pin it", "email this", "print this", "share", "print", "comments", "leave a comment",
+           "leave a reply", "post a comment", "comments are closed", "advertisement", "sponsored",
+           "sponsored content", "post was not sent", "email check failed",
+           "your blog cannot share posts by email", "end of dialog window", "beginning of dialog window"),
+    "fr": ("partager sur", "partager :", "partager l'article", "suivez-nous", "suivez nous", "partager", "imprimer",
+           "commentaires", "laisser un commentaire",
+           "publicité"),
+    "es": ("compartir en", "compartir:", "compartir", "síguenos", "siguenos", "imprimir", "comentarios",
+           "deja un comentario", "dejar un comentario",
+           "publicidad", "anuncio"),
+    "pt": ("compartilhar", "compartilhe", "partilhar", "partilhe", "siga-nos", "siga nos", "imprimir",
+           "comentários", "deixe um comentário", "deixe uma resposta", "publicidade"),
+    "ca": ("comparteix", "segueix-nos", "imprimeix", "comentaris", "deixa un comentari"),
+    "eu": ("partekatu", "jarraitu gaitzazu", "inprimatu", "iruzkinak"),
+    "id": ("bagikan", "ikuti kami", "tinggalkan komentar", "tinggalkan balasan", "komentar", "iklan",
+           "tulisan tidak terkirim", "cek surel gagal"),
+    "vi": ("chia sẻ bài viết", "chia sẻ lên", "chia sẻ:", "theo dõi chúng tôi", "bình luận", "quảng cáo"),
+    "ar": ("شارك على", "شارك المقال", "تابعنا على", "تابعنا", "مشاركة", "طباعة", "اترك تعليقا", "اترك تعليقاً", "التعليقات", "إعلان"),
+    "ur": ("شیئر کریں", "ہمیں فالو کریں", "تبصرے", "اشتہار"),
+    "zh-Hans": ("分享到", "分享", "关注我们", "打印", "评论", "发表评论", "广告"),
+    "zh-Hant": ("分享到", "分享", "關注我們", "追蹤我們", "列印", "評論", "發表評論", "留言", "廣告"),
+    "hi": ("शेयर करें", "हमें फॉलो करें", "टिप्पणियाँ", "टिप्पणी करें", "विज्ञापन"),
+    "mr": ("शेअर करा", "आम्हाला फॉलो करा"),
+    "ne": ("सेयर गर्नुहोस्", "शेयर गर्नुहोस्"),
+    "bn": ("শেয়ার করুন", "আমাদের অনুসরণ করুন", "মন্তব্য করুন", "বিজ্ঞাপন"),
+    "ta": ("பகிர்", "பகிரவும்"),
+    "te": ("షేర్ చేయండి",),
+    "ml": ("ഷെയർ ചെയ്യുക", "പങ്കിടുക"),
+    "kn": ("ಹಂಚಿಕೊಳ್ಳಿ",),
+    "gu": ("શેર કરો",),
+    "pa": ("ਸਾਂਝਾ ਕਰੋ",),
+    "sw": ("shiriki", "tufuate", "maoni", "tangazo"),
+    "yo": ("pín",),
+})
+
+LOGIN = PhraseKind("starts", 6, {
+    "en": ("log in", "login", "sign in", "sign up", "register", "create account", "create an account", "my account",
+           "forgot password", "forgot your password", "log out", "logout"),
+    "fr": ("se connecter", "connexion", "s'inscrire", "inscription", "mon compte", "créer un compte",
+           "mot de passe oublié", "déconnexion"),
+    "es": ("iniciar sesión", "inicia sesión", "registrarse", "regístrate", "mi cuenta", "crear cuenta",
+           "crear una cuenta", "acceder", "olvidaste tu contraseña"),
+    "pt": ("entrar", "iniciar sessão", "cadastre-se", "registre-se", "registe-se", "minha conta", "criar conta",
+           "esqueceu a senha", "esqueceu sua senha", "fazer login"),
+    "ca": ("inicia la sessió", "inicia sessió", "registra't", "el meu compte", "crea un compte"),
+    "eu": ("saioa hasi", "hasi saioa", "erregistratu", "kontua sortu"),
+    "id": ("masuk", "daftar", "akun saya", "lupa kata sandi", "lupa password", "keluar"),
+    "vi": ("đăng nhập", "đăng ký", "quên mật khẩu", "đăng xuất", "tài khoản của tôi"),
+    "ar": ("تسجيل الدخول", "تسجيل دخول", "إنشاء حساب", "التسجيل", "نسيت كلمة المرور", "تسجيل الخروج", "دخول"),
+    "ur": ("لاگ ان", "سائن ان", "رجسٹر"),
+    "zh-Hans": ("登录", "注册", "忘记密码", "退出登录", "我的账户"),
+    "zh-Hant": ("登入", "登錄", "註冊", "忘記密碼", "登出", "我的帳戶"),
+    "hi": ("लॉग इन", "लॉगिन", "साइन इन", "रजिस्टर करें", "साइन अप"),
+    "mr": ("लॉग इन", "नोंदणी करा"),
+    "ne": ("लग इन", "दर्ता गर्नुहोस्"),
+    "bn": ("লগ ইন", "লগইন", "সাইন ইন", "নিবন্ধন করুন"),
+    "ta": ("உள்நுழை", "பதிவு செய்"),
+    "te": ("లాగిన్",),
+    "ml": ("ലോഗിൻ",),
+    "kn": ("ಲಾಗಿನ್",),
+    "gu": ("લૉગ ઇન", "લોગિન"),
+    "pa": ("ਲੌਗ ਇਨ",),
+    "sw": ("ingia", "jisajili"),
+})
+
+SUBSCRIBE = PhraseKind("starts", 12, whole_words=False, phrases={
+    "en": ("subscribe", "sign up for our newsletter", "sign up for", "newsletter", "get the latest",
+           "join our mailing list", "download the app", "get the app"),
+    "fr": ("abonnez-vous", "s'abonner", "inscrivez-vous à notre newsletter", "recevez notre newsletter",
+           "newsletter", "téléchargez l'application"),
+    "es": ("suscríbete", "suscribirse", "suscríbase", "recibe nuestro boletín", "newsletter",
+           "descarga la app"),
+    "pt": ("assine", "inscreva-se", "receba nossa newsletter", "newsletter", "baixe o app"),
+    "ca": ("subscriu-te", "butlletí"),
+    "eu": ("harpidetu",),
+    "id": ("berlangganan",),
+    "vi": ("đăng ký nhận tin", "đăng ký nhận bản tin"),
+    "ar": ("اشترك", "اشترك في النشرة", "النشرة البريدية"),
+    "ur": ("سبسکرائب",),
+    "zh-Hans": ("订阅",),
+    "zh-Hant": ("訂閱",),
+    "hi": ("सब्सक्राइब", "सदस्यता लें"),
+    "bn": ("সাবস্ক্রাইব",),
+    "sw": ("jiunge na",),
+})
+
+READ_MORE = PhraseKind("starts", 12, {
+    "en": ("read more", "continue reading", "read the full", "see more", "view more", "load more", "show more",
+           "more »", "see also", "related articles", "related posts", "related stories", "you may also like",
+           "recommended for you", "click here", "back to top"),
+    "fr": ("lire la suite", "lire plus", "en savoir plus", "voir plus", "voir aussi", "à lire aussi",
+           "lire aussi", "articles similaires", "cliquez ici", "retour en haut"),
+    "es": ("leer más", "seguir leyendo", "ver más", "saber más", "lee también", "te puede interesar",
+           "artículos relacionados", "haz clic aquí", "volver arriba"),
+    "pt": ("leia mais", "ler mais", "saiba mais", "ver mais", "continue lendo", "leia também", "veja também",
+           "artigos relacionados", "clique aqui", "voltar ao topo"),
+    "ca": ("llegiu més", "llegir més", "més informació", "llegiu també", "vegeu també"),
+    "eu": ("irakurri gehiago", "gehiago irakurri", "ikusi gehiago"),
+    "id": ("baca selengkapnya", "selengkapnya", "baca juga", "lihat semua", "lihat juga", "artikel terkait",
+           "klik di sini"),
+    "vi": ("xem thêm", "đọc tiếp", "đọc thêm", "bài viết liên quan", "tin liên quan", "xem tiếp"),
+    "ar": ("اقرأ المزيد", "اقرأ أيضا", "اقرأ أيضاً", "المزيد", "مقالات ذات صلة", "اضغط هنا"),
+    "ur": ("مزید پڑھیں", "یہ بھی پڑھیں"),
+    "zh-Hans": ("阅读更多", "查看更多", "更多", "阅读全文", "相关文章", "点击这里", "返回顶部"),
+    "zh-Hant": ("閱讀更多", "查看更多", "更多", "閱讀全文", "相關文章", "點擊這裡", "返回頂部"),
+    "hi": ("और पढ़ें", "आगे पढ़ें", "यह भी पढ़ें", "इसे भी पढ़ें", "संबंधित खबरें"),
+    "mr": ("अधिक वाचा", "पुढे वाचा", "हे पण वाचा", "हेही वाचा"),
+    "ne": ("थप पढ्नुहोस्", "यो पनि पढ्नुहोस्"),
+    "bn": ("আরও পড়ুন", "আরো পড়ুন", "আরও দেখুন"),
+    "ta": ("மேலும் படிக்க", "மேலும் வாசிக்க"),
+    "te": ("మరింత చదవండి", "ఇవి కూడా చదవండి"),
+    "ml": ("കൂടുതൽ വായിക്കുക", "കൂടുതല്‍ വായിക്കുക"),
+    "kn": ("ಮುಂದೆ ಓದಿ", "ಇದನ್ನೂ ಓದಿ"),
+    "gu": ("વધુ વાંચો", "આ પણ વાંચો"),
+    "pa": ("ਹੋਰ ਪੜ੍ਹੋ", "ਇਹ ਵੀ ਪੜ੍ਹੋ"),
+    "sw": ("soma zaidi", "soma pia", "habari zaidi"),
+    "yo": ("ka síwájú",),
+})
+
+NAVIGATION = PhraseKind("starts", 6, {
+    "en": ("skip to content", "skip to main content", "jump to navigation", "jump to content", "main menu",
+           "toggle navigation", "navigation menu", "you are here", "menu", "search", "home", "sort by", "next",
+           "previous", "next post", "previous post", "tags:", "categories:", "posted in", "filed under"),
+    "fr": ("aller au contenu", "passer au contenu", "menu principal", "vous êtes ici", "accueil", "rechercher",
+           "trier par", "suivant", "précédent", "catégories :"),
+    "es": ("ir al contenido", "saltar al contenido", "menú principal", "menú", "usted está aquí", "inicio", "buscar",
+           "ordenar por", "siguiente", "anterior", "categorías:", "etiquetas:"),
+    "pt": ("ir para o conteúdo", "pular para o conteúdo", "saltar para o conteúdo", "menu principal", "você está aqui",
+           "início", "pesquisar", "ordenar por", "próximo", "anterior", "categorias:", "tags:"),
+    "ca": ("vés al contingut", "salta al contingut", "menú principal", "inici", "cerca", "següent"),
+    "eu": ("joan edukira", "menu nagusia", "hasiera", "bilatu"),
+    "id": ("langsung ke konten", "lompat ke konten", "menu utama", "beranda", "cari", "urutkan", "berikutnya",
+           "sebelumnya", "kategori:"),
+    "vi": ("chuyển đến nội dung", "trang chủ", "tìm kiếm", "menu chính", "sắp xếp theo", "bài trước", "bài sau",
+           "danh mục:"),
+    "ar": ("انتقل إلى المحتوى", "تخطى إلى المحتوى", "القائمة الرئيسية", "الرئيسية", "الصفحة الرئيسية", "بحث",
+           "ترتيب حسب", "التالي", "السابق"),
+    "ur": ("مرکزی صفحہ", "ہوم", "تلاش", "اگلا", "پچھلا"),
+    "zh-Hans": ("跳到主要内容", "跳转到内容", "首页", "主菜单", "搜索", "排序", "上一篇", "下一篇", "当前位置"),
+    "zh-Hant": ("跳到主要內容", "跳轉到內容", "首頁", "主選單", "搜尋", "排序", "上一篇", "下一篇", "目前位置"),
+    "hi": ("मुख्य सामग्री पर जाएं", "होम", "मुख्य पृष्ठ", "खोजें", "अगला", "पिछला"),
+    "mr": ("मुख्यपृष्ठ", "मुख्य पान", "शोधा"),
+    "ne": ("गृहपृष्ठ", "मुख्य पृष्ठ", "खोज्नुहोस्"),
+    "bn": ("প্রধান মেনু", "হোম", "প্রচ্ছদ", "অনুসন্ধান"),
+    "ta": ("முகப்பு", "தேடு"),
+    "te": ("హోమ్", "వెతుకు"),
+    "ml": ("ഹോം", "തിരയുക"),
+    "kn": ("ಮುಖಪುಟ", "ಹುಡುಕಿ"),
+    "gu": ("હોમ", "મુખપૃષ્ઠ", "શોધો"),
+    "pa": ("ਮੁੱਖ ਪੰਨਾ", "ਖੋਜ"),
+    "sw": ("ruka hadi maudhui", "nyumbani", "mwanzo", "tafuta"),
+    "yo": ("ojú ìwé àkọ́kọ́",),
+})
+
+#: Every kind, by the rule name it records (`boilerplate:<kind>` in meta and the manifest).
+KINDS: dict[str, PhraseKind] = {
+    "cookie": COOKIE, "copyright": COPYRIGHT, "javascript": JAVASCRIPT, "legal": LEGAL, "share": SHARE,
+    "login": LOGIN, "subscribe": SUBSCRIBE, "read_more": READ_MORE, "navigation": NAVIGATION,
+}
+
+#: Language names as each language writes its own (CLDR autonyms, as Wikipedia's interlanguage menus and
+#: site language switchers show them); a line made only of these is a language menu.
+AUTONYMS: tuple[str, ...] = (
+    "Afrikaans", "Alemannisch", "Aragonés", "Asturianu", "Azərbaycanca", "Bahasa Indonesia", "Bahasa Melayu",
+    "Bân-lâm-gú", "Basa Jawa", "Basa Sunda", "Boarisch", "Bosanski", "Brezhoneg", "Català", "Cebuano", "Čeština",
+    "Cymraeg", "Dansk", "Deutsch", "Eesti", "English", "Español", "Esperanto", "Euskara", "Français", "Frysk",
+    "Gaeilge", "Galego", "Hrvatski", "Ido", "Interlingua", "Interlingue", "Íslenska", "Italiano", "Kiswahili",
+    "Kreyòl ayisyen", "Kurdî", "Ladin", "Latina", "Latviešu", "Lëtzebuergesch", "Lietuvių", "Limburgs",
+    "Lombard", "Magyar", "Malagasy", "Malti", "Minangkabau", "Nederlands", "Norsk", "Norsk bokmål",
+    "Norsk nynorsk", "Occitan", "Oʻzbekcha", "O'zbekcha", "Piemontèis", "Plattdüütsch", "Polski", "Português",
+    "Română", "Runa Simi", "Sardu", "Shqip", "Sicilianu", "Simple English", "Slovenčina", "Slovenščina",
+    "Soomaaliga", "Srpski", "Srpskohrvatski", "Suomi", "Svenska", "Tagalog", "Tiếng Việt", "Türkçe", "Vèneto",
+    "Winaray", "Yorùbá", "isiZulu", "isiXhosa", "Kinyarwanda", "chiShona", "Luganda", "Wolof", "Ikirundi",
+    "Lingála", "Setswana", "Sesotho", "Sesotho sa Leboa", "Xitsonga", "Chichewa", "Akan", "Twi", "Bamanankan",
+    "Gĩkũyũ", "Hausa", "Igbo", "Fɔngbè", "Ελληνικά", "Беларуская", "Български", "Қазақша", "Кыргызча",
+    "Македонски", "Монгол", "Нохчийн", "Русский", "Српски", "Српски / srpski", "Татарча", "Тоҷикӣ",
+    "Українська", "Հայերեն", "עברית", "العربية", "مصرى", "فارسی", "اردو", "پښتو", "کوردی", "ئۇيغۇرچە",
+    "हिन्दी", "मराठी", "नेपाली", "বাংলা", "অসমীয়া", "ਪੰਜਾਬੀ", "ગુજરાતી", "ଓଡ଼ିଆ", "தமிழ்", "తెలుగు", "ಕನ್ನಡ",
+    "മലയാളം", "සිංහල", "ไทย", "ລາວ", "ភាសាខ្មែរ", "မြန်မာဘာသာ", "ქართული", "አማርኛ", "中文", "粵語", "文言",
+    "日本語", "한국어", "简体中文", "繁體中文", "正體中文",
+)
