@@ -20,6 +20,7 @@ from roots.filters.cleaning import (Cleaning, CleaningConfig, TemplateLines, rem
 from roots.filters.normalise import normalise_text
 from roots.filters.params import parse_filters
 from roots.filters.quality import NATURAL_ORDER, Quality, QualityConfig
+from roots.filters.rules import NATURAL_RULES
 from roots.languages import LanguageConfigError, load_registry
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -60,7 +61,10 @@ def test_good_document_is_kept_with_every_statistic(stage):
     out = run(stage, GOOD_EN)
     assert reason(out) == "kept"
     q = out.meta["quality"]
-    assert set(q) == {"words", "char_repetition", "word_repetition", "special_characters", "stopwords"}
+    stored = {s.key for r in NATURAL_RULES for s in r.statistics if not s.in_meta}
+    assert set(q) == stored - {"flagged_words"}  # en ships no flagged-word list
+    assert {"words", "char_repetition", "dup_line_fraction", "top_2gram_char_fraction",
+            "dup_10gram_char_fraction", "special_characters", "stopwords"} <= set(q)
     assert q["words"] == 74 and q["word_repetition"] == 0.0 and q["stopwords"] > 0.3
 
 
@@ -73,7 +77,7 @@ def test_rejected_documents_keep_their_statistics_too(stage):
     # k = floor(sqrt(20)) = 4: 4 x 30 / 590
     assert q["char_repetition"] == pytest.approx(120 / 590)
     assert q["word_repetition"] == 1.0 and "special_characters" in q
-    assert "10-gram repetition" in out.detail
+    assert "character n-gram repetition ratio 0.2034 > max_char_repetition" in out.detail
 
 
 def test_filters_run_in_roots_order_and_the_first_failure_is_the_reason():
@@ -82,7 +86,9 @@ def test_filters_run_in_roots_order_and_the_first_failure_is_the_reason():
     assert reason(Quality(strict)(Document("a", text, "en"))) == "quality:word_count"
     only_special = QualityConfig(languages={"en": {"max_special_characters": 0.01}})
     assert reason(Quality(only_special)(Document("a", text, "en"))) == "quality:special_characters"
-    assert NATURAL_ORDER[:4] == ("word_count", "char_repetition", "word_repetition", "special_characters")
+    assert NATURAL_ORDER == ("word_count", "char_repetition", "word_repetition", "duplicate_lines",
+                             "duplicate_paragraphs", "top_ngrams", "duplicate_ngrams", "special_characters",
+                             "stopwords", "flagged_words", "lid_score", "perplexity")
 
 
 def test_stop_at_first_failure_computes_less():
@@ -250,8 +256,12 @@ def test_every_shipped_language_config_parses_with_sources():
         section = lang.sections["filters"]
         for key, entry in section.items():
             assert isinstance(entry, dict) and entry.get("source"), f"{lang.code}: {key} has no source"
-        assert "key absent" not in " ".join(params.sources.values()), lang.code
+        absent = [k for k, src in params.sources.items() if "key absent" in src]
+        # only keys whose registered default says where it comes from (Gopher's maxima) may be absent
+        assert all("ROOTS" not in params.sources[k] for k in absent), (lang.code, absent)
     assert parse_filters(registry.get("en")).max_word_repetition == 0.19  # ROOTS parameters_filtering_en
+    assert parse_filters(registry.get("en")).max_char_repetition == 0.13  # recalibrated on clean prose
+    assert parse_filters(registry.get("en")).max_dup_5gram_char_fraction == 0.15  # Gopher's default
     assert parse_filters(registry.get("ur")).word_repetition_n == 7
     assert parse_filters(registry.get("zh-Hans")).char_repetition_n == 3
     assert parse_filters(registry.get("sw")).min_words == 10  # ROOTS's default
