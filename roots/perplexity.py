@@ -6,6 +6,21 @@ and `lm.json` (how it was made, read back at load time so that scoring normalise
 training did). Scoring: the text is normalised (`normalise_for_lm`), each non-empty line is cut into
 SentencePiece pieces and scored by `kenlm.Model.score` with sentence boundaries, and
 `perplexity = 10 ** (-sum(log10 p) / sum(pieces + 1))` over all lines, rounded to 0.1 as ROOTS did.
+
+A fixed cut-off such as ROOTS's 1500 only means something for the model it was set on (ROOTS's were
+Wikipedia models; a model trained on a few hundred sentences scores clean text far lower). So `train`
+holds back a deterministic share of its input (every `holdout_every`-th document, or a separate
+reference text), trains on the rest, scores the held-back documents with the new model exactly as
+documents are scored later, and stores their distribution in `lm.json` (`reference_percentiles`).
+`PerplexityModel(dir).cutoff(95)` is then "the perplexity above which 5% of clean held-back text
+would fall", a threshold that carries over between models, languages and training-set sizes.
+
+Scoring each line with sentence boundaries, token-weighted over the document, is kept because it
+measured best (benchmarks/perplexity.py, FLORES-trained English): a menu's short lines each pay for
+an unlikely start and end of sentence, so page boilerplate separates from news articles better than
+with no boundaries (AUC 0.977 against 0.964), and joining a document into one line puts more articles
+above the same cut-off (15% against 10%); per-piece normalisation beat per-word and per-character
+normalisation on boilerplate and word salad together.
 """
 from __future__ import annotations
 
@@ -13,6 +28,7 @@ import io
 import json
 import logging
 import os
+import random
 import re
 import shutil
 import subprocess
@@ -31,6 +47,10 @@ KENLM_BINARY = "lm.binary"
 KENLM_ARPA = "lm.arpa"
 MANIFEST = "lm.json"
 FORMAT_VERSION = 1
+#: The percentiles of the held-back reference scores stored in `lm.json` (0 = min, 100 = max).
+REFERENCE_PERCENTILES: tuple[float, ...] = (0, *range(1, 100), 99.5, 99.9, 100)
+#: By default every 10th input document is held back from training and scored as the reference.
+HOLDOUT_EVERY = 10
 
 #: ROOTS's `normalization.unicode_punctuation` (and CCNet's): Unicode punctuation → ASCII.
 UNICODE_PUNCTUATION = {
@@ -122,23 +142,42 @@ def read_training_text(paths: Iterable[str], text_field: str = "text") -> Iterab
             raise PerplexityError(f"{path}: not UTF-8 text ({err.reason} at byte {err.start})") from None
 
 
-def train(texts: Iterable[str], output: str, settings: LMSettings, keep_arpa: bool = False) -> dict:
-    """Train a SentencePiece model and a KenLM n-gram model on `texts` into the folder `output`;
-    returns the manifest written to `lm.json`. Deterministic for the same texts and settings."""
+def train(texts: Iterable[str], output: str, settings: LMSettings, keep_arpa: bool = False,
+          holdout_every: int = HOLDOUT_EVERY, reference: Iterable[str] | None = None,
+          group: int = 1) -> dict:
+    """Train a SentencePiece model and a KenLM n-gram model on `texts` into the folder `output`, score
+    the reference documents with it and store their perplexity distribution; returns the manifest
+    written to `lm.json`. Deterministic for the same texts and settings.
+
+    The reference is `reference` when given (all of `texts` is then trained on), else every
+    `holdout_every`-th document of `texts` (the 10th, 20th, ...), which is then not trained on;
+    `holdout_every=0` and no `reference` trains on everything and stores no distribution. `group`
+    > 1 stores the distribution of documents made of that many reference documents instead, for
+    inputs of one sentence per document, whose single-sentence perplexities are noisier than those of
+    the multi-sentence documents a filter sees (see `_reference_distribution`)."""
     import sentencepiece
 
+    if holdout_every < 0 or group < 1:
+        raise PerplexityError(f"{output}: holdout_every must be 0 or more and group at least 1")
     lmplz, build_binary = find_program("lmplz"), find_program("build_binary")
     out = Path(output)
     out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="roots-lm-", dir=out) as tmp:
         corpus = Path(tmp) / "corpus.txt"
+        held_path = Path(tmp) / "reference.jsonl"
+        every = 0 if reference is not None else holdout_every
         lines = 0
-        with open(corpus, "w", encoding="utf-8") as fh:
-            for text in texts:
+        with open(corpus, "w", encoding="utf-8") as fh, open(held_path, "w", encoding="utf-8") as held:
+            for number, text in enumerate(texts, 1):
+                if every and number % every == 0:
+                    held.write(json.dumps(text, ensure_ascii=False) + "\n")
+                    continue
                 for line in normalise_for_lm(text, settings.lowercase).split("\n"):
                     if line:
                         fh.write(line + "\n")
                         lines += 1
+            for text in reference or ():
+                held.write(json.dumps(text, ensure_ascii=False) + "\n")
         if lines == 0:
             raise PerplexityError(f"{output}: no text to train on (every input line is empty)")
         model_bytes = io.BytesIO()  # no file names in the model: the same input gives the same bytes
@@ -176,16 +215,82 @@ def train(texts: Iterable[str], output: str, settings: LMSettings, keep_arpa: bo
         os.replace(binary_tmp, out / KENLM_BINARY)
         if keep_arpa:
             os.replace(arpa, out / KENLM_ARPA)
-    manifest = {
-        "format_version": FORMAT_VERSION, "settings": asdict(settings),
-        "files": {"sentencepiece": SP_MODEL, "kenlm": KENLM_BINARY},
-        "training": {"lines": lines, "pieces": tokens},
-        "normalisation": "roots.perplexity.normalise_for_lm",
-        "scoring": "10 ** (-sum(log10 p) / sum(pieces + 1)) over non-empty lines, rounded to 0.1",
-    }
-    (out / MANIFEST).write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+        manifest = {
+            "format_version": FORMAT_VERSION, "settings": asdict(settings),
+            "files": {"sentencepiece": SP_MODEL, "kenlm": KENLM_BINARY},
+            "training": {"lines": lines, "pieces": tokens},
+            "normalisation": "roots.perplexity.normalise_for_lm",
+            "scoring": SCORING,
+        }
+        _write_manifest(out, manifest)
+        what = ("the --heldout reference text" if reference is not None
+                else f"every {every}th input document, held back from training" if every else "")
+        if what:
+            manifest.update(_reference_distribution(out, held_path, what, group))
+            _write_manifest(out, manifest)
     log.info("trained %s: %d lines, %d pieces → %s", settings.lang, lines, tokens, out)
     return manifest
+
+
+SCORING = "10 ** (-sum(log10 p) / sum(pieces + 1)) over non-empty lines, rounded to 0.1"
+
+
+def _write_manifest(out: Path, manifest: dict) -> None:
+    """Write `lm.json` atomically (a temporary name, then renamed)."""
+    tmp = out / (MANIFEST + ".tmp")
+    tmp.write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    os.replace(tmp, out / MANIFEST)
+
+
+#: With `group` > 1, this many reference documents are drawn (seeded) from the held-back ones.
+GROUP_SAMPLES = 2000
+
+
+def _reference_distribution(out: Path, held_path: Path, what: str, group: int) -> dict:
+    """Score the reference documents in `held_path` (JSON strings, a line each) with the model just
+    written to `out`; the manifest keys that describe the distribution (empty when no reference
+    document has a scorable line).
+
+    With `group` > 1 the distribution is that of documents made of `group` distinct held-back
+    documents, drawn `GROUP_SAMPLES` times with a fixed seed. Lines are scored independently, so such
+    a document's perplexity follows exactly from its parts' log-probabilities and piece counts (no
+    rescoring), and the percentiles rest on thousands of documents rather than n / group."""
+    with open(held_path, encoding="utf-8") as fh:
+        docs = [json.loads(line) for line in fh]
+    parts = [p for p in PerplexityModel(out).log_scores(docs) if p is not None]
+    if not parts:
+        log.warning("%s: no reference document to score; the model has no cut-offs", out)
+        return {}
+    if group == 1:
+        scores = [perplexity_from_scores(total, tokens) for total, tokens in parts]
+    else:
+        rng = random.Random(0)
+        size = min(group, len(parts))
+        scores = []
+        for _ in range(GROUP_SAMPLES):
+            drawn = rng.sample(parts, size)
+            scores.append(perplexity_from_scores(sum(t for t, _ in drawn), sum(n for _, n in drawn)))
+    scores.sort()
+    return {
+        "reference": {"text": what, "documents": len(parts), "group": group,
+                      "samples": len(scores), "median": percentile(scores, 50)},
+        "reference_percentiles": {_pkey(p): percentile(scores, p) for p in REFERENCE_PERCENTILES},
+    }
+
+
+def _pkey(p: float) -> str:
+    """A percentile as a manifest key: `1`, `50`, `99.5`."""
+    return f"{p:g}"
+
+
+def percentile(sorted_values: list[float], p: float) -> float:
+    """The `p`-th percentile (0..100) of ascending `sorted_values`, linearly interpolated between
+    closest ranks (numpy's default method), rounded to 0.1 like the scores."""
+    pos = (len(sorted_values) - 1) * p / 100.0
+    low = int(pos)
+    high = min(low + 1, len(sorted_values) - 1)
+    value = sorted_values[low] + (sorted_values[high] - sorted_values[low]) * (pos - low)
+    return round(value, 1)
 
 
 def _write_pieces(sp, lines: list[str], dst) -> int:
@@ -253,6 +358,25 @@ class PerplexityModel:
         except (OSError, RuntimeError) as err:
             raise PerplexityError(f"{lm_path}: cannot load the KenLM model ({err})") from None
         self.sp_path = str(sp_path)
+        self.reference_percentiles: dict[float, float] = {
+            float(k): float(v) for k, v in (manifest.get("reference_percentiles") or {}).items()}
+
+    def cutoff(self, percentile: float) -> float:
+        """The perplexity at `percentile` (0..100) of the model's held-back reference documents,
+        linearly interpolated between the percentiles stored in `lm.json`: e.g. `cutoff(95)` keeps
+        about 95% of clean text like the reference. A PerplexityError naming the folder when the model
+        stores no distribution (trained with no held-back text, or by an older version)."""
+        points = sorted(self.reference_percentiles.items())
+        if not points:
+            raise PerplexityError(f"{self.directory}: the model stores no reference perplexities "
+                                  f"(retrain it with `roots lm train`, which holds back text to score)")
+        if not 0 <= percentile <= 100 or percentile < points[0][0] or percentile > points[-1][0]:
+            raise PerplexityError(f"{self.directory}: percentile {percentile:g} outside the stored "
+                                  f"{points[0][0]:g}..{points[-1][0]:g}")
+        for (p0, v0), (p1, v1) in zip(points, points[1:]):
+            if p0 <= percentile <= p1:
+                return round(v0 if p1 == p0 else v0 + (v1 - v0) * (percentile - p0) / (p1 - p0), 1)
+        return points[-1][1]  # percentile equals the only stored point
 
     def lines(self, text: str) -> list[str]:
         """The non-empty lines of `text` after `normalise_for_lm`, as scored."""
@@ -264,10 +388,15 @@ class PerplexityModel:
 
     def score_many(self, texts: list[str]) -> list[float | None]:
         """`score` of each text, with one SentencePiece call for all their lines (vectorised)."""
+        return [None if part is None else perplexity_from_scores(*part) for part in self.log_scores(texts)]
+
+    def log_scores(self, texts: list[str]) -> list[tuple[float, int] | None]:
+        """Per text, the sum of log10 probabilities of its lines' pieces and end-of-sentence tokens
+        and the count of those tokens (what `perplexity_from_scores` takes); None without a line."""
         per_text = [self.lines(t) for t in texts]
         flat = [line for lines in per_text for line in lines]
         encoded = self.sp.encode(flat, out_type=str) if flat else []
-        out: list[float | None] = []
+        out: list[tuple[float, int] | None] = []
         pos = 0
         lm_score = self.lm.score
         for lines in per_text:
@@ -279,6 +408,6 @@ class PerplexityModel:
                 total += lm_score(" ".join(pieces), bos=True, eos=True)
                 tokens += len(pieces) + 1
             pos += len(lines)
-            out.append(perplexity_from_scores(total, tokens))
+            out.append((total, tokens))
         return out
 

@@ -4,7 +4,9 @@ filter and SentencePiece words in the quality stage. Skips without ../shared/dat
 from __future__ import annotations
 
 import gzip
+import importlib.util
 import json
+import sys
 import random
 import statistics
 from pathlib import Path
@@ -67,7 +69,7 @@ def lm_dir(tmp_path_factory) -> Path:
         text = root / f"{code}.txt"
         text.write_text("\n".join(_sentences("train", flores)) + "\n", encoding="utf-8")
         assert cli.main(["lm", "train", "--lang", code, "--input", str(text), "--output",
-                         str(root / "models" / code), "--vocab-size", vocab]) == 0
+                         str(root / "models" / code), "--vocab-size", vocab, "--memory", "200M"]) == 0
     return root / "models"
 
 
@@ -92,7 +94,7 @@ def test_real_sentences_score_far_lower_than_shuffled(lm_dir):
 def test_training_is_deterministic(lm_dir, tmp_path):
     text = tmp_path / "en.txt"
     text.write_text("\n".join(_sentences("train", "eng_Latn")) + "\n", encoding="utf-8")
-    settings = perplexity.LMSettings("en", vocab_size=2000)
+    settings = perplexity.LMSettings("en", vocab_size=2000, memory="200M")
     perplexity.train(perplexity.read_training_text([str(text)]), str(tmp_path / "again"), settings)
     for name in ("sp.model", "lm.binary", "lm.json"):
         assert (tmp_path / "again" / name).read_bytes() == (lm_dir / "en" / name).read_bytes(), name
@@ -135,3 +137,116 @@ def test_lm_score_command(lm_dir, tmp_path, capsys, monkeypatch):
     assert cli.main(["lm", "score", "--model", str(lm_dir / "en"), "--input", str(src)]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert len(lines) == 2 and float(lines[0]) > 1 and lines[1] == "-"
+
+
+def test_percentile_interpolation():
+    values = [10.0, 20.0, 30.0, 40.0, 50.0]
+    assert perplexity.percentile(values, 0) == 10.0 and perplexity.percentile(values, 100) == 50.0
+    assert perplexity.percentile(values, 50) == 30.0
+    assert perplexity.percentile(values, 90) == 46.0  # between 40 and 50, as numpy's default
+    assert perplexity.percentile([7.0], 99.9) == 7.0
+
+
+def test_held_back_distribution_and_cutoff(lm_dir):
+    manifest = perplexity.read_manifest(lm_dir / "en")
+    ref, pct = manifest["reference"], manifest["reference_percentiles"]
+    assert ref["documents"] == 70 and "every 10th" in ref["text"]  # 701 sentences: the 10th, 20th, ... 700th
+    assert manifest["training"]["lines"] == 631
+    assert set(pct) == {f"{p:g}" for p in perplexity.REFERENCE_PERCENTILES}
+    values = [pct[f"{p:g}"] for p in perplexity.REFERENCE_PERCENTILES]
+    assert values == sorted(values) and values[0] > 1
+    model = PerplexityModel(lm_dir / "en")
+    assert model.cutoff(95) == pct["95"] and model.cutoff(50) == ref["median"]
+    assert pct["95"] <= model.cutoff(95.5) <= pct["96"]
+    with pytest.raises(PerplexityError, match="outside the stored 0..100"):
+        model.cutoff(101)
+
+
+def test_model_without_distribution_has_no_cutoff(lm_dir, tmp_path):
+    """A model trained by an older version (no `reference_percentiles`): a one-line error naming it."""
+    old = tmp_path / "old"
+    old.mkdir()
+    for name in ("sp.model", "lm.binary"):
+        (old / name).write_bytes((lm_dir / "en" / name).read_bytes())
+    manifest = perplexity.read_manifest(lm_dir / "en")
+    del manifest["reference_percentiles"], manifest["reference"]
+    (old / "lm.json").write_text(json.dumps(manifest))
+    model = PerplexityModel(old)  # still loads and scores
+    assert model.score("The cat sat on the mat.") > 1
+    with pytest.raises(PerplexityError, match=f"{old}: the model stores no reference perplexities"):
+        model.cutoff(95)
+
+
+def test_heldout_file_and_group(lm_dir, tmp_path):
+    train_txt, dev_txt = tmp_path / "train.txt", tmp_path / "dev.txt"
+    train_txt.write_text("\n".join(_sentences("train", "eng_Latn")) + "\n", encoding="utf-8")
+    dev_txt.write_text("\n".join(_sentences("dev", "eng_Latn")) + "\n", encoding="utf-8")
+    out = tmp_path / "m"
+    assert cli.main(["lm", "train", "--lang", "en", "--input", str(train_txt), "--heldout", str(dev_txt),
+                     "--group", "3", "--output", str(out), "--vocab-size", "2000", "--memory", "100M"]) == 0
+    manifest = perplexity.read_manifest(out)
+    assert manifest["training"]["lines"] == 701  # nothing held back from --input
+    ref = manifest["reference"]
+    assert ref["documents"] == 99 and ref["group"] == 3 and ref["samples"] == perplexity.GROUP_SAMPLES
+    assert "--heldout" in manifest["reference"]["text"]
+
+
+def _benchmark():
+    """benchmarks/perplexity.py, for its evaluation sets (article boilerplate, OSCAR labels, our junk)."""
+    path = Path(__file__).resolve().parents[1] / "benchmarks" / "perplexity.py"
+    spec = importlib.util.spec_from_file_location("roots_benchmark_perplexity", path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up while the file runs
+    spec.loader.exec_module(module)
+    return module
+
+
+def _kept(scores, cut):
+    return sum(s <= cut for s in scores) / len(scores)
+
+
+@pytest.mark.skipif(not (DATA / "web" / "article_extraction").is_dir(), reason="no ../shared/data")
+def test_english_cutoff_rejects_boilerplate_and_keeps_articles(lm_dir):
+    """The 95th percentile of the held-back FLORES sentences (ROOTS's 1500 would keep everything here):
+    held-out FLORES dev at about 95%, real news articles (long prose of another domain) at 85%+, while
+    the non-article text of the same pages (menus, share bars, footers, teasers; never trained on)
+    and boilerplate we wrote are rejected."""
+    bench = _benchmark()
+    model = PerplexityModel(lm_dir / "en")
+    cut = model.cutoff(95)
+    assert 150 < cut < 500
+    assert 0.88 <= _kept(model.score_many(_sentences("dev", "eng_Latn")), cut) <= 1.0
+    pages = bench.article_pages("en", DATA)
+    assert len(pages) >= 150
+    assert _kept(model.score_many([p.article for p in pages]), cut) >= 0.85
+    boilerplate = model.score_many(["\n".join(p.boilerplate) for p in pages if p.boilerplate])
+    assert 1 - _kept(boilerplate, cut) >= 0.9
+    menu, cookies, share = bench.OWN_JUNK["en"][:3]
+    assert all(s > cut for s in model.score_many([menu, cookies, share]))
+
+
+def test_non_latin_cutoff_with_grouped_reference(tmp_path):
+    """Arabic, reference documents of 5 held-back sentences (`--group 5`), cut at their 95th
+    percentile: FLORES dev in 5-sentence documents kept, while an OSCAR page that lists sura names,
+    our menu and cookie banner, and dev documents with their words shuffled are rejected."""
+    if not FLORES.is_dir():
+        pytest.skip("no ../shared/data")
+    try:
+        perplexity.find_program("lmplz")
+    except PerplexityError:
+        pytest.skip("lmplz/build_binary not built (tools/build_kenlm.sh)")
+    bench = _benchmark()
+    text = tmp_path / "ar.txt"
+    text.write_text("\n".join(_sentences("train", "arb_Arab")) + "\n", encoding="utf-8")
+    assert cli.main(["lm", "train", "--lang", "ar", "--input", str(text), "--output", str(tmp_path / "ar"),
+                     "--vocab-size", "2000", "--group", "5", "--memory", "200M"]) == 0
+    model = PerplexityModel(tmp_path / "ar")
+    cut = model.cutoff(95)
+    dev = bench.grouped(_sentences("dev", "arb_Arab"), 5)
+    assert _kept(model.score_many(dev), cut) >= 0.9
+    junk = [t for label, t in bench.oscar("ar", DATA).values() if label == "junk"]
+    menu, cookies = bench.OWN_JUNK["ar"][:2]
+    assert len(junk) == 1 and all(s > cut for s in model.score_many(junk + [menu, cookies]))
+    rng = random.Random(0)
+    salad = model.score_many([bench.shuffled_words(d, rng) for d in dev])
+    assert 1 - _kept(salad, cut) >= 0.8

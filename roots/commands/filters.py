@@ -48,7 +48,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     lm_sub = lm.add_subparsers(dest="lm_command", required=True, metavar="ACTION")
     train = lm_sub.add_parser("train", help="train a SentencePiece model and a KenLM n-gram model",
                               description="Train DIR/sp.model and DIR/lm.binary (lmplz then build_binary; build them "
-                                          "with tools/build_kenlm.sh) on text files (a document a line) or JSON Lines.")
+                                          "with tools/build_kenlm.sh) on text files (a document a line) or JSON Lines. "
+                                          "Every 10th document is held back, scored with the new model, and its "
+                                          "perplexity percentiles stored in DIR/lm.json, so that a cut-off can be "
+                                          "chosen as a percentile of clean text (PerplexityModel.cutoff).")
     train.add_argument("--lang", required=True, help="a registry code")
     train.add_argument("--input", required=True, nargs="+", help="text files (a line each) or .jsonl[.gz] files")
     train.add_argument("--output", required=True, help="the model folder (e.g. models/lm/en)")
@@ -59,6 +62,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     train.add_argument("--memory", default="10%", help="lmplz -S: memory for sorting, e.g. 10%% or 2G (default 10%%)")
     train.add_argument("--lowercase", action="store_true", help="lowercase text before training and scoring")
     train.add_argument("--keep-arpa", action="store_true", help="keep DIR/lm.arpa next to the binary")
+    train.add_argument("--holdout-every", type=int, default=10, metavar="N",
+                       help="hold back every Nth input document from training and store the perplexity "
+                            "distribution of those in lm.json, for cut-offs by percentile (default 10; 0: none)")
+    train.add_argument("--heldout", nargs="+", metavar="FILE",
+                       help="score these files as the reference instead, and train on all of --input")
+    train.add_argument("--group", type=int, default=1, metavar="K",
+                       help="store the distribution of documents made of K held-back documents (drawn, "
+                            "seeded) rather than of single ones (default 1; e.g. 5 when a document is one sentence)")
     train.set_defaults(handler=cmd_lm_train)
     score = lm_sub.add_parser("score", help="print the perplexity of each document",
                               description="Score documents (text lines or JSON Lines) with a model folder; prints "
@@ -229,13 +240,23 @@ def cmd_lm_train(args: argparse.Namespace) -> int:
 
     _registry_lang(args.lang)
     _inputs_exist(args.input)
+    if args.heldout:
+        _inputs_exist(args.heldout)
     if args.order < 1 or args.vocab_size < 10:
         raise RootsError("--order must be at least 1 and --vocab-size at least 10")
+    if args.holdout_every < 0 or args.group < 1:
+        raise RootsError("--holdout-every must be 0 or more and --group at least 1")
     settings = LMSettings(lang=args.lang, order=args.order, vocab_size=args.vocab_size,
                           lowercase=args.lowercase, memory=args.memory)
-    manifest = train(read_training_text(args.input, args.text_field), args.output, settings, keep_arpa=args.keep_arpa)
+    reference = read_training_text(args.heldout, args.text_field) if args.heldout else None
+    manifest = train(read_training_text(args.input, args.text_field), args.output, settings, keep_arpa=args.keep_arpa,
+                     holdout_every=args.holdout_every, reference=reference, group=args.group)
     print(f"{args.lang}: trained on {manifest['training']['lines']} lines ({manifest['training']['pieces']} pieces) "
           f"→ {args.output}")
+    ref, pct = manifest.get("reference"), manifest.get("reference_percentiles", {})
+    if ref:
+        print(f"{args.lang}: reference = {ref['text']}: {ref['documents']} documents, perplexity median "
+              f"{pct['50']}, 95th percentile {pct['95']}, 99th {pct['99']}")
     return 0
 
 
