@@ -443,6 +443,8 @@ def gopher_ngram_fractions(words: Sequence[str], total_chars: int, top_ns: Seque
         return out
     ids, lengths = word_ids(words)
     for n, classes, first in word_ngram_classes(ids, max_n):
+        if len(first) == len(classes):  # no n-gram repeats, so no longer one does: the rest stay 0
+            break
         if n in wanted_top:
             out[f"top_{n}gram_char_fraction"] = min(1.0, top_ngram_char_fraction(classes, first, lengths, n, total_chars))
         if n in wanted_dup:
