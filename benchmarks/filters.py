@@ -131,7 +131,8 @@ def run_json(cmd: list[str], pythonpath: str = "") -> dict:
                TOKENIZERS_PARALLELISM="false", PYTHONWARNINGS="ignore")
     if pythonpath:  # another tree of roots first on the path (a baseline commit, see --baseline)
         env["PYTHONPATH"] = pythonpath
-    proc = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=ROOT)
+    # run from the baseline tree itself: `python -c` puts the working folder first on sys.path
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=pythonpath or ROOT)
     if proc.returncode != 0:
         raise SystemExit(f"{' '.join(cmd[:3])} failed:\n{proc.stderr[-3000:]}")
     return json.loads(proc.stdout.strip().splitlines()[-1])

@@ -364,50 +364,59 @@ def text_paragraphs(text: str) -> list[str]:
 
 def word_ids(words: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
     """(each word's id, int64, ids numbered by first occurrence; each word's length in characters)."""
-    index: dict[str, int] = {}
-    setdefault = index.setdefault
-    ids = np.fromiter((setdefault(w, len(index)) for w in words), dtype=np.int64, count=len(words))
+    index = {w: i for i, w in enumerate(dict.fromkeys(words))}
+    ids = np.fromiter(map(index.__getitem__, words), dtype=np.int64, count=len(words))
     lengths = np.fromiter(map(len, words), dtype=np.int64, count=len(words))
     return ids, lengths
 
 
-def word_ngram_classes(ids: np.ndarray, max_n: int) -> Iterator[tuple[int, np.ndarray, np.ndarray]]:
-    """For n = 1..max_n (while there are n-grams): (n, class of the n-gram starting at each position,
-    first position of each class). Exact: the classes of (n-1)-grams are extended by one word id and
-    re-ranked, so keys never exceed (positions x vocabulary) < 2**63."""
-    vocab = int(ids.max()) + 1 if len(ids) else 1
+def _classes(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(each key's class: its rank among the distinct keys; the first position of each class; the count
+    of each class), as `np.unique(keys, return_index=True, return_inverse=True, return_counts=True)`
+    gives them, with less overhead."""
+    order = np.argsort(keys, kind="stable")
+    ordered = keys[order]
+    starts = np.empty(len(keys), dtype=bool)
+    starts[:1] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=starts[1:])
+    classes = np.empty(len(keys), dtype=np.int64)
+    classes[order] = np.cumsum(starts) - 1
+    return classes, order[starts], np.diff(np.append(np.flatnonzero(starts), len(keys)))
+
+
+def word_ngram_classes(ids: np.ndarray, max_n: int) -> Iterator[tuple[int, np.ndarray, np.ndarray, np.ndarray]]:
+    """For n = 2..max_n (while there are n-grams): (n, class of the n-gram starting at each position,
+    first position of each class, count of each class). Exact: the classes of (n-1)-grams (the word ids for n = 2) are
+    extended by one word id and re-ranked, so keys never exceed (positions x vocabulary) < 2**63."""
+    vocab = np.int64(int(ids.max()) + 1 if len(ids) else 1)
     classes = ids
-    for n in range(1, max_n + 1):
+    for n in range(2, max_n + 1):
         m = len(ids) - n + 1
         if m <= 0:
             return
-        if n > 1:
-            classes = classes[:m] * np.int64(vocab) + ids[n - 1:]
-        first, classes = np.unique(classes, return_index=True, return_inverse=True)[1:]
-        classes = classes.astype(np.int64, copy=False).reshape(-1)
-        yield n, classes, first
+        classes, first, counts = _classes(classes[:m] * vocab + ids[n - 1:])
+        yield n, classes, first, counts
 
 
-def _window_sums(lengths: np.ndarray, n: int) -> np.ndarray:
-    """Sum of `lengths` over every window of n consecutive words."""
-    csum = np.concatenate(([0], np.cumsum(lengths)))
+def _window_sums(csum: np.ndarray, n: int) -> np.ndarray:
+    """Sum of the word lengths over every window of n consecutive words, from their cumulative sum
+    with a leading 0 (`csum`)."""
     return csum[n:] - csum[:-n]
 
 
-def top_ngram_char_fraction(classes: np.ndarray, first: np.ndarray, lengths: np.ndarray, n: int,
-                            total: int) -> float:
+def top_ngram_char_fraction(counts: np.ndarray, first: np.ndarray, csum: np.ndarray, n: int, total: int) -> float:
     """Gopher's top n-gram character fraction: the characters of every occurrence of the most frequent
     word n-gram over `total` (the document's characters); 0 when no n-gram occurs twice. Among equally
     frequent n-grams the longest counts. An n-gram's characters are those of its words, without
     separators, so the statistic means the same for languages written without spaces, where words are
-    characters or pieces (datatrove joins English n-grams with spaces: its values are a little higher)."""
-    if len(classes) == 0 or total <= 0:
+    characters or pieces (datatrove joins English n-grams with spaces: its values are a little higher).
+    `counts` and `first` are per n-gram class, `csum` the words' cumulative lengths with a leading 0."""
+    if len(counts) == 0 or total <= 0:
         return 0.0
-    counts = np.bincount(classes)
     top = int(counts.max())
     if top < 2:
         return 0.0
-    chars = _window_sums(lengths, n)[first[counts == top]]
+    chars = _window_sums(csum, n)[first[counts == top]]
     return float(top * int(chars.max())) / total
 
 
@@ -424,8 +433,8 @@ def duplicate_ngram_char_fraction(classes: np.ndarray, first: np.ndarray, length
     repeat[first] = False
     starts = np.flatnonzero(repeat)
     delta = np.zeros(len(lengths) + 1, dtype=np.int64)
-    np.add.at(delta, starts, 1)
-    np.add.at(delta, starts + n, -1)
+    delta[starts] += 1  # positions are distinct, so plain fancy-index updates are exact
+    delta[starts + n] -= 1
     covered = np.cumsum(delta[:-1]) > 0
     return float(int(lengths[covered].sum())) / total
 
@@ -442,11 +451,12 @@ def gopher_ngram_fractions(words: Sequence[str], total_chars: int, top_ns: Seque
     if not words or max_n == 0:
         return out
     ids, lengths = word_ids(words)
-    for n, classes, first in word_ngram_classes(ids, max_n):
+    csum = np.concatenate(([0], np.cumsum(lengths)))
+    for n, classes, first, counts in word_ngram_classes(ids, max_n):
         if len(first) == len(classes):  # no n-gram repeats, so no longer one does: the rest stay 0
             break
         if n in wanted_top:
-            out[f"top_{n}gram_char_fraction"] = min(1.0, top_ngram_char_fraction(classes, first, lengths, n, total_chars))
+            out[f"top_{n}gram_char_fraction"] = min(1.0, top_ngram_char_fraction(counts, first, csum, n, total_chars))
         if n in wanted_dup:
             out[f"dup_{n}gram_char_fraction"] = min(1.0, duplicate_ngram_char_fraction(classes, first, lengths, n,
                                                                                        total_chars))
