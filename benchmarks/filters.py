@@ -1,9 +1,10 @@
-"""Documents per second per core of the full ROOTS filter set (roots' quality stage: ROOTS's maps, then
-word count, character and word repetition, special characters, stopwords, flagged words, LID score) side
-by side with datatrove's Gopher quality + repetition filters, on the same real documents, in one run.
+"""Documents per second per core of the full quality stage (roots' registered rules: ROOTS's maps, then
+word count, character and word repetition, Gopher's duplicate lines, paragraphs, top and duplicate
+n-grams, special characters, stopwords, flagged words, LID score) side by side with datatrove's Gopher
+quality + repetition filters, on the same real documents, in one run.
 
     .venv/bin/python benchmarks/filters.py [--peers-python .venv-peers/bin/python] [--repeats 3]
-                                           [--flores-docs 40] [--with-perplexity]
+                                           [--flores-docs 40] [--with-perplexity] [--baseline TREE]
 
 Documents: the 649 real OSCAR-2019 web documents of ../shared/data/web/oscar2019_dummy.jsonl (166
 languages; those outside the registry run with ROOTS's defaults) and FLORES-200 documents of 8 sentences
@@ -24,6 +25,7 @@ import argparse
 import gzip
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -124,17 +126,20 @@ def flores_documents(per_lang: int) -> list[dict]:
     return out
 
 
-def run_json(cmd: list[str]) -> dict:
+def run_json(cmd: list[str], pythonpath: str = "") -> dict:
     env = dict(os.environ, OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1",
                TOKENIZERS_PARALLELISM="false", PYTHONWARNINGS="ignore")
-    proc = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=ROOT)
+    if pythonpath:  # another tree of roots first on the path (a baseline commit, see --baseline)
+        env["PYTHONPATH"] = pythonpath
+    # run from the baseline tree itself: `python -c` puts the working folder first on sys.path
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=pythonpath or ROOT)
     if proc.returncode != 0:
         raise SystemExit(f"{' '.join(cmd[:3])} failed:\n{proc.stderr[-3000:]}")
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
-def best_of(cmd: list[str], repeats: int) -> dict:
-    runs = [run_json(cmd) for _ in range(repeats)]
+def best_of(cmd: list[str], repeats: int, pythonpath: str = "") -> dict:
+    runs = [run_json(cmd, pythonpath) for _ in range(repeats)]
     best = min(runs, key=lambda r: r["seconds"])
     best["warm"] = min(r["warm"] for r in runs)
     return best
@@ -167,9 +172,46 @@ def ref_word_repetition(words: list[str], n: int) -> float:
 
 
 def ref_special(text: str) -> float:
+    """Special characters over visible characters (whitespace and U+200B left out of both counts)."""
     from roots.filters.stats import is_special_character
 
-    return sum(1 for ch in text if is_special_character(ch)) / len(text) if text else 0.0
+    visible = [ch for ch in text if not ch.isspace() and ch != "\u200b"]
+    return sum(1 for ch in visible if is_special_character(ch)) / len(visible) if visible else 0.0
+
+
+def ref_duplicates(parts: list[str], total: int) -> tuple[float, float]:
+    seen: set[str] = set()
+    dup = chars = 0
+    for part in parts:
+        if part in seen:
+            dup, chars = dup + 1, chars + len(part)
+        seen.add(part)
+    return (dup / len(parts), chars / total) if parts and total else (0.0, 0.0)
+
+
+def ref_gopher_ngrams(words: list[str], total: int) -> dict[str, float]:
+    """Gopher's top n-gram (n = 2..4) and duplicate n-gram (n = 5..10) character fractions, plainly:
+    n-gram characters are its words' characters; a repeat covers its words once."""
+    out: dict[str, float] = {}
+    for n in range(2, 11):
+        grams = [tuple(words[i:i + n]) for i in range(len(words) - n + 1)]
+        if n <= 4:
+            counts: dict[tuple, int] = {}
+            for g in grams:
+                counts[g] = counts.get(g, 0) + 1
+            top = max(counts.values(), default=0)
+            best = max((sum(map(len, g)) for g, c in counts.items() if c == top), default=0)
+            out[f"top_{n}gram_char_fraction"] = min(1.0, top * best / total) if top > 1 and total else 0.0
+        else:
+            seen: set[tuple] = set()
+            covered = [False] * len(words)
+            for i, g in enumerate(grams):
+                if g in seen:
+                    covered[i:i + n] = [True] * n
+                seen.add(g)
+            chars = sum(len(w) for w, c in zip(words, covered) if c)
+            out[f"dup_{n}gram_char_fraction"] = min(1.0, chars / total) if total else 0.0
+    return out
 
 
 def check_statistics(records: list[dict], result: dict) -> tuple[int, int]:
@@ -187,9 +229,15 @@ def check_statistics(records: list[dict], result: dict) -> tuple[int, int]:
         res = stage._resources(record["lang"])
         p = res.plan.params
         words = res.words.words(text)
+        lines = [x.strip() for x in text.split("\n") if x.strip()]
+        paragraphs = [x.strip() for x in re.split(r"\n\s*\n", text) if x.strip()]
         expected = {"words": len(words), "char_repetition": ref_char_repetition(text, p.char_repetition_n),
                     "word_repetition": ref_word_repetition(words, p.word_repetition_n),
-                    "special_characters": ref_special(text)}
+                    "special_characters": ref_special(text),
+                    **dict(zip(("dup_line_fraction", "dup_line_char_fraction"), ref_duplicates(lines, len(text)))),
+                    **dict(zip(("dup_paragraph_fraction", "dup_paragraph_char_fraction"),
+                               ref_duplicates(paragraphs, len(text)))),
+                    **ref_gopher_ngrams(words, len(text))}
         for key, value in expected.items():
             checked += 1
             if abs(q[key] - value) > 1e-12:
@@ -219,6 +267,9 @@ def main() -> None:
     parser.add_argument("--peers-python", default=str(ROOT / ".venv-peers" / "bin" / "python"))
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--flores-docs", type=int, default=40, help="FLORES documents per language (8 sentences each)")
+    parser.add_argument("--baseline", default="",
+                        help="also time the quality stage of another roots tree: a folder holding an importable "
+                             "`roots` package (e.g. `git archive` of a commit with filters/ moved to roots/filters)")
     parser.add_argument("--with-perplexity", action="store_true",
                         help="also time roots with KenLM perplexity (trains a model per FLORES language; needs lmplz)")
     args = parser.parse_args()
@@ -242,6 +293,9 @@ def main() -> None:
                 [sys.executable, "-c", ROOTS_SCRIPT, str(src), "all", ""], args.repeats)
             results["roots: ROOTS filter set, stop at first failure"] = best_of(
                 [sys.executable, "-c", ROOTS_SCRIPT, str(src), "first", ""], args.repeats)
+            if args.baseline:
+                results["roots baseline tree: all statistics"] = best_of(
+                    [sys.executable, "-c", ROOTS_SCRIPT, str(src), "all", ""], args.repeats, args.baseline)
             if lm_dir:
                 results["roots: ROOTS filter set + KenLM perplexity"] = best_of(
                     [sys.executable, "-c", ROOTS_SCRIPT, str(src), "all", lm_dir], args.repeats)

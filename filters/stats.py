@@ -14,7 +14,7 @@ import string
 import sys
 import unicodedata
 from collections import Counter
-from typing import Collection, Sequence
+from typing import Collection, Iterator, Sequence
 
 import numpy as np
 
@@ -205,13 +205,34 @@ def word_repetition_ratio(words: Sequence[str], n: int) -> float:
     return repeated / total
 
 
+@functools.lru_cache(maxsize=1)
+def visible_table() -> np.ndarray:
+    """A boolean table over all code points, False for whitespace (`str.isspace`) and U+200B."""
+    table = np.ones(sys.maxunicode + 1, dtype=bool)
+    for cp in range(0x3100):  # every whitespace code point is below U+3100 (the last is U+3000)
+        if chr(cp).isspace():
+            table[cp] = False
+    table[0x200B] = False
+    return table
+
+
 def special_characters_ratio(text: str) -> float:
     """Special-character ratio: the number of special characters (see `is_special_character`:
-    punctuation, digits, whitespace, symbols, emoji, and ROOTS's listed extras) over the number of
-    characters of `text`; 0 for empty text."""
+    punctuation, digits, symbols, emoji, and ROOTS's listed extras) over the number of characters,
+    whitespace left out of both counts; 0 for text without a visible character.
+
+    ROOTS counted whitespace as special. Whitespace measures how long a script's words are, not junk:
+    clean Urdu, whose words are short and spaced, reached 0.27 against ROOTS's Urdu maximum 0.25, while
+    Chinese has none. Without it, the ratio is the share of visible characters that are not letters or
+    marks, comparable across scripts, and tables, menus and symbol runs still score high."""
     if not text:
         return 0.0
-    return float(np.count_nonzero(special_table()[codepoints(text)])) / len(text)
+    cps = codepoints(text)
+    visible = visible_table()[cps]
+    shown = int(np.count_nonzero(visible))
+    if shown == 0:
+        return 0.0
+    return float(np.count_nonzero(special_table()[cps] & visible)) / shown
 
 
 def augmented(words: Sequence[str], group_sizes: Sequence[int], join: str) -> list[str]:
@@ -306,3 +327,137 @@ def is_minified(text: str, mean_line_max: float = 200.0, long_line: int = 1000,
         return True
     long_chars = sum(len(line) for line in text.split("\n") if len(line) > long_line)
     return long_chars >= long_line_share * len(text)
+
+
+# --- Gopher's repetition statistics (Rae et al. 2021, MassiveText; as datatrove's GopherRepetitionFilter) ---
+
+
+def duplicate_fractions(parts: Sequence[str], total_chars: int) -> tuple[float, float]:
+    """(share of the parts that repeat an earlier part, characters of those repeats over `total_chars`),
+    Gopher's duplicate line and paragraph statistics: the first occurrence of a part is not a
+    duplicate, every later one is. (0, 0) for no parts."""
+    if not parts or total_chars <= 0:
+        return 0.0, 0.0
+    seen: set[str] = set()
+    dup = dup_chars = 0
+    for part in parts:
+        if part in seen:
+            dup += 1
+            dup_chars += len(part)
+        else:
+            seen.add(part)
+    return dup / len(parts), dup_chars / total_chars
+
+
+def text_lines(text: str) -> list[str]:
+    """The lines of `text` (split on newlines), stripped, empty ones dropped."""
+    return [line for line in (raw.strip() for raw in text.split("\n")) if line]
+
+
+_PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
+
+
+def text_paragraphs(text: str) -> list[str]:
+    """The paragraphs of `text` (split on blank lines), stripped, empty ones dropped."""
+    return [p for p in (raw.strip() for raw in _PARAGRAPH_BREAK.split(text)) if p]
+
+
+def word_ids(words: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+    """(each word's id, int64, ids numbered by first occurrence; each word's length in characters)."""
+    index = {w: i for i, w in enumerate(dict.fromkeys(words))}
+    ids = np.fromiter(map(index.__getitem__, words), dtype=np.int64, count=len(words))
+    lengths = np.fromiter(map(len, words), dtype=np.int64, count=len(words))
+    return ids, lengths
+
+
+def _classes(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(each key's class: its rank among the distinct keys; the first position of each class; the count
+    of each class), as `np.unique(keys, return_index=True, return_inverse=True, return_counts=True)`
+    gives them, with less overhead."""
+    order = np.argsort(keys, kind="stable")
+    ordered = keys[order]
+    starts = np.empty(len(keys), dtype=bool)
+    starts[:1] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=starts[1:])
+    classes = np.empty(len(keys), dtype=np.int64)
+    classes[order] = np.cumsum(starts) - 1
+    return classes, order[starts], np.diff(np.append(np.flatnonzero(starts), len(keys)))
+
+
+def word_ngram_classes(ids: np.ndarray, max_n: int) -> Iterator[tuple[int, np.ndarray, np.ndarray, np.ndarray]]:
+    """For n = 2..max_n (while there are n-grams): (n, class of the n-gram starting at each position,
+    first position of each class, count of each class). Exact: the classes of (n-1)-grams (the word ids for n = 2) are
+    extended by one word id and re-ranked, so keys never exceed (positions x vocabulary) < 2**63."""
+    vocab = np.int64(int(ids.max()) + 1 if len(ids) else 1)
+    classes = ids
+    for n in range(2, max_n + 1):
+        m = len(ids) - n + 1
+        if m <= 0:
+            return
+        classes, first, counts = _classes(classes[:m] * vocab + ids[n - 1:])
+        yield n, classes, first, counts
+
+
+def _window_sums(csum: np.ndarray, n: int) -> np.ndarray:
+    """Sum of the word lengths over every window of n consecutive words, from their cumulative sum
+    with a leading 0 (`csum`)."""
+    return csum[n:] - csum[:-n]
+
+
+def top_ngram_char_fraction(counts: np.ndarray, first: np.ndarray, csum: np.ndarray, n: int, total: int) -> float:
+    """Gopher's top n-gram character fraction: the characters of every occurrence of the most frequent
+    word n-gram over `total` (the document's characters); 0 when no n-gram occurs twice. Among equally
+    frequent n-grams the longest counts. An n-gram's characters are those of its words, without
+    separators, so the statistic means the same for languages written without spaces, where words are
+    characters or pieces (datatrove joins English n-grams with spaces: its values are a little higher).
+    `counts` and `first` are per n-gram class, `csum` the words' cumulative lengths with a leading 0."""
+    if len(counts) == 0 or total <= 0:
+        return 0.0
+    top = int(counts.max())
+    if top < 2:
+        return 0.0
+    chars = _window_sums(csum, n)[first[counts == top]]
+    return float(top * int(chars.max())) / total
+
+
+def duplicate_ngram_char_fraction(classes: np.ndarray, first: np.ndarray, lengths: np.ndarray, n: int,
+                                  total: int) -> float:
+    """Gopher's duplicate n-gram character fraction: the characters of the words covered by an
+    occurrence of a word n-gram that occurred earlier in the document (its first occurrence excluded;
+    overlapping occurrences cover each word once), over `total` (the document's characters), as
+    datatrove counts them (words without separators over the text's length)."""
+    m = len(classes)
+    if m == 0 or total <= 0 or len(first) == m:
+        return 0.0
+    repeat = np.ones(m, dtype=bool)
+    repeat[first] = False
+    starts = np.flatnonzero(repeat)
+    delta = np.zeros(len(lengths) + 1, dtype=np.int64)
+    delta[starts] += 1  # positions are distinct, so plain fancy-index updates are exact
+    delta[starts + n] -= 1
+    covered = np.cumsum(delta[:-1]) > 0
+    return float(int(lengths[covered].sum())) / total
+
+
+def gopher_ngram_fractions(words: Sequence[str], total_chars: int, top_ns: Sequence[int], dup_ns: Sequence[int]
+                           ) -> dict[str, float]:
+    """Every top n-gram (`top_<n>gram_char_fraction`, n in `top_ns`) and duplicate n-gram
+    (`dup_<n>gram_char_fraction`, n in `dup_ns`) statistic of `words` in one pass over n, as fractions
+    of `total_chars` (the text's length; capped at 1); 0 where the document has fewer than n words."""
+    out = {f"top_{n}gram_char_fraction": 0.0 for n in top_ns}
+    out.update({f"dup_{n}gram_char_fraction": 0.0 for n in dup_ns})
+    wanted_top, wanted_dup = set(top_ns), set(dup_ns)
+    max_n = max([*top_ns, *dup_ns], default=0)
+    if not words or max_n == 0:
+        return out
+    ids, lengths = word_ids(words)
+    csum = np.concatenate(([0], np.cumsum(lengths)))
+    for n, classes, first, counts in word_ngram_classes(ids, max_n):
+        if len(first) == len(classes):  # no n-gram repeats, so no longer one does: the rest stay 0
+            break
+        if n in wanted_top:
+            out[f"top_{n}gram_char_fraction"] = min(1.0, top_ngram_char_fraction(counts, first, csum, n, total_chars))
+        if n in wanted_dup:
+            out[f"dup_{n}gram_char_fraction"] = min(1.0, duplicate_ngram_char_fraction(classes, first, lengths, n,
+                                                                                       total_chars))
+    return out

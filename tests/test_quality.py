@@ -20,6 +20,7 @@ from roots.filters.cleaning import (Cleaning, CleaningConfig, TemplateLines, rem
 from roots.filters.normalise import normalise_text
 from roots.filters.params import parse_filters
 from roots.filters.quality import NATURAL_ORDER, Quality, QualityConfig
+from roots.filters.rules import NATURAL_RULES
 from roots.languages import LanguageConfigError, load_registry
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -60,7 +61,10 @@ def test_good_document_is_kept_with_every_statistic(stage):
     out = run(stage, GOOD_EN)
     assert reason(out) == "kept"
     q = out.meta["quality"]
-    assert set(q) == {"words", "char_repetition", "word_repetition", "special_characters", "stopwords"}
+    stored = {s.key for r in NATURAL_RULES for s in r.statistics if not s.in_meta}
+    assert set(q) == stored - {"flagged_words"}  # en ships no flagged-word list
+    assert {"words", "char_repetition", "dup_line_fraction", "top_2gram_char_fraction",
+            "dup_10gram_char_fraction", "special_characters", "stopwords"} <= set(q)
     assert q["words"] == 74 and q["word_repetition"] == 0.0 and q["stopwords"] > 0.3
 
 
@@ -73,7 +77,7 @@ def test_rejected_documents_keep_their_statistics_too(stage):
     # k = floor(sqrt(20)) = 4: 4 x 30 / 590
     assert q["char_repetition"] == pytest.approx(120 / 590)
     assert q["word_repetition"] == 1.0 and "special_characters" in q
-    assert "10-gram repetition" in out.detail
+    assert "character n-gram repetition ratio 0.2034 > max_char_repetition" in out.detail
 
 
 def test_filters_run_in_roots_order_and_the_first_failure_is_the_reason():
@@ -82,7 +86,9 @@ def test_filters_run_in_roots_order_and_the_first_failure_is_the_reason():
     assert reason(Quality(strict)(Document("a", text, "en"))) == "quality:word_count"
     only_special = QualityConfig(languages={"en": {"max_special_characters": 0.01}})
     assert reason(Quality(only_special)(Document("a", text, "en"))) == "quality:special_characters"
-    assert NATURAL_ORDER[:4] == ("word_count", "char_repetition", "word_repetition", "special_characters")
+    assert NATURAL_ORDER == ("word_count", "char_repetition", "word_repetition", "duplicate_lines",
+                             "duplicate_paragraphs", "top_ngrams", "duplicate_ngrams", "special_characters",
+                             "stopwords", "flagged_words", "lid_score", "perplexity")
 
 
 def test_stop_at_first_failure_computes_less():
@@ -250,8 +256,12 @@ def test_every_shipped_language_config_parses_with_sources():
         section = lang.sections["filters"]
         for key, entry in section.items():
             assert isinstance(entry, dict) and entry.get("source"), f"{lang.code}: {key} has no source"
-        assert "key absent" not in " ".join(params.sources.values()), lang.code
+        absent = [k for k, src in params.sources.items() if "key absent" in src]
+        # only keys whose registered default says where it comes from (Gopher's maxima) may be absent
+        assert all("ROOTS" not in params.sources[k] for k in absent), (lang.code, absent)
     assert parse_filters(registry.get("en")).max_word_repetition == 0.19  # ROOTS parameters_filtering_en
+    assert parse_filters(registry.get("en")).max_char_repetition == 0.13  # recalibrated on clean prose
+    assert parse_filters(registry.get("en")).max_dup_5gram_char_fraction == 0.15  # Gopher's default
     assert parse_filters(registry.get("ur")).word_repetition_n == 7
     assert parse_filters(registry.get("zh-Hans")).char_repetition_n == 3
     assert parse_filters(registry.get("sw")).min_words == 10  # ROOTS's default
@@ -442,3 +452,167 @@ def test_stages_run_in_the_beam_curate_step(tmp_path):
     assert all(json.loads(r["meta"])["quality"]["words"] >= 74 for r in kept)
     policy = manifest.steps["curate"]["quality_policy"]["languages"]["sw"]["filters"]["stopwords"]
     assert policy["on"] is False
+
+
+# --- the rules registry, Gopher's repetition rules and recalibrated thresholds on real text -------
+
+OSCAR = DATA / "web" / "oscar2019_dummy.jsonl"
+ARTICLES = DATA / "web" / "article_extraction" / "ground-truth.json"
+FLORES_TRAIN = DATA / "flores" / "flores200_train.jsonl.gz"
+
+
+def test_registry_is_the_one_list_of_rules():
+    from roots.filters.params import CodeFilters, NaturalFilters
+    from roots.filters.rules import RULES, params_of
+    import roots.tuning as tuning
+
+    for rule in RULES:
+        assert rule.reason in REASONS
+        for statistic in rule.statistics:
+            assert tuning.SPECS[statistic.key].filter == rule.name
+    assert [f.name for f in dataclasses.fields(NaturalFilters) if f.name != "sources"] == [p.key for p in params_of("natural")]
+    assert [f.name for f in dataclasses.fields(CodeFilters) if f.name != "sources"] == [p.key for p in params_of("code")]
+    report = Quality(QualityConfig()).report(["en", "code-python"], sources=True)["languages"]
+    assert list(report["en"]["filters"]) == list(NATURAL_ORDER)
+    assert report["en"]["filters"]["duplicate_ngrams"]["max_dup_5gram_char_fraction"] == 0.15
+    assert "Gopher" in report["en"]["filters"]["duplicate_ngrams"]["source"]["max_dup_5gram_char_fraction"]
+    assert report["en"]["filters"]["perplexity"] == {"on": False, "why": "no language model for en (train one with "
+                                                     "`roots lm train --lang en` into quality.lm_dir/en)"}
+
+
+def _oscar(*lines: int) -> list[str]:
+    rows = OSCAR.read_text(encoding="utf-8").split("\n")
+    return [json.loads(rows[i])["text"] for i in lines]
+
+
+@pytest.mark.skipif(not OSCAR.exists(), reason="no ../shared/data")
+def test_gopher_rules_remove_real_and_constructed_repetition(stage):
+    menu, repeated_comment = _oscar(562, 235)  # a shop's category menu; one paragraph pasted 9 times
+    assert reason(run(stage, menu, "pt")) == "quality:duplicate_lines"
+    assert reason(run(stage, repeated_comment, "pt")) == "quality:duplicate_ngrams"
+    paragraphs = [GOOD_EN, "Opening hours: Monday to Friday, nine to five, closed on public holidays.",
+                  "A second, different paragraph about the market square and its fountain, which was restored."]
+    out = run(stage, "\n\n".join(paragraphs + paragraphs[1:] * 3))
+    assert reason(out) == "quality:word_repetition"  # ROOTS's rule comes first; Gopher's would reject too
+    q = doc_of(out).meta["quality"]
+    assert q["dup_line_fraction"] == q["dup_paragraph_fraction"] == 6 / 9 and q["dup_10gram_char_fraction"] > 0.3
+    spam = GOOD_EN + " " + " ".join(["Best price cheap flights Paris. Book cheap flights Paris today."] * 4)
+    assert reason(run(stage, spam)) == "quality:char_repetition"
+    gopher_only = Quality(QualityConfig(languages={"en": {"max_char_repetition": None, "max_word_repetition": None}}))
+    assert reason(gopher_only(Document("s", spam, "en"))) == "quality:top_ngrams"  # "cheap flights paris", 8 times
+    assert reason(gopher_only(Document("s", "\n\n".join(paragraphs + paragraphs[1:] * 3), "en"))) == "quality:duplicate_lines"
+    assert reason(gopher_only(Document("s", GOOD_EN, "en"))) == "kept"
+    # Chinese: words are characters (no SentencePiece model), so n-grams are character n-grams
+    zh = "天天中彩票是假的吗？为什么还存在，天天中彩票派奖中多久。"
+    zh_prose = ("北京市政府星期二宣布，将在明年春天开放沿河的新自行车道。多数居民表示会骑车上班和上学，"
+                "商店老板们也希望更多游客在老市场停留。")
+    out = run(stage, zh_prose + zh * 6, "zh-Hans")
+    assert reason(out) != "kept" and doc_of(out).meta["quality"]["dup_5gram_char_fraction"] > 0.5
+    assert reason(run(stage, zh_prose * 1 + "工程将在天气允许时开始，并在暑假前完工。", "zh-Hans")) == "kept"
+
+
+@pytest.mark.skipif(not OSCAR.exists(), reason="no ../shared/data")
+def test_special_characters_no_longer_count_spaces(stage):
+    urdu, phone_list = _oscar(294, 224)  # Urdu religious commentary (0.27 with spaces); a Punjabi masthead
+    out = run(stage, urdu, "ur")
+    assert reason(out) == "kept" and doc_of(out).meta["quality"]["special_characters"] < 0.1
+    assert reason(run(stage, phone_list, "pa")) == "quality:special_characters"
+
+
+def _flores_docs(codes: dict[str, str], sizes=(10, 30, 80)) -> dict[str, list[str]]:
+    rows: dict[str, list[tuple[int, str]]] = {f: [] for f in codes}
+    with gzip.open(FLORES_TRAIN, "rt", encoding="utf-8") as fh:
+        for line in fh:
+            r = json.loads(line)
+            if r["flores"] in rows:
+                rows[r["flores"]].append((int(r["id"]), r["text"]))
+    out = {}
+    for flores, code in codes.items():
+        sentences = [t for _, t in sorted(rows[flores])]
+        join = "" if code.startswith("zh") else " "
+        docs, start = [], 0
+        for size in sizes:
+            chunk = sentences[start:start + size]
+            docs.append("\n\n".join(join.join(chunk[i:i + 4]) for i in range(0, len(chunk), 4)))
+            start += size
+        out[code] = docs
+    return out
+
+
+@pytest.mark.skipif(not FLORES_TRAIN.exists(), reason="no ../shared/data")
+def test_clean_flores_documents_pass_in_every_language(stage):
+    registry = load_registry()
+    codes = {registry.get(c).flores: c for c in registry.codes if registry.get(c).is_natural}
+    failed = {}
+    for code, docs in _flores_docs(codes).items():
+        for i, out in enumerate(stage.process_batch([Document(f"{code}/{i}", t, code, "flores") for i, t in enumerate(docs)])):
+            if isinstance(out, Rejection):
+                failed[out.doc.id] = out.detail
+    assert failed == {}
+
+
+@pytest.mark.skipif(not ARTICLES.exists(), reason="no ../shared/data")
+def test_clean_news_articles_pass(stage):
+    from roots.lid import lid176_path, load_model, prepare_text
+
+    model = load_model(lid176_path())
+    data = json.loads(ARTICLES.read_text(encoding="utf-8"))
+    english = [v["articleBody"] for _, v in sorted(data.items())
+               if model.predict(prepare_text(v["articleBody"]))[0][0] == "__label__en"]
+    assert len(english) == 161
+    outcomes = stage.process_batch([Document(f"a/{i}", t, "en", "news") for i, t in enumerate(english)])
+    rejected = {o.doc.id: o.detail for o in outcomes if isinstance(o, Rejection)}
+    # ROOTS's thresholds rejected 9 (3 by character repetition at 0.106, 6 by stopwords at 0.30). Left:
+    # a meal plan of a dozen identical day blocks, an affiliate list repeating "Buy Now" blocks, and a
+    # basketball box score (a table of names and numbers).
+    assert len(rejected) <= 3, rejected
+
+
+def test_perplexity_percentile_key(tmp_path, monkeypatch):
+    import roots.perplexity as perplexity
+
+    configs = tmp_path / "configs"
+    configs.mkdir()
+    src = (ROOT / "language_configs" / "en.yaml").read_text(encoding="utf-8")
+    (configs / "en.yaml").write_text(src.replace("max_perplexity_percentile: {value: 99.5",
+                                                 "max_perplexity_percentile: {value: 150"), encoding="utf-8")
+    with pytest.raises(LanguageConfigError, match=r"en\.yaml: key 'filters\.max_perplexity_percentile' must be a number "
+                                                  r"between 0 and 100"):
+        parse_filters(load_registry(configs).get("en"))
+    load_registry.cache_clear()
+    (configs / "en.yaml").write_text(src.replace("max_perplexity: {value: null", "max_perplexity: {value: 900"),
+                                     encoding="utf-8")
+    with pytest.raises(LanguageConfigError, match=r"en\.yaml: keys 'filters\.max_perplexity' and "
+                                                  r"'filters\.max_perplexity_percentile' are both set"):
+        parse_filters(load_registry(configs).get("en"))
+    load_registry.cache_clear()
+    en = load_registry().get("en")
+    assert parse_filters(en).max_perplexity is None and parse_filters(en).max_perplexity_percentile == 99.5
+    over = parse_filters(en, {"max_perplexity": 1200}, "run.yaml: quality.languages")
+    assert over.max_perplexity == 1200 and over.max_perplexity_percentile is None  # a run config's choice wins
+
+    class FakeModel:  # a model whose reference text has its 99.5th percentile at 300
+        def __init__(self, directory):
+            self.directory = directory
+
+        def cutoff(self, percentile: float) -> float:
+            return 300.0 if percentile == 99.5 else 0.0
+
+        def score_many(self, texts):
+            return [100.0 if "council" in t else 5000.0 for t in texts]
+
+    lm = tmp_path / "lm" / "en"
+    lm.mkdir(parents=True)
+    monkeypatch.setattr(perplexity, "model_exists", lambda d: True)
+    monkeypatch.setattr(perplexity, "read_manifest", lambda d: {"reference_percentiles": {"99.5": 300.0}})
+    monkeypatch.setattr(perplexity, "PerplexityModel", FakeModel)
+    stage = Quality(QualityConfig(lm_dir=str(tmp_path / "lm")))
+    assert stage.report(["en"])["languages"]["en"]["filters"]["perplexity"] == {
+        "on": True, "max_perplexity": None, "max_perplexity_percentile": 99.5}
+    good = stage(Document("p/1", GOOD_EN, "en"))
+    bad = stage(Document("p/2", GOOD_EN.replace("council", "board"), "en"))
+    assert reason(good) == "kept" and reason(bad) == "quality:perplexity"
+    assert bad.detail == "p/2: KenLM perplexity 5000.0000 > max_perplexity 300 (the 99.5th percentile of the model's reference text)"
+    monkeypatch.setattr(perplexity, "read_manifest", lambda d: {})
+    off = Quality(QualityConfig(lm_dir=str(tmp_path / "lm"))).report(["en"])["languages"]["en"]["filters"]["perplexity"]
+    assert not off["on"] and "stores no reference perplexities" in off["why"]
