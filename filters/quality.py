@@ -482,6 +482,17 @@ def _plan_report(plan: LanguagePlan, config: QualityConfig, sources: bool = True
         return {"kind": "code", "filters": filters}
     if filters["lid_score"]["on"]:
         filters["lid_score"]["when"] = f"the document's meta has {config.lid_score_key!r} (set by the LID stage)"
+    ppl = filters["perplexity"]
+    if ppl["on"] and p.max_perplexity_percentile is not None and plan.lm_path:
+        # The cut-off in force, resolved from the model's reference percentiles, so the manifest (and
+        # tuning, the data card) hold the number the stage applied.
+        from roots.perplexity import read_manifest, reference_cutoff
+
+        ppl["max_perplexity"] = reference_cutoff(read_manifest(plan.lm_path).get("reference_percentiles") or {},
+                                                 p.max_perplexity_percentile, plan.lm_path)
+        if sources:
+            ppl.setdefault("source", {})["max_perplexity"] = (
+                f"the {p.max_perplexity_percentile:g}th percentile of the reference text of {plan.lm_path} (lm.json)")
     maps = ["uniform_whitespace"] if config.apply_maps else []
     if config.apply_maps and p.remove_url_words:
         maps.append("remove_url_words")

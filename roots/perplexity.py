@@ -333,6 +333,23 @@ def read_manifest(directory: str | os.PathLike[str]) -> dict:
     return manifest
 
 
+def reference_cutoff(percentiles: dict, percentile: float, directory: str = "") -> float:
+    """The perplexity at `percentile` of a model's stored reference percentiles ({percentile: value},
+    keys as numbers or strings, as in `lm.json`), linearly interpolated; read without loading the
+    model (the run manifest records the cut-off in force)."""
+    points = sorted((float(k), float(v)) for k, v in percentiles.items())
+    if not points:
+        raise PerplexityError(f"{directory}: the model stores no reference perplexities "
+                              f"(retrain it with `roots lm train`, which holds back text to score)")
+    if not 0 <= percentile <= 100 or percentile < points[0][0] or percentile > points[-1][0]:
+        raise PerplexityError(f"{directory}: percentile {percentile:g} outside the stored "
+                              f"{points[0][0]:g}..{points[-1][0]:g}")
+    for (p0, v0), (p1, v1) in zip(points, points[1:]):
+        if p0 <= percentile <= p1:
+            return round(v0 if p1 == p0 else v0 + (v1 - v0) * (percentile - p0) / (p1 - p0), 1)
+    return points[-1][1]  # percentile equals the only stored point
+
+
 class PerplexityModel:
     """A loaded SentencePiece + KenLM pair; load once per worker (`PerplexityModel(dir)`), then `score`."""
 
@@ -366,17 +383,7 @@ class PerplexityModel:
         linearly interpolated between the percentiles stored in `lm.json`: e.g. `cutoff(95)` keeps
         about 95% of clean text like the reference. A PerplexityError naming the folder when the model
         stores no distribution (trained with no held-back text, or by an older version)."""
-        points = sorted(self.reference_percentiles.items())
-        if not points:
-            raise PerplexityError(f"{self.directory}: the model stores no reference perplexities "
-                                  f"(retrain it with `roots lm train`, which holds back text to score)")
-        if not 0 <= percentile <= 100 or percentile < points[0][0] or percentile > points[-1][0]:
-            raise PerplexityError(f"{self.directory}: percentile {percentile:g} outside the stored "
-                                  f"{points[0][0]:g}..{points[-1][0]:g}")
-        for (p0, v0), (p1, v1) in zip(points, points[1:]):
-            if p0 <= percentile <= p1:
-                return round(v0 if p1 == p0 else v0 + (v1 - v0) * (percentile - p0) / (p1 - p0), 1)
-        return points[-1][1]  # percentile equals the only stored point
+        return reference_cutoff(self.reference_percentiles, percentile, str(self.directory))
 
     def lines(self, text: str) -> list[str]:
         """The non-empty lines of `text` after `normalise_for_lm`, as scored."""

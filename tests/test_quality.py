@@ -62,7 +62,8 @@ def test_good_document_is_kept_with_every_statistic(stage):
     assert reason(out) == "kept"
     q = out.meta["quality"]
     stored = {s.key for r in NATURAL_RULES for s in r.statistics if not s.in_meta}
-    assert set(q) == stored - {"flagged_words"}  # en ships no flagged-word list
+    assert set(q) == stored   # every statistic, flagged words too (en ships ROOTS's list)
+    assert q["flagged_words"] == 0.0
     assert {"words", "char_repetition", "dup_line_fraction", "top_2gram_char_fraction",
             "dup_10gram_char_fraction", "special_characters", "stopwords"} <= set(q)
     assert q["words"] == 74 and q["word_repetition"] == 0.0 and q["stopwords"] > 0.3
@@ -99,10 +100,15 @@ def test_stop_at_first_failure_computes_less():
 
 
 def test_lid_score_from_the_lid_stage(stage):
-    assert reason(run(stage, GOOD_EN, lid_score=0.5)) == "quality:lid_score"  # en minimum 0.8
-    assert reason(run(stage, GOOD_EN, lid_score=0.95)) == "kept"
-    assert reason(run(stage, GOOD_EN)) == "kept"  # no LID stage: the filter is skipped
-    assert "LID stage" in stage.report(["en"])["languages"]["en"]["filters"]["lid_score"]["when"]
+    # Off by default: the LID stage applies its calibrated per-model minimum to the same score.
+    assert reason(run(stage, GOOD_EN, lid_score=0.5)) == "kept"
+    assert "calibrated lid.min_score" in stage.report(["en"], sources=True)["languages"]["en"]["filters"]["lid_score"]["why"] \
+        or stage.report(["en"])["languages"]["en"]["filters"]["lid_score"]["on"] is False
+    strict = Quality(QualityConfig(languages={"en": {"min_lid_score": 0.8}}))   # a run that wants ROOTS's bound
+    assert reason(run(strict, GOOD_EN, lid_score=0.5)) == "quality:lid_score"
+    assert reason(run(strict, GOOD_EN, lid_score=0.95)) == "kept"
+    assert reason(run(strict, GOOD_EN)) == "kept"  # no LID stage: the filter is skipped
+    assert "LID stage" in strict.report(["en"])["languages"]["en"]["filters"]["lid_score"]["when"]
 
 
 def test_maps_remove_url_and_long_words_before_filtering(stage):
@@ -154,11 +160,11 @@ def test_unknown_language_gets_roots_defaults(stage):
 
 def test_language_without_stopwords_or_model_reports_the_filter_off(stage):
     report = stage.report(sources=True)["languages"]
-    sw = report["sw"]
-    assert sw["filters"]["stopwords"] == {"on": False, "why": sw["filters"]["stopwords"]["why"]}
-    assert "roots resources stopwords --lang sw" in sw["filters"]["stopwords"]["why"]
+    sw, ml = report["sw"], report["ml"]
+    assert ml["filters"]["stopwords"] == {"on": False, "why": "min_stopwords is null"}   # agglutinative: off
+    assert sw["filters"]["stopwords"]["on"] is True and sw["stopwords"].endswith("stopwords/sw.txt")
     assert sw["filters"]["perplexity"]["on"] is False and "roots lm train --lang sw" in sw["filters"]["perplexity"]["why"]
-    assert sw["filters"]["flagged_words"]["on"] is False
+    assert sw["filters"]["flagged_words"]["on"] is False   # ROOTS had no list for sw
     assert report["en"]["filters"]["stopwords"]["on"] is True
     assert "spaCy" in report["en"]["filters"]["stopwords"]["source"]["min_stopwords"] or \
         "ROOTS" in report["en"]["filters"]["stopwords"]["source"]["min_stopwords"]
@@ -450,7 +456,7 @@ def test_stages_run_in_the_beam_curate_step(tmp_path):
     kept = [r for p in sorted((tmp_path / "run" / "documents").rglob("*.parquet")) for r in pq.read_table(p).to_pylist()]
     assert len(kept) == 6 and all("<div>" not in r["text"] for r in kept)
     assert all(json.loads(r["meta"])["quality"]["words"] >= 74 for r in kept)
-    policy = manifest.steps["curate"]["quality_policy"]["languages"]["sw"]["filters"]["stopwords"]
+    policy = manifest.steps["curate"]["quality_policy"]["languages"]["ml"]["filters"]["stopwords"]
     assert policy["on"] is False
 
 

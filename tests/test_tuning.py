@@ -75,7 +75,10 @@ def test_thresholds_are_those_in_force_with_their_sources(en, sample_run):
     words = en.threshold("words")
     assert words.values == {"min_words": 20, "max_words": 100000} and words.on
     assert "parameters_filtering_en (number_words_min_cutoff)" in words.sources["min_words"]
-    assert not en.threshold("perplexity").on and "no language model" in en.threshold("perplexity").why
+    ppl = en.threshold("perplexity")   # the sample ships an English model: its percentile cut-off, resolved
+    assert ppl.on and ppl.values["max_perplexity"] > 100 and "99.5th percentile" in ppl.sources["max_perplexity"]
+    sw = tuning.load_statistics(sample_run, "sw").threshold("perplexity")
+    assert not sw.on and "no language model" in sw.why
     assert set(en.statistics) >= {"words", "char_repetition", "word_repetition", "special_characters", "stopwords",
                                   "lid_score"}
     code = tuning.load_statistics(sample_run, "code-python")
