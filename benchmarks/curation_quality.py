@@ -313,13 +313,16 @@ def default_config(web_path: str, flores_path: str, lid_model: str | None) -> di
     lid: dict[str, Any] = {"lid176": True}
     if lid_model:
         lid["model"] = lid_model
+    quality: dict[str, Any] = {}
+    if (ROOT / "examples" / "models" / "lm").is_dir():   # the sample's perplexity model (English)
+        quality["lm_dir"] = str(ROOT / "examples" / "models" / "lm")
     return {
         "name": "bench-curation",
         "sources": [web, flores],
         "cleaning": {"sources": {"web": ["remove_empty_docs", "dedup_template", "remove_html_spans",
                                          "remove_lines_with_code"]}},
         "lid": lid,
-        "quality": {},
+        "quality": quality,
     }
 
 
@@ -655,16 +658,10 @@ def mistakes(items: list[Item], traces: dict[str, Trace], limit: int = 12) -> st
 
 
 def ensure_lid_model(args: argparse.Namespace, work: Path, data: Path = DATA) -> None:
-    """Our FLORES-trained LID model (the `roots` role): --lid-model, else trained once into --out
-    with `roots lid train` on FLORES train (about 40 s) and reused."""
-    if args.lid_model or args.config or args.no_lid_model or "roots" in args.skip:
-        return
-    path = Path(args.out) / "lid-roots.ftz"
-    if not path.exists():
-        log.info("training our LID model on FLORES train into %s (once)", path)
-        subprocess.run([str(Path(sys.executable).parent / "roots"), "lid", "train", "--input", str(data / FLORES_TRAIN),
-                        "--label-field", "flores", "--output", str(path)], check=True)
-    args.lid_model = str(path)
+    """Our LID model (the `roots` role): --lid-model, else the one shipped in the package (a run
+    config's default), or none with --no-lid-model."""
+    if args.no_lid_model and not args.config:
+        args.lid_model = "none"
 
 
 def main(argv: list[str] | None = None) -> int:

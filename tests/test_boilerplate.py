@@ -332,3 +332,23 @@ def test_web_flag_must_be_a_bool(tmp_path):
     data["sources"][0]["web"] = "yes"
     with pytest.raises(ConfigError, match="key 'web' must be bool"):
         parse_config(data, str(tmp_path / "run.yaml"))
+
+
+def test_prose_share_rejects_a_stack_of_teasers_and_keeps_prose_a_sentence_per_line():
+    """A news page's leftovers (headlines, teaser sentences, captions, credits) are no prose: under 30%
+    of the characters in paragraph-length lines or runs of sentences. Prose is kept however it is
+    broken into lines, a sentence per line included."""
+    teasers = "\n".join([
+        "Zach Parise heating up, scores twice as Wild beat Rangers",
+        "The forward has five goals in his last six games.",
+        "Photo: Jim Mone / Associated Press",
+        "Meth. We're on it: South Dakota doubles down on its campaign",
+        "Officials say the ads worked.",
+        "Weather: snow expected across the Twin Cities tonight",
+        "Reporting by Greg Roumeliotis; editing by Tom Brown",
+    ])
+    assert reject_reason(teasers) == "boilerplate:prose_share"
+    assert reject_reason("\n".join(SENTENCES)) is None                      # a sentence per line
+    paragraph = " ".join(SENTENCES[:4])
+    assert reject_reason("\n".join([paragraph, "Photo: AP", "Share this", paragraph])) is None
+    assert reject_reason(teasers, min_prose_char_fraction=0.0) is None      # the rule can be switched off
