@@ -407,6 +407,28 @@ def test_roots_filter_command(tmp_path, roots_main, capsys):
     assert "unknown language 'xx'" in capsys.readouterr().err
 
 
+def test_roots_filter_web_and_lid_use_the_boilerplate_and_lid_stages(tmp_path, roots_main, capsys):
+    """`roots filter --web --lid`: menu lines go before quality sees the page, junk goes as lid:noise, a
+    page in another language as lid:wrong_language, and ids come from the records' `id` by default."""
+    page = "\n".join(["Home | News | Sport | Weather | Contact", "Skip to main content", GOOD_EN,
+                      "Copyright © 2024 Example News. All rights reserved.", "Share on Facebook"])
+    records = [{"id": "page", "text": page}, {"id": "junk", "text": "hughughug " * 40},
+               {"id": "fr", "text": "Le conseil municipal a voté hier soir le budget de la ville pour l'année "
+                                    "prochaine, après un long débat sur les écoles, les routes et les transports."}]
+    src = tmp_path / "web.jsonl"
+    src.write_text("\n".join(json.dumps(r) for r in records) + "\n", encoding="utf-8")
+    out, rej = tmp_path / "kept.jsonl", tmp_path / "rejected.jsonl"
+    assert roots_main(["filter", "--lang", "en", "--web", "--lid", "--input", str(src), "--output", str(out),
+                       "--rejected", str(rej)]) == 0
+    kept = {r["id"]: r for r in map(json.loads, out.read_text(encoding="utf-8").splitlines())}
+    rejected = {r["id"]: r["reason"] for r in map(json.loads, rej.read_text(encoding="utf-8").splitlines())}
+    assert set(kept) == {"web.jsonl/page"}
+    text = kept["web.jsonl/page"]["text"]
+    assert "Sport" not in text and "rights reserved" not in text and "Share on" not in text and "cycle path" in text
+    assert kept["web.jsonl/page"]["meta"]["boilerplate"]["lines_removed"]
+    assert rejected == {"web.jsonl/junk": "lid:noise", "web.jsonl/fr": "lid:wrong_language"}
+
+
 def test_roots_resources_stopwords_from_flores(tmp_path, roots_main):
     path = DATA / "flores" / "flores200_train.jsonl.gz"
     if not path.exists():

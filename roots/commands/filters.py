@@ -28,7 +28,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     f.add_argument("--output", required=True, help="JSON Lines file for kept documents")
     f.add_argument("--rejected", required=True, help="JSON Lines file for rejected documents")
     f.add_argument("--text-field", default="text", help="the field holding the text (default: text)")
-    f.add_argument("--id-field", help="a field holding a record id")
+    f.add_argument("--id-field", default="id", help="the field holding a record id, used where a record has it "
+                   "(default: id; else the file name and line number)")
+    f.add_argument("--web", action="store_true", help="the input is web text: remove boilerplate lines and reject "
+                   "boilerplate pages first (the boilerplate stage of a run's web sources, its default settings)")
+    f.add_argument("--lid", action="store_true", help="check the language with the LID stage first (lid.176 and our "
+                   "bundled model, the language's calibrated minimum score; junk goes as lid:noise)")
     f.add_argument("--lm-dir", help="folder of `roots lm train` outputs, one subfolder per language")
     f.add_argument("--stopwords-dir", help="folder of <lang>.txt stopword lists (wins over spaCy's)")
     f.add_argument("--flagged-words-dir", help="folder of <lang>.txt flagged-word lists")
@@ -141,7 +146,7 @@ def _documents(paths: list[str], lang: str, text_field: str, id_field: str | Non
     for path in paths:
         spec = SourceSpec(name=Path(path).name, path=path, format="jsonl", text_field=text_field,
                           id_field=id_field, lang=lang)
-        yield from FORMATS["jsonl"].read(spec, path)
+        yield from FORMATS["jsonl"].records(spec, path)
 
 
 class _Writer:
@@ -162,7 +167,8 @@ class _Writer:
 
 
 def cmd_filter(args: argparse.Namespace) -> int:
-    """`roots filter`: normalise → catalogue cleaning (optional) → quality, written as JSON Lines."""
+    """`roots filter`: normalise → catalogue cleaning (optional) → boilerplate (--web) → LID (--lid) →
+    quality, written as JSON Lines."""
     from roots.config import ConfigError
     from roots.document import Rejection
     from roots.filters.cleaning import Cleaning, CleaningConfig, TemplateLines
@@ -193,6 +199,15 @@ def cmd_filter(args: argparse.Namespace) -> int:
             templates.fit(d for d in _documents(args.input, args.lang, args.text_field, args.id_field)
                           if not isinstance(d, Rejection))
         stages.append(Cleaning(cleaning_config, templates))
+    if args.web:
+        from roots.filters.boilerplate import Boilerplate, BoilerplateConfig
+
+        stages.append(Boilerplate(BoilerplateConfig(), frozenset(Path(p).name for p in args.input)))
+    if args.lid:
+        from roots.filters.lid import LanguageId
+        from roots.lid import LidConfig
+
+        stages.append(LanguageId(LidConfig()))
     stages.append(quality)
 
     kept_out, rejected_out = _Writer(args.output), _Writer(args.rejected)
@@ -224,8 +239,9 @@ def cmd_filter(args: argparse.Namespace) -> int:
             print(f"  {reason}: {n}")
     if args.report:
         report = {"counts": dict(sorted(counts.items())), "quality": quality.report([args.lang], sources=True)}
-        if ops:
-            report["cleaning"] = stages[1].report()
+        for stage in stages:
+            if getattr(stage, "name", "") in ("cleaning", "boilerplate") and callable(getattr(stage, "report", None)):
+                report[stage.name] = stage.report()
         Path(args.report).parent.mkdir(parents=True, exist_ok=True)
         Path(args.report).write_text(json.dumps(report, indent=2, sort_keys=True, ensure_ascii=False) + "\n",
                                      encoding="utf-8")
