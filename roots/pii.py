@@ -82,7 +82,9 @@ class Span:
 
 def _fold_table() -> dict[int, int]:
     """Full-width ASCII forms, other decimal digits, dashes and spaces → ASCII, one for one."""
-    table = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)}
+    # not the full-width comma: in CJK text it ends a clause (`，4111...`), never groups digits, and
+    # as `,` it would read as a thousands separator glued to the number after it
+    table = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F) if cp != 0xFF0C}
     for cp in range(0x80, 0x10000):
         if cp not in table and unicodedata.category(chr(cp)) == "Nd":
             table[cp] = ord("0") + unicodedata.decimal(chr(cp))
@@ -300,8 +302,12 @@ def find_keys(text: str) -> Iterator[tuple[int, int]]:
 
 # --- CREDIT_CARD -----------------------------------------------------------------------------------
 
+#: A hyphen that glues a number to a lowercase word prefix (Zulu `ngu-`, `ne-`, Swahili `ya-`): the
+#: number still starts there. After a digit, an uppercase code (`SKU-`) or another hyphen it does not.
+_GLUE = r"(?<![^a-z\u00df-\u024f]-)(?<!^-)"
+_GLUE_AFTER_DIGIT = r"(?<![^a-z\u00df-\u024f]-[0-9])(?<!^-[0-9])"  # the same, checked after the first digit
 _CARD_RE = re.compile(
-    rf"[0-9](?<![0-9A-Za-z_+\-.,/{_CURRENCY}][0-9])(?:[ \-]?[0-9]){{11,18}}(?![0-9A-Za-z_]|[.,][0-9])")
+    rf"[0-9](?<![0-9A-Za-z_+.,/{_CURRENCY}][0-9]){_GLUE_AFTER_DIGIT}(?:[ \-]?[0-9]){{11,18}}(?![0-9A-Za-z_]|[.,][0-9])")
 
 # (first digits from, first digits to, allowed lengths): the IIN ranges of the card schemes.
 _CARD_RANGES: tuple[tuple[str, str, tuple[int, ...]], ...] = (
@@ -388,8 +394,10 @@ def _mod97_ok(compact: str) -> bool:
 
 def find_ibans(text: str) -> Iterator[tuple[int, int]]:
     """IBANs: a country code, two check digits and the country's BBAN length of letters and digits,
-    optionally grouped, validated by python-stdnum (mod 97 and the country's format), or by mod 97
-    and length for the countries in `_UNREGISTERED_IBAN`."""
+    optionally grouped, validated by python-stdnum (mod 97 and the country's BBAN pattern), or by mod 97
+    and length for the countries in `_UNREGISTERED_IBAN`. The national part is not checked against
+    python-stdnum's bank registries or national check digits: a bank missing from a registry (new,
+    merged, or simply unlisted, as `BE68539007547034`) does not make an account number less personal."""
     pos = 0
     while True:
         m = _IBAN_RE.search(text, pos)
@@ -415,7 +423,7 @@ def find_ibans(text: str) -> Iterator[tuple[int, int]]:
         if letters and not (all(c.isupper() for c in letters) or all(c.islower() for c in letters)):
             continue  # `LV80 bANK ...`: mixed case is a word, not an account
         compact = compact.upper()
-        if _stdnum_iban.is_valid(compact) if country not in _UNREGISTERED_IBAN else _mod97_ok(compact):
+        if _stdnum_iban.is_valid(compact, check_country=False) if country not in _UNREGISTERED_IBAN else _mod97_ok(compact):
             yield m.start(), end
             pos = end
 
@@ -484,11 +492,11 @@ def find_crypto(text: str) -> Iterator[tuple[int, int]]:
 # --- PHONE -----------------------------------------------------------------------------------------
 
 _PHONE_RE = re.compile(rf"""
-    (?<![0-9A-Za-z_+\-./,@\#%{_CURRENCY}])
+    (?<![0-9A-Za-z_+./,@\#%{_CURRENCY}]){_GLUE}
     (?:\+[ ]?|\(\+?)?
     [0-9]
     (?:[0-9] | [ ]?[\-./][ ]?(?=[0-9(]) | [ ]{{1,2}}(?=[0-9(]) | \)[ ]?(?=[0-9]) | [ ]?\((?=[0-9])){{5,30}}
-    (?:[ ]?(?:x|ext\.?|\#)[ ]?[0-9]{{1,6}})?
+    (?:[ ]?(?:x|ext[.:]?|extn\.?|extension|\#)[ ]?[0-9]{{1,6}})?
     (?![0-9A-Za-z_]|[.,][0-9]|[\-/][0-9])
     """, re.X)
 _DATE_RE = re.compile(r"\d{1,4}([./-])\d{1,2}\1\d{1,4}")
@@ -512,7 +520,7 @@ def _compact_date(value: str) -> bool:
         return False
     year, month, day = int(value[:4]), int(value[4:6]), int(value[6:])
     return 1800 <= year <= 2099 and 1 <= month <= 12 and 1 <= day <= 31
-_EXTENSION_RE = re.compile(r"[ ]?(?:x|ext\.?|#)[ ]?[0-9]{1,6}$")
+_EXTENSION_RE = re.compile(r"[ ]?(?:x|ext[.:]?|extn\.?|extension|#)[ ]?[0-9]{1,6}$")
 _ISBN_BEFORE = re.compile(r"(?i)isbn(?:-1[03])?[:\s]{0,3}$")
 _MONEY_AFTER = re.compile(
     r"[ ]?(?:[" + _CURRENCY + r"]|EUR|USD|GBP|INR|KES|NGN|XOF|XAF|FCFA|CFA|francs?|dollars?|euros?|"
@@ -556,7 +564,8 @@ def find_phones(text: str, regions: Sequence[str], leniency: str = "valid") -> I
     """Phone numbers: a run of digits and single separators (7-15 digits, optionally `+`, `00` or an
     extension), not a look-alike (`_phone_lookalike`), that `phonenumbers` accepts either in
     international form (`+CC ...`, `00CC ...`: a possible number (leniency POSSIBLE) of a real
-    country code) or in the national form of one of `regions` (a valid number there, or with
+    country code) or in the national form of one of `regions` (a valid number of its country calling
+    code, so `(809) 247-3420` of the Dominican Republic counts under US; or with
     `leniency="possible"` a possible one of 8 digits or more)."""
     for m in _PHONE_RE.finditer(text):
         candidate = m.group()
@@ -590,8 +599,8 @@ def _phone_ok(core: str, digits: str, international: bool, regions: tuple[str, .
             continue
         if parsed.country_code != phonenumbers.country_code_for_region(region):
             continue
-        if phonenumbers.is_valid_number_for_region(parsed, region):
-            return True
+        if phonenumbers.is_valid_number(parsed):
+            return True  # valid in the region's numbering plan: US dialling also reaches PR, DO, JM, ...
         if leniency == "possible" and phonenumbers.is_possible_number(parsed) and len(digits) >= 8:
             return True
     return False
@@ -806,11 +815,23 @@ class PiiDetector:
                 schemes = s.national_ids if numeric else tuple(n for n in s.national_ids if n in _FEW_DIGIT_IDS)
                 found += [Span(a, b, t) for a, b, t in find_national_ids(folded, schemes)]
             elif name == PHONE:
-                found += [Span(a, b, PHONE) for a, b in find_phones(folded, s.phone_regions, s.phone_leniency)]
+                regions = phone_regions_with_neighbours(s.phone_regions)
+                found += [Span(a, b, PHONE) for a, b in find_phones(folded, regions, s.phone_leniency)]
             else:
                 found += [Span(a, b, name) for a, b in _SIMPLE[name](folded)]
         spans = resolve_overlaps(found)
         return [sp for sp in spans if sp.type not in self.skip_types] if self.skip_types else spans
+
+
+#: Regions whose national numbers turn up in text of any language (expatriates, call centres,
+#: businesses abroad, North American and British contact pages): searched after the language's own.
+NEIGHBOUR_REGIONS = ("US", "CA", "GB")
+
+
+@lru_cache(maxsize=None)
+def phone_regions_with_neighbours(regions: tuple[str, ...]) -> tuple[str, ...]:
+    """The language's phone regions (`pii.phone_regions`), then `NEIGHBOUR_REGIONS` not already in them."""
+    return tuple(regions) + tuple(r for r in NEIGHBOUR_REGIONS if r not in regions)
 
 
 _NUMERIC7 = re.compile(r"[0-9](?:[ .\-/()]{0,2}[0-9]){6}")

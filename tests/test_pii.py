@@ -314,3 +314,72 @@ def test_meta_strings_and_rejected_documents_are_redacted_too() -> None:
     assert "amina.k@" not in out.doc.text and "4111" not in out.doc.text and out.doc.meta["author"] == "PI:EMAIL"
     assert out.reason == BROKEN_JSON and out.doc.meta["pii"]
     assert PiiConfig.from_dict({"keep_raw_rejected": True}, "run.yaml: pii").keep_raw_rejected
+
+
+# --- issue 15: IBANs of unlisted banks, foreign phones and extensions, every card range ------------
+
+
+def lang(code: str) -> PiiDetector:
+    return PiiDetector(language_settings(REGISTRY[code]))
+
+
+def test_iban_of_a_bank_missing_from_the_registry_is_redacted() -> None:
+    """`BE68539007547034` passes mod 97 and Belgium's format; python-stdnum's country check rejects
+    its bank code. The country format and mod 97 decide; a bad checksum or format still does not pass."""
+    from stdnum import iban
+    assert not iban.is_valid("BE68539007547034") and iban.is_valid("BE68539007547034", check_country=False)
+    text = "Virement sur le compte BE68 5390 0754 7034 ou BE68539007547034, merci."
+    assert found(text, lang("fr")) == [(IBAN, "BE68 5390 0754 7034"), (IBAN, "BE68539007547034")]
+    for wrong in ("BE69539007547034", "BE68 5390 0754 703", "BE68A39007547034"):  # mod 97, length, BBAN pattern
+        assert IBAN not in {t for t, _ in found(f"Compte {wrong} merci.", lang("fr"))}, wrong
+
+
+@pytest.mark.parametrize("code, text, number", [
+    ("fr", "Pour toute question, appelez le 547-563-6343x07379 du lundi au vendredi.", "547-563-6343x07379"),
+    ("en", "Reach the front desk at (609)244-8949x0003 after 9am.", "(609)244-8949x0003"),
+    ("en", "Call us on (609) 244-8949 ext. 123 or write.", "(609) 244-8949 ext. 123"),
+    ("es", "Llame al 609-244-8949 #123 para reservar.", "609-244-8949 #123"),
+    ("sw", "Kwa maelezo piga +1-609-244-8949 extension 12 kesho.", "+1-609-244-8949 extension 12"),
+    ("zu", "Shayela u-Thandi ku-(212) 555-0187 noma ku-0821234567.", "(212) 555-0187"),
+    ("sw", "Ofisi yetu ya London: 020 7946 0958, Jumatatu hadi Ijumaa.", "020 7946 0958"),
+    ("hi", "कनाडा कार्यालय: 416-555-0199 पर कॉल करें।", "416-555-0199"),
+    ("yo", "Pe wa ni Tokyo lori +81 3-1234-5678 tabi +49 30 901820.", "+81 3-1234-5678"),
+    ("vi", "Gọi tổng đài Cộng hòa Dominica (809) 247-3420 ext. 9 nhé.", "(809) 247-3420 ext. 9"),
+])
+def test_phones_with_extensions_foreign_neighbours_and_any_region_in_international_form(
+        code: str, text: str, number: str) -> None:
+    """US/CA/GB national numbers in any language, any region's number in international form, and
+    extensions (`x123`, `ext. 123`, `extension 12`, `#123`) kept inside the span."""
+    spans = found(text, lang(code))
+    assert (PHONE, number) in spans and all(t == PHONE for t, _ in spans)
+
+
+def test_zulu_numbers_glued_to_a_word_prefix_and_cards_of_every_range() -> None:
+    zulu = "Inombolo yekhadi ngu-3530111333300000 ne-30569309025904, ucingo ngu-082 123 4567."
+    assert found(zulu, lang("zu")) == [(CREDIT_CARD, "3530111333300000"), (CREDIT_CARD, "30569309025904"),
+                                       (PHONE, "082 123 4567")]
+    cards = {"JCB 3589": "3589123456789018", "Diners 38": "38123456789011", "Diners 305": "3056 9309 0259 04",
+             "UnionPay 19": "6212345678901234569", "Maestro 13": "6759123456787", "Mastercard 2720": "2720123456789010",
+             "Discover 644": "6440123456789010", "Amex": "3782 822463 10005"}
+    for scheme, number in cards.items():
+        assert found(f"Ikhadi le-{scheme}: {number}.", lang("zu")) == [(CREDIT_CARD, number)], scheme
+    # a hyphen after an uppercase code, a digit or at the start is no glue: a part number, a range
+    for text in ("SKU-3530111333300000", "2019-3530111333300000", "-3530111333300000 m", "Mastercard 53123456789011"):
+        assert found(text, lang("zu")) == [], text
+
+
+def test_full_width_comma_ends_a_clause_before_a_number() -> None:
+    text = "请拨打，13812345678，或用卡，6212345678901234569付款。"
+    assert found(text, lang("zh-Hans")) == [(PHONE, "13812345678"), (CREDIT_CARD, "6212345678901234569")]
+
+
+@pytest.mark.skipif(not (DATA / "flores").is_dir(), reason="../shared/data/flores is absent")
+def test_neighbour_regions_add_no_false_span_on_flores() -> None:
+    """US/CA/GB numbers are searched in every language: FLORES dev sentences (PII-free) stay clean."""
+    import gzip
+    detectors = {c.flores: PiiDetector(language_settings(c)) for c in REGISTRY.natural()}
+    with gzip.open(DATA / "flores" / "flores200_dev.jsonl.gz", "rt", encoding="utf-8") as fh:
+        rows = [json.loads(line) for line in fh]
+    false = [(r["flores"], r["text"]) for r in rows if r["flores"] in detectors
+             and any(s.type in (PHONE, CREDIT_CARD, IBAN) for s in detectors[r["flores"]].detect(r["text"]))]
+    assert false == []
