@@ -40,9 +40,16 @@ def record_from_object(spec: SourceSpec, unit: str, position: int, obj: Any) -> 
     if not isinstance(text, str):
         return reject(WRONG_TYPE, f"field {spec.text_field!r} is {type(text).__name__}, not a string", json.dumps(text, default=str)[:10_000])
     if spec.id_field and obj.get(spec.id_field) is not None:
-        rid = f"{spec.name}/{obj[spec.id_field]}"
+        value = obj[spec.id_field]
+        if isinstance(value, (dict, list, tuple)):   # an id is a name, not a structure (which may nest 1,000 deep)
+            return reject(WRONG_TYPE, f"field {spec.id_field!r} (the id) is {type(value).__name__}, not a string or number",
+                          text if isinstance(text, str) else "")
+        rid = f"{spec.name}/{value}"
     meta.update({k: v for k, v in obj.items() if k not in (spec.text_field, spec.id_field)})
     return Document(rid, text, spec.lang, spec.name, meta)
+
+
+_REFUSED = object()
 
 
 def parse_line(spec: SourceSpec, unit: str, position: int, line: bytes) -> Record:
@@ -50,9 +57,16 @@ def parse_line(spec: SourceSpec, unit: str, position: int, line: bytes) -> Recor
     library classifies what orjson refuses (invalid UTF-8, broken JSON, or lone surrogates and NaN,
     which `json` accepts and the normalise stage then judges)."""
     try:
-        return record_from_object(spec, unit, position, orjson.loads(line))
+        obj = orjson.loads(line)
     except orjson.JSONDecodeError:
-        pass
+        obj = _REFUSED
+    if obj is not _REFUSED:
+        try:
+            return record_from_object(spec, unit, position, obj)
+        except RecursionError:   # defensive: no value of the record may stop the file's reading
+            return Rejection(Document(record_id(spec, unit, position), "", spec.lang, spec.name,
+                                      base_meta(spec, unit, record=position)),
+                             BROKEN_JSON, f"{unit} record {position}: a field nested too deeply")
     try:
         decoded = line.decode("utf-8")
     except UnicodeDecodeError as err:
