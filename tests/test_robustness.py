@@ -83,6 +83,36 @@ def test_a_failed_sample_write_leaves_no_truncated_training_shard(tmp_path):
     assert os.listdir(tmp_path) == ["train-en-00000.txt"]
 
 
+
+def test_the_tokenizer_step_resumes_without_a_killed_attempt_s_files(tmp_path, monkeypatch):
+    from roots.pipelines import runner
+
+    tok = tmp_path / "tokenizer"
+    killed = [tok / ".tmp-spm-abc" / "spm.model", tok / "train-en-00000.txt.tmp-1", tok / "tokenizer.json.tmp-2"]
+    for path in killed:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(b"half")
+    seen: list[list[str]] = []
+
+    def build(documents_dir, output_dir, config):
+        seen.append(sorted(os.listdir(output_dir)))
+        return {"files": []}
+
+    class Config:
+        output = str(tmp_path)
+
+        def section(self, name):
+            return {} if name == runner.TOKENIZER else None
+
+    class Manifest:
+        def is_complete(self, name): return False
+        def start(self, name): pass
+        def complete(self, name, info): pass
+
+    monkeypatch.setattr("roots.tokenizer.build_tokenizer", build)
+    runner.run_tokenizer_steps(Config(), Manifest(), [], {})
+    assert seen == [[]]
+
 # --- 2. the decompression-ratio guard ------------------------------------------------------------
 
 
@@ -152,6 +182,18 @@ def test_a_repeated_id_in_a_jsonl_file_is_rejected_the_first_kept(tmp_path):
     # without an id_field ids are positions: the same records all pass
     assert all(isinstance(r, Document) for r in _records(SourceSpec("s", str(path), "jsonl"), path))
 
+
+
+def test_an_id_that_is_a_structure_is_rejected_not_the_file(tmp_path):
+    from roots.document import WRONG_TYPE, Document
+    from roots.io.base import SourceSpec
+
+    path = tmp_path / "a.jsonl"   # a 1,000-deep id once stopped the reading of the whole file
+    path.write_bytes(b'{"id": ' + b"[" * 1000 + b"]" * 1000 + b', "text": "x"}\n{"id": {"a": 1}, "text": "y"}\n'
+                     b'{"id": "ok", "text": "z"}\n')
+    records = _records(SourceSpec("s", str(path), "jsonl", id_field="id"), path)
+    assert [getattr(r, "reason", None) for r in records] == [WRONG_TYPE, WRONG_TYPE, None]
+    assert "field 'id' (the id) is list" in records[0].detail and isinstance(records[2], Document)
 
 def test_a_repeated_id_in_a_parquet_file_is_rejected_and_other_files_are_independent(tmp_path):
     import pyarrow as pa
