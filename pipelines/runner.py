@@ -330,6 +330,9 @@ def run_tokenizer_steps(config: RunConfig, manifest: Manifest, beam_args: list[s
         if manifest.is_complete(name):
             log.info("step %s: already complete, skipped", name)
             continue
+        removed = remove_temporary_files(config.output)   # a killed step's half-written files
+        if removed:
+            log.info("step %s: removed %d half-written files from an earlier run", name, removed)
         manifest.start(name)
         start = time.perf_counter()
         info = work()

@@ -66,7 +66,7 @@ INVALID_UTF8 = Reason(BAD_INPUT, "invalid_utf8", "the bytes are not valid UTF-8 
 BROKEN_JSON = Reason(BAD_INPUT, "broken_json", "the line is not valid JSON")
 NOT_AN_OBJECT = Reason(BAD_INPUT, "not_an_object", "the JSON value is not an object")
 MISSING_FIELD = Reason(BAD_INPUT, "missing_field", "the record has no text field")
-WRONG_TYPE = Reason(BAD_INPUT, "wrong_type", "the text field is not a string")
+WRONG_TYPE = Reason(BAD_INPUT, "wrong_type", "the text field is not a string (or the id field is an object or array)")
 EMPTY_TEXT = Reason(BAD_INPUT, "empty_text", "the text is empty or only whitespace and control characters")
 TOO_LARGE = Reason(BAD_INPUT, "too_large", "the text is larger than the configured maximum")
 UNREADABLE_FILE = Reason(BAD_INPUT, "unreadable_file", "the file could not be opened or decoded at all")
@@ -77,6 +77,9 @@ VENDORED_FILE = Reason(BAD_INPUT, "vendored_file", "the file lies in a vendored 
 NOT_A_DOCUMENT = Reason(BAD_INPUT, "not_a_document", "the record holds no document (a WARC request, metadata or info record)")
 NO_EXTRACTED_TEXT = Reason(BAD_INPUT, "no_extracted_text", "HTML extraction found no main text")
 BAD_FIELD = Reason(BAD_INPUT, "bad_field", "a field other than the text nests too deeply to be stored (over 255 levels)")
+COMPRESSION_RATIO = Reason(BAD_INPUT, "compression_ratio", "the compressed file decompresses to more than "
+                           "max_compression_ratio times its size (a decompression bomb): the rest of it is not read")
+DUPLICATE_ID = Reason(BAD_INPUT, "duplicate_id", "an earlier record of the same input file has the same id")
 
 #: Every reason declared by the core, by code; stages register theirs with `register_reason`.
 REASONS: dict[str, Reason] = {}
@@ -92,7 +95,7 @@ def register_reason(reason: Reason) -> Reason:
 
 for _r in (INVALID_UTF8, BROKEN_JSON, NOT_AN_OBJECT, MISSING_FIELD, WRONG_TYPE, EMPTY_TEXT, TOO_LARGE,
            UNREADABLE_FILE, SCHEMA_MISMATCH, BINARY_FILE, UNKNOWN_LANGUAGE, VENDORED_FILE,
-           NOT_A_DOCUMENT, NO_EXTRACTED_TEXT, BAD_FIELD):
+           NOT_A_DOCUMENT, NO_EXTRACTED_TEXT, BAD_FIELD, COMPRESSION_RATIO, DUPLICATE_ID):
     register_reason(_r)
 
 

@@ -8,6 +8,7 @@ import json
 import math
 import os
 import re
+import shutil
 import uuid
 from typing import Any
 
@@ -90,28 +91,62 @@ def _write_table(table: pa.Table, where: Any, fmt: str) -> None:
 
 
 def remove_temporary_files(root: str) -> int:
-    """Delete half-written shards a crashed run left behind; returns how many (none on object stores,
-    where nothing is written under a temporary name)."""
+    """Delete what a killed step left under a temporary name (a name holding `.tmp-`): half-written
+    shards, `train-*.txt.tmp-*` sample shards, `tokenizer.json.tmp-*`, SentencePiece's `.tmp-spm-*`
+    folders, Megatron's `.bin.tmp-*`. Hidden names count too (glob's `*` skips them). Returns how
+    many were removed (none on object stores, where nothing is written under a temporary name).
+    Only safe under the run lock: a running step's own temporary files match as well."""
     if fs.is_remote(root) or not os.path.isdir(root):
         return 0
-    found = fs.glob(os.path.join(root, "**", f"*{_TMP_MARK}*"), recursive=True)
+    found: list[str] = []
+    for directory, dirs, files in os.walk(root):
+        found += [os.path.join(directory, d) for d in sorted(dirs) if _TMP_MARK in d]
+        dirs[:] = sorted(d for d in dirs if _TMP_MARK not in d)
+        found += [os.path.join(directory, f) for f in sorted(files) if _TMP_MARK in f]
     for path in found:
-        os.remove(path)
+        if os.path.isdir(path) and not os.path.islink(path):
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            os.remove(path)
     return len(found)
+
+
+def write_bytes(path: str, data: bytes) -> None:
+    """Write `data` to a local `path` atomically: under a temporary name in the same folder, then
+    renamed, so a full disk or a kill leaves the old file or none, never a truncated one (a later
+    step's `remove_temporary_files` deletes the leftover). On an object store the object appears
+    whole when its upload completes."""
+    if fs.is_remote(path):
+        with fs.open_file(path, "wb") as fh:
+            fh.write(data)
+        return
+    os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
+    tmp = f"{path}{_TMP_MARK}{uuid.uuid4().hex}"
+    try:
+        with open(tmp, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+
+
+def copy_file(src: str, dst: str) -> None:
+    """Copy a local file atomically (temporary name, then rename): see `write_bytes`."""
+    os.makedirs(os.path.dirname(dst) or ".", exist_ok=True)
+    tmp = f"{dst}{_TMP_MARK}{uuid.uuid4().hex}"
+    try:
+        shutil.copyfile(src, tmp)
+        os.replace(tmp, dst)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
 
 
 def write_json(path: str, data: Any) -> None:
     """Write JSON atomically (temp name, then rename), keys sorted so equal data gives equal bytes."""
     text = json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
-    if fs.is_remote(path):
-        with fs.open_file(path, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        return
-    os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
-    tmp = f"{path}{_TMP_MARK}{uuid.uuid4().hex}"
-    with open(tmp, "w", encoding="utf-8") as fh:
-        fh.write(text)
-    os.replace(tmp, path)
+    write_bytes(path, text.encode("utf-8"))
 
 
 def read_json(path: str) -> Any:

@@ -238,9 +238,22 @@ class _ShardWriter:
         self.files.append(name)
 
     def close(self) -> None:
+        """Finish the open shard: renamed to its final name only now, when all of it is written."""
         if self._fh is not None:
             self._fh.close()
             os.replace(self._tmp, self._path)
+            self._fh = None
+
+    def abort(self) -> None:
+        """Drop the open shard after a failed write (a full disk): its temporary file is removed,
+        never renamed, so no truncated `train-*.txt` is left for the tokenizer to train on."""
+        if self._fh is not None:
+            try:
+                self._fh.close()
+            except OSError:
+                pass
+            if os.path.exists(self._tmp):
+                os.remove(self._tmp)
             self._fh = None
 
 
@@ -278,8 +291,10 @@ def _sample_language(lang: str, paths: list[str], rate: float, config: SamplingC
                     writer.write(line)
                     stats["lines"] += 1
                     stats["written_bytes"] += len(line.encode("utf-8")) + 1
-    finally:
-        writer.close()
+    except BaseException:
+        writer.abort()
+        raise
+    writer.close()
     stats["files"] = writer.files
     return stats
 
@@ -308,7 +323,8 @@ def sample_for_tokenizer(documents_dir: str, out_dir: str, config: SamplingConfi
     sizes = {l: n for l, (_, n) in counts.items()}
     planned = plan(sizes, config, registry)
     os.makedirs(out_dir, exist_ok=True)
-    for stale in glob.glob(os.path.join(out_dir, "train-*.txt")):
+    # finished shards of an earlier sample and the half-written ones of a killed one
+    for stale in glob.glob(os.path.join(out_dir, "train-*.txt")) + glob.glob(os.path.join(out_dir, f"train-*.txt{_TMP_MARK}*")):
         os.remove(stale)
     languages: dict[str, Any] = {}
     for lang in sorted(files):

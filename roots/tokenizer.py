@@ -14,7 +14,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import shutil
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -22,7 +21,7 @@ from typing import Any
 
 from roots.config import ConfigError
 from roots.errors import RootsError
-from roots.rundir import write_json
+from roots.rundir import copy_file, write_bytes, write_json
 from roots.sampling import SamplingConfig, _integer, _mapping, _number
 
 log = logging.getLogger(__name__)
@@ -132,7 +131,8 @@ def train_tokenizer(inputs: list[str], output_dir: str, config: TokenizerConfig 
     os.makedirs(output_dir, exist_ok=True)
     spm.set_random_generator_seed(config.seed)
     start = time.perf_counter()
-    with tempfile.TemporaryDirectory(dir=output_dir, prefix=".tmp-spm-") as tmp:
+    remove_stale_training_folders(output_dir)
+    with tempfile.TemporaryDirectory(dir=output_dir, prefix=SPM_TMP_PREFIX) as tmp:
         try:
             spm.SentencePieceTrainer.train(input=list(inputs), model_prefix=os.path.join(tmp, "spm"),
                                            minloglevel=2, **options)
@@ -153,6 +153,22 @@ def train_tokenizer(inputs: list[str], output_dir: str, config: TokenizerConfig 
     write_json(os.path.join(output_dir, "train.json"), info)
     log.info("trained a %s tokenizer of %d pieces in %.1f s", config.model_type, sp.get_piece_size(), seconds)
     return {**info, "seconds": round(seconds, 3)}
+
+
+#: The prefix of the folder SentencePiece trains in (renamed out of when done; a killed training leaves it).
+SPM_TMP_PREFIX = ".tmp-spm-"
+
+
+def remove_stale_training_folders(output_dir: str) -> int:
+    """Delete the `.tmp-spm-*` folders of killed trainings in `output_dir`; returns how many. A rerun
+    of `roots tokenizer train` outside a run (where the runner cleans the whole run folder) needs it."""
+    import glob
+    import shutil
+
+    stale = sorted(glob.glob(os.path.join(output_dir, f"{SPM_TMP_PREFIX}*")))
+    for path in stale:
+        shutil.rmtree(path, ignore_errors=True)
+    return len(stale)
 
 
 def _training_message(err: str, inputs: list[str], config: TokenizerConfig) -> str:
@@ -327,8 +343,8 @@ def write_hf_tokenizer(model_path: str, output_dir: str) -> list[str]:
     sp = load_sentencepiece(model_path)
     data = hf_tokenizer_json(sp)
     os.makedirs(output_dir, exist_ok=True)
-    with open(os.path.join(output_dir, "tokenizer.json"), "w", encoding="utf-8") as fh:
-        json.dump(data, fh, ensure_ascii=False, separators=(",", ":"))
+    write_bytes(os.path.join(output_dir, "tokenizer.json"),   # atomic: never a truncated file
+                json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
     tokens = {f"{name}_token": piece for name, (piece, _) in SPECIALS.items()
               if sp.piece_to_id(piece) != sp.unk_id() or name == "unk"}
     write_json(os.path.join(output_dir, "special_tokens_map.json"), tokens)
@@ -342,11 +358,11 @@ def copy_model(model_path: str, output_dir: str, hf: bool = True) -> list[str]:
     """Use an existing SentencePiece model for a run: copy it (and its .vocab if present) into `output_dir`."""
     load_sentencepiece(model_path)
     os.makedirs(output_dir, exist_ok=True)
-    shutil.copyfile(model_path, os.path.join(output_dir, MODEL_FILE))
+    copy_file(model_path, os.path.join(output_dir, MODEL_FILE))
     files = [MODEL_FILE]
     vocab = os.path.splitext(model_path)[0] + ".vocab"
     if os.path.isfile(vocab):
-        shutil.copyfile(vocab, os.path.join(output_dir, VOCAB_FILE))
+        copy_file(vocab, os.path.join(output_dir, VOCAB_FILE))
         files.append(VOCAB_FILE)
     if hf:
         try:

@@ -7,10 +7,13 @@ from typing import Any, Iterator
 
 import fsspec
 import orjson
+import xxhash
+from fsspec.utils import infer_compression
 
-from roots.document import (BROKEN_JSON, INVALID_UTF8, MISSING_FIELD, NOT_AN_OBJECT, TOO_LARGE, WRONG_TYPE,
+from roots.document import (BROKEN_JSON, COMPRESSION_RATIO, DUPLICATE_ID, INVALID_UTF8, MISSING_FIELD, NOT_AN_OBJECT, TOO_LARGE, WRONG_TYPE,
                             Document, Reason, Rejection)
-from roots.io.base import Format, Record, SourceSpec, base_meta, expand_files, record_id, unreadable
+from roots.io.base import (Format, Record, SourceSpec, base_meta, clean_str, expand_files, record_id,
+                           unreadable)
 
 
 def open_binary(path: str):
@@ -37,9 +40,16 @@ def record_from_object(spec: SourceSpec, unit: str, position: int, obj: Any) -> 
     if not isinstance(text, str):
         return reject(WRONG_TYPE, f"field {spec.text_field!r} is {type(text).__name__}, not a string", json.dumps(text, default=str)[:10_000])
     if spec.id_field and obj.get(spec.id_field) is not None:
-        rid = f"{spec.name}/{obj[spec.id_field]}"
+        value = obj[spec.id_field]
+        if isinstance(value, (dict, list, tuple)):   # an id is a name, not a structure (which may nest 1,000 deep)
+            return reject(WRONG_TYPE, f"field {spec.id_field!r} (the id) is {type(value).__name__}, not a string or number",
+                          text if isinstance(text, str) else "")
+        rid = f"{spec.name}/{value}"
     meta.update({k: v for k, v in obj.items() if k not in (spec.text_field, spec.id_field)})
     return Document(rid, text, spec.lang, spec.name, meta)
+
+
+_REFUSED = object()
 
 
 def parse_line(spec: SourceSpec, unit: str, position: int, line: bytes) -> Record:
@@ -47,9 +57,16 @@ def parse_line(spec: SourceSpec, unit: str, position: int, line: bytes) -> Recor
     library classifies what orjson refuses (invalid UTF-8, broken JSON, or lone surrogates and NaN,
     which `json` accepts and the normalise stage then judges)."""
     try:
-        return record_from_object(spec, unit, position, orjson.loads(line))
+        obj = orjson.loads(line)
     except orjson.JSONDecodeError:
-        pass
+        obj = _REFUSED
+    if obj is not _REFUSED:
+        try:
+            return record_from_object(spec, unit, position, obj)
+        except RecursionError:   # defensive: no value of the record may stop the file's reading
+            return Rejection(Document(record_id(spec, unit, position), "", spec.lang, spec.name,
+                                      base_meta(spec, unit, record=position)),
+                             BROKEN_JSON, f"{unit} record {position}: a field nested too deeply")
     try:
         decoded = line.decode("utf-8")
     except UnicodeDecodeError as err:
@@ -98,14 +115,94 @@ def read_lines(fh, limit: int) -> Iterator[tuple[bytes, int]]:
         yield b"", size
 
 
+#: How many times its compressed size a file may decompress to (source option `max_compression_ratio`;
+#: 0 switches the guard off). Text compresses 3-20x, repetitive text rarely 100x; gzip's ceiling is
+#: about 1,030x, while zstd, xz and bz2 bombs reach millions: reading stops past the limit.
+DEFAULT_MAX_COMPRESSION_RATIO = 1000
+#: No file is judged a bomb before this many decompressed bytes: a small file of one repeated line may
+#: legitimately compress more than the ratio, and costs nothing to read.
+RATIO_FLOOR_BYTES = 1024 * 1024
+
+
+class CompressionRatioExceeded(Exception):
+    """A compressed file decompressed past `max_compression_ratio` times its size."""
+
+    def __init__(self, decompressed: int, compressed: int, limit: float):
+        self.decompressed, self.compressed, self.limit = decompressed, compressed, limit
+        super().__init__(f"over {decompressed} bytes decompressed from {compressed} compressed "
+                         f"(ratio {decompressed / max(compressed, 1):.0f}x > max_compression_ratio {limit:g}, "
+                         "source option)")
+
+
+class RatioGuard:
+    """A decompressed stream whose `readline` counts the bytes it gives and raises
+    CompressionRatioExceeded once they pass `ratio` times the compressed size (and the floor): a
+    decompression bomb is stopped after at most one more line's worth of bytes."""
+
+    def __init__(self, fh, compressed_size: int, ratio: float):
+        self._fh = fh
+        self.compressed, self.ratio = compressed_size, ratio
+        self.budget = max(ratio * compressed_size, RATIO_FLOOR_BYTES)
+        self.decompressed = 0
+
+    def readline(self, size: int = -1) -> bytes:
+        line = self._fh.readline(size)
+        self.decompressed += len(line)
+        if self.decompressed > self.budget:
+            raise CompressionRatioExceeded(self.decompressed, self.compressed, self.ratio)
+        return line
+
+
+def guarded(fh, path: str, ratio: float):
+    """`fh` (the decompressed stream of `path`) behind a RatioGuard when `path` is compressed (by its
+    suffix) and `ratio` is positive; else `fh` itself."""
+    if not ratio or infer_compression(path) is None:
+        return fh
+    filesystem, local = fsspec.core.url_to_fs(path)
+    return RatioGuard(fh, int(filesystem.size(local)), ratio)
+
+
+def _ratio_rejection(spec: SourceSpec, unit: str, err: CompressionRatioExceeded, lineno: int) -> Rejection:
+    doc = Document(record_id(spec, unit, "file"), "", spec.lang, spec.name, base_meta(spec, unit))
+    return Rejection(doc, COMPRESSION_RATIO, clean_str(f"{unit}: {err}; stopped after line {lineno}, "
+                                                       "the records before it kept"))
+
+
+def unique_ids(records: Iterator[Record], spec: SourceSpec, unit: str) -> Iterator[Record]:
+    """`records` of one input file, each document whose id an earlier one of the file had (the
+    source's `id_field` value repeated) rejected `bad_input:duplicate_id`, the first kept. Only with
+    an `id_field`: positional ids never repeat. Ids are held as 128-bit hashes in a set, about 80
+    bytes a record in Python, so a file of a million records holds about 80 MB."""
+    if not spec.id_field:
+        yield from records
+        return
+    seen: set[int] = set()
+    for record in records:
+        if isinstance(record, Document):
+            key = xxhash.xxh3_128_intdigest(record.id.encode("utf-8", "surrogatepass"))
+            if key in seen:
+                record = Rejection(record, DUPLICATE_ID, clean_str(
+                    f"{unit} record {record.meta.get('record', '?')}: id {record.id[:200]!r} repeats an "
+                    "earlier record of the file (the first kept)"))
+            else:
+                seen.add(key)
+        yield record
+
+
 def read_jsonl(spec: SourceSpec, unit: str) -> Iterator[Record]:
     """Every non-blank line of one JSONL file, numbered from 1 as an editor shows it; a line over the
-    source's `max_record_bytes` is rejected without being held in memory."""
+    source's `max_record_bytes` is rejected without being held in memory, a compressed file that
+    decompresses past `max_compression_ratio` is read no further, and a repeated id is rejected."""
+    yield from unique_ids(_read_jsonl_lines(spec, unit), spec, unit)
+
+
+def _read_jsonl_lines(spec: SourceSpec, unit: str) -> Iterator[Record]:
     limit = int(spec.options.get("max_record_bytes", DEFAULT_MAX_RECORD_BYTES))
+    ratio = float(spec.options.get("max_compression_ratio", DEFAULT_MAX_COMPRESSION_RATIO))
     lineno = 0
     try:
         with open_binary(unit) as fh:
-            for lineno, (line, size) in enumerate(read_lines(fh, limit), start=1):
+            for lineno, (line, size) in enumerate(read_lines(guarded(fh, unit, ratio), limit), start=1):
                 if size > limit and not line:
                     doc = Document(record_id(spec, unit, lineno), "", spec.lang, spec.name,
                                    base_meta(spec, unit, record=lineno))
@@ -113,6 +210,8 @@ def read_jsonl(spec: SourceSpec, unit: str) -> Iterator[Record]:
                                                     f"max_record_bytes {limit} (source option)")
                 elif line.strip():
                     yield parse_line(spec, unit, lineno, line)
+    except CompressionRatioExceeded as err:
+        yield _ratio_rejection(spec, unit, err, lineno)
     except Exception as err:  # a truncated archive or unreadable file: keep what was read, reject the rest
         yield unreadable(spec, unit, err if lineno == 0 else RuntimeError(f"after line {lineno}: {err}"))
 

@@ -8,7 +8,7 @@ import pyarrow.parquet as pq
 
 from roots.document import SCHEMA_MISMATCH, Document, Rejection
 from roots.io.base import Format, Record, SourceError, SourceSpec, base_meta, expand_files, record_id, unreadable
-from roots.io.jsonl import open_binary, record_from_object
+from roots.io.jsonl import open_binary, record_from_object, unique_ids
 
 BATCH_ROWS = 4096
 
@@ -21,7 +21,12 @@ def _schema_mismatch(spec: SourceSpec, unit: str, position: int, columns: list[s
 
 
 def read_parquet(spec: SourceSpec, unit: str) -> Iterator[Record]:
-    """Every row of one Parquet file, numbered from 0; rows of a file without the text column are rejected one by one."""
+    """Every row of one Parquet file, numbered from 0; rows of a file without the text column are rejected
+    one by one, a row repeating an earlier row's `id_field` value `bad_input:duplicate_id`."""
+    yield from unique_ids(_read_parquet_rows(spec, unit), spec, unit)
+
+
+def _read_parquet_rows(spec: SourceSpec, unit: str) -> Iterator[Record]:
     position = 0
     try:
         with open_binary(unit) as fh:
