@@ -501,18 +501,29 @@ def thresholds_tables(run: Run) -> tuple[Markdown, Markdown]:
                 continue
             rows.append([lang] + [("–" if n not in ts else ts[n].describe() if ts[n].on else "off") for n in cols])
         if rows:
-            parts.append(_markdown_table(["lang"] + [tuning.SPECS[n].filter for n in cols], rows))
+            parts.append(_markdown_table(["lang"] + cols, rows))   # by statistic: a rule may bound several
     _, policy = found
     head = (f"Statistics computed for every document: {'yes' if policy.get('compute_all', True) else 'no (stopped at the first failing filter)'}"
             f"; ROOTS's maps applied first: {'yes' if policy.get('apply_maps', True) else 'no'}.")
     values = Markdown(head + "\n\n" + "\n\n".join(parts))
     rows = []
+    entries = policy.get("languages", {})
     for lang, ts in by_lang.items():
+        listed: set[str] = set()
         for name, t in ts.items():
             if t.on:
                 for key in t.spec.keys:
+                    listed.add(key)
                     rows.append([lang, key, _plain(t.values.get(key)), t.sources.get(key, "")])
-            else:
+                # the rule's other settings in force, e.g. the percentile a perplexity cut-off came from
+                entry = entries.get(lang, {}).get("filters", {}).get(t.spec.filter, {})
+                for key, value in entry.items():
+                    if key in listed or key in ("on", "when", "why", "source") or key.endswith("_n"):
+                        continue
+                    listed.add(key)
+                    rows.append([lang, key, _plain(value), (entry.get("source") or {}).get(key) or "language config"])
+            elif t.spec.filter not in listed:
+                listed.add(t.spec.filter)
                 rows.append([lang, t.spec.filter, "off", t.why])
     return values, Markdown(_markdown_table(["lang", "key", "value", "source (or why off)"], rows))
 

@@ -635,8 +635,8 @@ def test_perplexity_percentile_key(tmp_path, monkeypatch):
     monkeypatch.setattr(perplexity, "read_manifest", lambda d: {"reference_percentiles": {"99.5": 300.0}})
     monkeypatch.setattr(perplexity, "PerplexityModel", FakeModel)
     stage = Quality(QualityConfig(lm_dir=str(tmp_path / "lm")))
-    assert stage.report(["en"])["languages"]["en"]["filters"]["perplexity"] == {
-        "on": True, "max_perplexity": None, "max_perplexity_percentile": 99.5}
+    assert stage.report(["en"])["languages"]["en"]["filters"]["perplexity"] == {   # the cut-off resolved
+        "on": True, "max_perplexity": 300.0, "max_perplexity_percentile": 99.5}
     good = stage(Document("p/1", GOOD_EN, "en"))
     bad = stage(Document("p/2", GOOD_EN.replace("council", "board"), "en"))
     assert reason(good) == "kept" and reason(bad) == "quality:perplexity"
