@@ -12,7 +12,7 @@ import roots.cli
 from roots.config import ConfigError
 from roots.document import Document, documents_to_table
 from roots.languages import LanguageConfigError, default_directory, load_registry
-from roots.rundir import shard_path, write_shard
+from roots.rundir import lang_folder, shard_path, write_shard
 from roots.sampling import (SamplingConfig, allocate, language_probabilities, language_sampling, sample_for_tokenizer,
                             training_files)
 
@@ -59,7 +59,7 @@ def make_documents(root: Path, sizes_kb: dict[str, int], seed: int = 0) -> Path:
             i += 1
         for k in range(2):
             part = sorted(docs[k::2], key=lambda d: d.id)
-            write_shard(documents_to_table(part), shard_path(str(root / f"lang={lang}"), k, 2, "parquet"), "parquet")
+            write_shard(documents_to_table(part), shard_path(str(root / lang_folder(lang)), k, 2, "parquet"), "parquet")
     return root
 
 
@@ -116,7 +116,7 @@ def test_exact_duplicates_go_whole_documents_then_lines(tmp_path):
             Document(id="d", text="    indented code\nshared line")]
     for d in docs:
         d.lang = "code-python"
-    write_shard(documents_to_table(docs), shard_path(str(tmp_path / "documents" / "lang=code-python"), 0, 1, "parquet"), "parquet")
+    write_shard(documents_to_table(docs), shard_path(str(tmp_path / "documents" / lang_folder("code-python")), 0, 1, "parquet"), "parquet")
     m = sample_for_tokenizer(str(tmp_path / "documents"), str(tmp_path / "out"), SamplingConfig(total_mb=1))
     info = m["languages"]["code-python"]
     assert info["duplicate_docs"] == 1 and info["duplicate_lines"] == 3
@@ -131,7 +131,7 @@ def test_missing_documents_folder_is_one_line(tmp_path):
     with pytest.raises(SamplingError, match="no such documents folder"):
         sample_for_tokenizer(str(tmp_path / "gone"), str(tmp_path / "out"))
     (tmp_path / "empty").mkdir()
-    with pytest.raises(SamplingError, match="no lang=XX"):
+    with pytest.raises(SamplingError, match="no language=XX"):
         sample_for_tokenizer(str(tmp_path / "empty"), str(tmp_path / "out"))
 
 
