@@ -150,6 +150,10 @@ _SHARD_NAME = re.compile(r"part-(\d{5})-of-(\d{5})\.(?:parquet|jsonl)$")
 def list_shards(root: str, kind: str = DOCUMENTS) -> list[str]:
     """The shards of a finished step, `root/<kind>/language=*/`, sorted (half-written ones excluded), each
     language's checked to be one complete set (all N of N, one N) before a later step trusts them."""
+    old = fs.glob(os.path.join(root, kind, "lang=*"))
+    if old:   # the layout before LANG_PARTITION: its shards would silently be missed
+        raise ShardSetError(f"{old[0]}: a run directory of an older roots (lang=XX folders, now "
+                            f"{LANG_PARTITION}=XX); delete the run folder and rerun")
     paths = [p for p in fs.glob(os.path.join(root, kind, LANG_FOLDER_GLOB, "part-*")) if _TMP_MARK not in p]
     by_dir: dict[str, list[tuple[int, int]]] = {}
     for path in paths:

@@ -85,3 +85,14 @@ def test_a_later_step_trusts_only_a_complete_shard_set(tmp_path):
     (en / "part-00000-of-00004.parquet").write_bytes(b"")                # another run's set beside it
     with pytest.raises(ShardSetError, match="shards of two runs mixed"):
         list_shards(str(tmp_path))
+
+
+def test_a_run_directory_of_the_old_layout_is_refused_not_skipped(tmp_path):
+    """Shards in `lang=XX` folders (before rundir.LANG_PARTITION) would be invisible to a resumed run."""
+    from roots.rundir import ShardSetError, list_shards
+
+    old = tmp_path / "documents" / "lang=en"
+    old.mkdir(parents=True)
+    (old / "part-00000-of-00001.parquet").write_bytes(b"")
+    with pytest.raises(ShardSetError, match="older roots"):
+        list_shards(str(tmp_path))
