@@ -324,7 +324,8 @@ def sample_for_tokenizer(documents_dir: str, out_dir: str, config: SamplingConfi
         languages[lang] = info
     written = sum(i["written_bytes"] for i in languages.values())
     manifest = {
-        "config": asdict(config), "documents": os.path.abspath(documents_dir),
+        # relative to this folder (`../documents` in a run): no path of the machine, so runs compare
+        "config": asdict(config), "documents": os.path.relpath(os.path.abspath(documents_dir), os.path.abspath(out_dir)),
         "languages": languages,
         "total": {"available_bytes": sum(sizes.values()), "written_bytes": written,
                   "files": [f for l in sorted(languages) for f in languages[l]["files"]]},

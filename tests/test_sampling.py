@@ -2,6 +2,8 @@
 hold, exact duplicates go, and the same documents and seed give the same bytes."""
 from __future__ import annotations
 
+import json
+import os
 import random
 import shutil
 from pathlib import Path
@@ -102,9 +104,10 @@ def test_same_documents_and_seed_give_the_same_bytes(documents, tmp_path):
     files_a = sorted(p.name for p in (tmp_path / "a").iterdir())
     assert len(training_files(str(tmp_path / "a"))) > 3  # several shards per language
     assert files_a == sorted(p.name for p in (tmp_path / "b").iterdir())
-    for name in files_a:
-        if name != "sample.json":  # names the documents folder
-            assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
+    for name in files_a:  # sample.json too: it names the documents folder relative to its own
+        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
+    named = json.loads((tmp_path / "a" / "sample.json").read_text())["documents"]
+    assert named == os.path.relpath(documents, tmp_path / "a") and not os.path.isabs(named)
     sample_for_tokenizer(str(documents), str(tmp_path / "c"), SamplingConfig(alpha=0.3, total_mb=0.1, seed=1))
     assert (tmp_path / "a" / "train-en-00000.txt").read_bytes()[:1000] != (tmp_path / "c" / "train-en-00000.txt").read_bytes()[:1000]
 
