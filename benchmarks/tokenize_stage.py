@@ -53,7 +53,7 @@ def cpu_seconds() -> float:
 def make_documents(folder: Path, megabytes: float, seed: int = 0) -> tuple[int, int, list[str]]:
     """RUN/documents from FLORES: per language, documents of ten sentences; returns (docs, bytes, sentences)."""
     from roots.document import Document, documents_to_table
-    from roots.rundir import shard_path, write_shard
+    from roots.rundir import lang_folder, shard_path, write_shard
 
     by_lang: dict[str, list[str]] = {}
     for split in ("train", "dev"):
@@ -75,7 +75,7 @@ def make_documents(folder: Path, megabytes: float, seed: int = 0) -> tuple[int, 
         rounds += 1
     for lang, items in docs.items():
         items.sort(key=lambda d: d.id)
-        write_shard(documents_to_table(items), shard_path(str(folder / f"lang={lang}"), 0, 1, "parquet"), "parquet")
+        write_shard(documents_to_table(items), shard_path(str(folder / lang_folder(lang)), 0, 1, "parquet"), "parquet")
     sentences = [s for lang in sorted(by_lang) for s in by_lang[lang]]
     return sum(len(v) for v in docs.values()), total, sentences
 
@@ -93,12 +93,14 @@ def run_roots(documents: Path, model: Path, out: Path) -> dict:
 def run_bare(documents: Path, model: Path, out: Path) -> dict:
     import sentencepiece as spm
 
+    from roots.rundir import LANG_FOLDER_GLOB, folder_lang
+
     wall, cpu = time.perf_counter(), cpu_seconds()
     sp = spm.SentencePieceProcessor(model_file=str(model))
     eos, tokens = sp.eos_id(), 0
     out.mkdir(parents=True, exist_ok=True)
-    for path in sorted(documents.glob("lang=*/*.parquet")):
-        with open(out / (path.parent.name + ".bin"), "wb") as fh:
+    for path in sorted(documents.glob(f"{LANG_FOLDER_GLOB}/*.parquet")):
+        with open(out / (f"{folder_lang(str(path.parent))}.bin"), "wb") as fh:
             for batch in pq.ParquetFile(path).iter_batches(batch_size=1024, columns=["text"]):
                 encoded = sp.encode(batch.column(0).to_pylist())
                 for ids in encoded:
@@ -118,9 +120,9 @@ DATATROVE = textwrap.dedent("""
     from datatrove.executor import LocalPipelineExecutor
     from datatrove.pipeline.readers import ParquetReader
     from datatrove.pipeline.tokens.megatron_tokenizer import MegatronDocumentTokenizer
-    docs, tok, out, logs = sys.argv[1:5]
+    docs, tok, out, logs, shards = sys.argv[1:6]
     LocalPipelineExecutor(pipeline=[
-        ParquetReader(docs, glob_pattern="lang=*/*.parquet", text_key="text", id_key="id"),
+        ParquetReader(docs, glob_pattern=shards, text_key="text", id_key="id"),
         MegatronDocumentTokenizer(output_folder=out, tokenizer_name_or_path=tok, eos_token="</s>"),
     ], tasks=1, workers=1, logging_dir=logs).run()
     idx = [f for f in os.listdir(out) if f.endswith(".idx")]
@@ -131,8 +133,11 @@ DATATROVE = textwrap.dedent("""
 
 
 def run_datatrove(python: str, documents: Path, tokenizer_json: Path, out: Path) -> dict:
+    from roots.rundir import LANG_FOLDER_GLOB
+
     env = dict(os.environ, RAYON_NUM_THREADS="1", RAYON_RS_NUM_CPUS="1", TOKENIZERS_PARALLELISM="false")
-    proc = subprocess.run([python, "-c", DATATROVE, str(documents), str(tokenizer_json), str(out), str(out / "logs")],
+    proc = subprocess.run([python, "-c", DATATROVE, str(documents), str(tokenizer_json), str(out), str(out / "logs"),
+                           f"{LANG_FOLDER_GLOB}/*.parquet"],
                           capture_output=True, text=True, env=env)
     if proc.returncode != 0:
         raise SystemExit(f"datatrove failed:\n{proc.stderr[-3000:]}")
@@ -143,7 +148,7 @@ def run_preprocess_data(python: str, script: str, documents: Path, model: Path, 
     out.mkdir(parents=True, exist_ok=True)
     jsonl = out / "docs.jsonl"
     with open(jsonl, "w", encoding="utf-8") as fh:
-        for path in sorted(documents.glob("lang=*/*.parquet")):
+        for path in sorted(documents.glob(f"{LANG_FOLDER_GLOB}/*.parquet")):
             for text in pq.read_table(path, columns=["text"]).column(0).to_pylist():
                 fh.write(json.dumps({"text": text}, ensure_ascii=False) + "\n")
     wall, cpu = time.perf_counter(), cpu_seconds()

@@ -579,21 +579,21 @@ class _WriteShard(beam.DoFn):
         import pyarrow as pa
 
         from roots.document import DOCUMENT_SCHEMA, REJECTED_SCHEMA
-        from roots.rundir import shard_path, write_shard
+        from roots.rundir import lang_folder, shard_path, write_shard
 
         (kind, lang, index, total), rows = item
         rows = sorted(rows)
         schema = DOCUMENT_SCHEMA if kind == KEPT_TAG else REJECTED_SCHEMA
         table = pa.table({name: [r[i] for r in rows] for i, name in enumerate(schema.names)}, schema=schema)
-        path = shard_path(os.path.join(self.roots_by_kind[kind], f"lang={lang}"), index, total, self.fmt)
+        path = shard_path(os.path.join(self.roots_by_kind[kind], lang_folder(lang)), index, total, self.fmt)
         write_shard(table, path, self.fmt)
         yield path
 
 
 def build_dedup_files(pipeline, inputs: list[str], output: str, rejected: str, config: DedupConfig,
                       fmt: str = "parquet", target_mb: float = 256.0):
-    """Adds read → Deduplicate → write to `pipeline`: kept documents to OUTPUT/lang=XX/part-*, rejections
-    (dedup's and unreadable rows) to REJECTED/lang=XX/part-*, in the run directory's schemas."""
+    """Adds read → Deduplicate → write to `pipeline`: kept documents to OUTPUT/language=XX/part-*, rejections
+    (dedup's and unreadable rows) to REJECTED/language=XX/part-*, in the run directory's schemas."""
     from roots.document import meta_to_json
 
     read = (pipeline

@@ -1,7 +1,7 @@
 """The binarisation step on Beam: curated documents → SentencePiece tokens → Megatron `.bin/.idx` shards
 `megatron/<lang>_text_document_<NNNNN>` and the blend file for `--data-path`.
 
-Each input unit is one document shard (`documents/lang=XX/part-*.parquet`). A worker loads the
+Each input unit is one document shard (`documents/language=XX/part-*.parquet`). A worker loads the
 SentencePiece model once (`setup`), reads its file in record batches and encodes each batch in one call;
 documents are assigned to Megatron shard `stable_hash(id) mod N` of their language (N from the text
 bytes in the Parquet metadata and `shard_target_mb`) and travel to the writer as a few large numpy
@@ -288,8 +288,9 @@ def run_tokenize(documents_dir: str, model_path: str, out_dir: str, config: Mega
     if training_weights is None:
         registry = load_registry()
         training_weights = {l: language_sampling(registry, l).training_weight for l in {f["lang"] for f in files}}
-    prefix_dir = config.blend_prefix if config.blend_prefix is not None else os.path.abspath(out_dir)
-    lines = blend_lines(files, config.alpha, training_weights, prefix_dir)
+    # Bare shard names, relative to the megatron folder (unless blend_prefix names the folder as the
+    # trainer will see it): a run's files never depend on where it was written, and a copied run works.
+    lines = blend_lines(files, config.alpha, training_weights, config.blend_prefix or "")
     with open(os.path.join(out_dir, BLEND_FILE), "w", encoding="utf-8") as fh:
         fh.write("\n".join(lines) + ("\n" if lines else ""))
     languages: dict[str, dict[str, int]] = {}

@@ -11,6 +11,7 @@ import glob
 import importlib
 import logging
 import os
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
@@ -22,6 +23,7 @@ import yaml
 
 from roots import tuning
 from roots.errors import RootsError
+from roots.rundir import DOCUMENTS, LANG_FOLDER_GLOB, REJECTED, folder_lang, lang_folder, partition_dir
 from roots.tuning import Markdown, _markdown_table, _plain
 
 log = logging.getLogger(__name__)
@@ -249,7 +251,7 @@ def stage_totals(run: Run, stage: str) -> dict[str, Any]:
 
 def source_counts(run: Run) -> dict[str, int] | None:
     """Kept documents per source, counted in the final shards (the manifest counts per language only)."""
-    files = sorted(glob.glob(os.path.join(run.path, "documents", "lang=*", "part-*.parquet")))
+    files = sorted(glob.glob(os.path.join(run.path, DOCUMENTS, LANG_FOLDER_GLOB, "part-*.parquet")))
     if not files:
         return None
     counter: Counter[str] = Counter()
@@ -262,8 +264,8 @@ def dedup_clusters(run: Run) -> dict[str, dict[str, int]]:
     """Per language: duplicate clusters (each keeps one document), documents removed as duplicates and
     the largest cluster's size, from the `dedup_cluster` meta key of the dedup stage's rejections."""
     out: dict[str, dict[str, int]] = {}
-    for part in sorted(glob.glob(os.path.join(run.path, "rejected", f"stage={_DEDUP}", "lang=*"))):
-        lang = os.path.basename(part).removeprefix("lang=")
+    for part in sorted(glob.glob(os.path.join(run.path, REJECTED, f"stage={_DEDUP}", LANG_FOLDER_GLOB))):
+        lang = folder_lang(part)
         sizes: Counter[str] = Counter()
         for path in sorted(glob.glob(os.path.join(part, "part-*.parquet"))):
             for meta in pq.read_table(path, columns=["meta"]).column("meta").to_pylist():
@@ -283,21 +285,37 @@ def _shard_ext(run: Run) -> str:
     return "jsonl" if run.config.get("output_format") == "jsonl" else "parquet"
 
 
-def front_matter(run: Run) -> dict[str, Any]:
+def run_prefix(run: Run, card_dir: str | os.PathLike | None) -> str:
+    """The run directory as seen from the card's folder, with `/` separators (`..` for the default
+    RUN/datacard, `` for a card written into RUN): Hugging Face resolves a card's `configs` paths against
+    the folder that holds README.md, and a relative path keeps the card valid when the run is copied."""
+    if card_dir is None:
+        return ""
+    rel = os.path.relpath(os.path.abspath(run.path), os.path.abspath(card_dir))
+    return "" if rel == "." else rel.replace(os.sep, "/")
+
+
+def _data_path(prefix: str, *parts: str) -> str:
+    return "/".join(([prefix] if prefix else []) + list(parts))
+
+
+def front_matter(run: Run, card_dir: str | os.PathLike | None = None) -> dict[str, Any]:
     """The card's YAML metadata: languages, licences, size, task, and a config per language whose
-    data_files are the final shards (paths relative to the run directory)."""
+    data_files are the final shards, relative to `card_dir` (the card's folder; None: the run directory)
+    so `datasets.load_dataset(card_dir)` finds them."""
     final = run.final_counts
     languages = [lang for lang in run.languages if final.get(lang, {}).get("kept", {}).get("docs")]
     tags = sorted({t for t in (hf_language(c) for c in languages) if t})
     licences = sorted({hf_licence(s.get("license")) for s in run.config.get("sources", [])}) or ["unknown"]
     kept = sum(final[lang]["kept"]["docs"] for lang in languages)
     ext = _shard_ext(run)
-    configs: list[dict[str, Any]] = [{"config_name": "all", "default": True,
-                                      "data_files": [{"split": "train", "path": f"documents/*/*.{ext}"}]}]
+    prefix = run_prefix(run, card_dir)
+    configs: list[dict[str, Any]] = [{"config_name": "all", "default": True, "data_files": [
+        {"split": "train", "path": _data_path(prefix, DOCUMENTS, LANG_FOLDER_GLOB, f"*.{ext}")}]}]
     for lang in languages:
-        if glob.glob(os.path.join(run.path, "documents", f"lang={lang}", f"part-*.{ext}")):
-            configs.append({"config_name": lang,
-                            "data_files": [{"split": "train", "path": f"documents/lang={lang}/*.{ext}"}]})
+        if glob.glob(os.path.join(partition_dir(run.path, DOCUMENTS, lang), f"part-*.{ext}")):
+            configs.append({"config_name": lang, "data_files": [
+                {"split": "train", "path": _data_path(prefix, DOCUMENTS, lang_folder(lang), f"*.{ext}")}]})
     return {
         "pretty_name": f"{run.config.get('name', 'roots run')} (roots corpus)",
         "language": tags,
@@ -312,6 +330,15 @@ def front_matter(run: Run) -> dict[str, Any]:
 
 
 # --- the sections --------------------------------------------------------------------------------
+
+
+_ABSOLUTE_PATH = re.compile(r"(?<![\w.:/])/(?:[^\s/()`'\"]+/)*([^\s/()`'\"]+/[^\s/()`'\"]+)")
+
+
+def strip_absolute_paths(text: str) -> str:
+    """`text` with each absolute path cut to its last two components (`/a/b/models/lm/en` → `…/lm/en`):
+    the card holds no path of the machine that made the run, so two runs of a config match."""
+    return _ABSOLUTE_PATH.sub(lambda m: "…/" + m.group(1), text)
 
 
 def _n(v: int | None) -> str:
@@ -358,7 +385,9 @@ def sources_table(run: Run) -> Markdown:
     if not sources:
         return Markdown("The manifest's config lists no sources.")
     paths = [s.get("path", "") for s in sources]
-    root = os.path.commonpath(paths) if len(paths) > 1 and all(os.path.isabs(p) for p in paths) else ""
+    # Absolute paths are shown relative to their common folder, named by its last component only: the
+    # card must not depend on (or reveal) the machine the run was made on.
+    root = os.path.commonpath([os.path.dirname(p) for p in paths]) if all(os.path.isabs(p) for p in paths) else ""
     kept = source_counts(run)
     rows = []
     for s in sources:
@@ -368,7 +397,7 @@ def sources_table(run: Run) -> Markdown:
                      _n(kept.get(s.get("name"), 0)) if kept is not None else "–"])
     licences = Counter(s.get("license") or "not given" for s in sources)
     text = (f"{len(sources)} sources; licences: " + ", ".join(f"{k} ({v} sources)" for k, v in sorted(licences.items()))
-            + (f". Paths are relative to `{root}`." if root else "."))
+            + (f". Paths are relative to the sources' common folder `{os.path.basename(root) or '/'}`." if root else "."))
     return Markdown(text + "\n\n" + _markdown_table(
         ["source", "format", "language", "licence", "Hub licence id", "path", "documents kept (shards)"], rows))
 
@@ -451,12 +480,13 @@ def lid_section(run: Run) -> Markdown:
     models = policy.get("models", {})
     lines = [", ".join(f"model `{k}`: " + (f"`{os.path.basename(v)}`" if v else "none") for k, v in sorted(models.items()))
              + f"; documents scored on their first {policy.get('max_chars', '?')} characters."]
-    trust = policy.get("trust_source") or []
+    ran = set(run.languages)  # the policies cover every language a model knows; the card, the run's only
+    trust = [lang for lang in policy.get("trust_source") or [] if lang in ran]
     if trust:
         lines.append(f"The source's language is trusted for {len(trust)} languages the models do not know: "
                      + ", ".join(trust) + ".")
     rows = [[lang, v.get("decided_by", ""), _plain(v.get("min_score")), v.get("min_score_from", "")]
-            for lang, v in sorted(policy.get("languages", {}).items())]
+            for lang, v in sorted(policy.get("languages", {}).items()) if lang in ran]
     return Markdown(" ".join(lines) + "\n\n" + _markdown_table(["lang", "decided by", "min score", "from"], rows))
 
 
@@ -476,7 +506,8 @@ def thresholds(run: Run) -> dict[str, dict[str, tuning.Threshold]]:
     _, policy = found
     overrides = (run.config.get(tuning.QUALITY) or {}).get("languages") or {}
     out = {}
-    for lang in sorted(policy.get("languages", {})):
+    ran = set(run.languages)  # the policy covers every configured language; the card, the run's only
+    for lang in sorted(l for l in policy.get("languages", {}) if l in ran):
         try:
             out[lang] = tuning.thresholds_from_policy(lang, policy, overrides=overrides.get(lang))
         except RootsError as err:  # a config that no longer parses: the values in force still show
@@ -514,14 +545,15 @@ def thresholds_tables(run: Run) -> tuple[Markdown, Markdown]:
             if t.on:
                 for key in t.spec.keys:
                     listed.add(key)
-                    rows.append([lang, key, _plain(t.values.get(key)), t.sources.get(key, "")])
+                    rows.append([lang, key, _plain(t.values.get(key)), strip_absolute_paths(t.sources.get(key, ""))])
                 # the rule's other settings in force, e.g. the percentile a perplexity cut-off came from
                 entry = entries.get(lang, {}).get("filters", {}).get(t.spec.filter, {})
                 for key, value in entry.items():
                     if key in listed or key in ("on", "when", "why", "source") or key.endswith("_n"):
                         continue
                     listed.add(key)
-                    rows.append([lang, key, _plain(value), (entry.get("source") or {}).get(key) or "language config"])
+                    rows.append([lang, key, _plain(value), strip_absolute_paths(
+                        (entry.get("source") or {}).get(key) or "language config")])
             elif t.spec.filter not in listed:
                 listed.add(t.spec.filter)
                 rows.append([lang, t.spec.filter, "off", t.why])
@@ -809,9 +841,9 @@ def _details(summary: str, body: str) -> str:
     return f"<details>\n<summary>{summary}</summary>\n\n{body}\n\n</details>"
 
 
-def render(run: Run, plots: dict[str, str]) -> str:
-    """The card's Markdown, YAML metadata block first."""
-    meta = yaml.safe_dump(front_matter(run), sort_keys=False, allow_unicode=True, width=1000)
+def render(run: Run, plots: dict[str, str], card_dir: str | os.PathLike | None = None) -> str:
+    """The card's Markdown, YAML metadata block first; `card_dir` is where it will lie (see front_matter)."""
+    meta = yaml.safe_dump(front_matter(run, card_dir), sort_keys=False, allow_unicode=True, width=1000)
     name = run.config.get("name", "roots run")
     values, sources = thresholds_tables(run)
     stats = [PLOT_STATISTIC.format(s.name) for s in tuning.STATISTICS if PLOT_STATISTIC.format(s.name) in plots]
@@ -821,7 +853,7 @@ def render(run: Run, plots: dict[str, str]) -> str:
         f"This corpus was made by roots {run.manifest.get('versions', {}).get('roots', '')} "
         f"from the config `{name}` (hash `{run.manifest.get('config_hash', '')}`), the way BigScience built ROOTS "
         f"for BLOOM. Every number below comes from the run's `manifest.json` unless it says otherwise. The "
-        f"`configs` above point at the final shards, relative to the run directory.",
+        f"`configs` above point at the final shards, relative to this card's folder.",
         overview(run),
         "## Sources and licences",
         sources_table(run),
@@ -877,7 +909,7 @@ def build_card(run_dir: str | os.PathLike, output: str | os.PathLike | None = No
     run = load_run(run_dir)
     output = str(output) if output is not None else os.path.join(run.path, DEFAULT_DIR)
     plots = write_plots(run, output)
-    text = render(run, plots)
+    text = render(run, plots, output)
     path = os.path.join(output, CARD)
     tmp = f"{path}.tmp-{os.getpid()}"
     with open(tmp, "w", encoding="utf-8") as fh:

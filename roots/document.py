@@ -13,7 +13,7 @@ from typing import Any
 
 import pyarrow as pa
 
-#: The language value of a document whose language is not known yet (`lang=und` in the run directory).
+#: The language value of a document whose language is not known yet (`language=und` in the run directory).
 UNKNOWN_LANG = ""
 #: How an unknown language is spelled in partition folders and manifests.
 UNKNOWN_LANG_DIR = "und"

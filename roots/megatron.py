@@ -366,8 +366,9 @@ class MegatronConfig:
     batch_size: int = 256             # documents per SentencePiece call
     num_threads: int = 1              # SentencePiece threads per worker (Beam's workers give the parallelism)
     alpha: float = 1.0                # blend: p_lang ∝ training_weight × tokens^alpha (1: as the corpus)
-    languages: tuple[str, ...] | None = None  # only these languages (None: every lang=XX folder)
-    blend_prefix: str | None = None   # folder written before each shard in blend.txt (None: its absolute path)
+    languages: tuple[str, ...] | None = None  # only these languages (None: every language=XX folder)
+    blend_prefix: str | None = None   # folder written before each shard in blend.txt (None: none, names
+    #                                   relative to the megatron folder; never the run's own absolute path)
 
     @classmethod
     def from_dict(cls, data, where: str) -> "MegatronConfig":

@@ -25,6 +25,27 @@ STATS = "stats"
 MANIFEST = "manifest.json"
 _TMP_MARK = ".tmp-"
 
+#: The key of the language partition folders, `documents/language=XX/`. Deliberately not `lang`, the
+#: name of the shards' column: pandas (via pyarrow) infers a hive key as a dictionary column and cannot
+#: merge it with a string column of the same name, so `pd.read_parquet(RUN/documents)` failed. With a
+#: distinct key pandas, `pyarrow.dataset(partitioning="hive")`, PySpark and `datasets` all load the
+#: shards, `lang` from the column (the partition adds a redundant `language` column where inferred).
+LANG_PARTITION = "language"
+#: The glob that matches every language folder of a kind (`documents/` or `rejected/stage=S/`).
+LANG_FOLDER_GLOB = f"{LANG_PARTITION}=*"
+
+
+def lang_folder(lang: str) -> str:
+    """The name of `lang`'s partition folder: `language=XX`."""
+    return f"{LANG_PARTITION}={lang}"
+
+
+def folder_lang(path: str) -> str | None:
+    """The language of a partition folder (`.../language=XX` → `XX`), None for any other folder."""
+    name = os.path.basename(path.rstrip("/"))
+    prefix = f"{LANG_PARTITION}="
+    return name[len(prefix):] if name.startswith(prefix) else None
+
 
 def stable_hash(key: str) -> int:
     """A 64-bit hash that is the same in every process and on every machine (unlike `hash`)."""
@@ -42,8 +63,8 @@ def shard_of(doc_id: str, total: int) -> int:
 
 
 def partition_dir(root: str, kind: str, lang: str, stage: str | None = None) -> str:
-    """`documents/lang=XX` or `rejected/stage=S/lang=XX` under `root`."""
-    parts = [root, kind] + ([f"stage={stage}"] if stage else []) + [f"lang={lang}"]
+    """`documents/language=XX` or `rejected/stage=S/language=XX` under `root`."""
+    parts = [root, kind] + ([f"stage={stage}"] if stage else []) + [lang_folder(lang)]
     return os.path.join(*parts)
 
 
@@ -162,9 +183,13 @@ _SHARD_NAME = re.compile(r"part-(\d{5})-of-(\d{5})\.(?:parquet|jsonl)$")
 
 
 def list_shards(root: str, kind: str = DOCUMENTS) -> list[str]:
-    """The shards of a finished step, `root/<kind>/lang=*/`, sorted (half-written ones excluded), each
+    """The shards of a finished step, `root/<kind>/language=*/`, sorted (half-written ones excluded), each
     language's checked to be one complete set (all N of N, one N) before a later step trusts them."""
-    paths = [p for p in fs.glob(os.path.join(root, kind, "lang=*", "part-*")) if _TMP_MARK not in p]
+    old = fs.glob(os.path.join(root, kind, "lang=*"))
+    if old:   # the layout before LANG_PARTITION: its shards would silently be missed
+        raise ShardSetError(f"{old[0]}: a run directory of an older roots (lang=XX folders, now "
+                            f"{LANG_PARTITION}=XX); delete the run folder and rerun")
+    paths = [p for p in fs.glob(os.path.join(root, kind, LANG_FOLDER_GLOB, "part-*")) if _TMP_MARK not in p]
     by_dir: dict[str, list[tuple[int, int]]] = {}
     for path in paths:
         m = _SHARD_NAME.search(path)

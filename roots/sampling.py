@@ -28,7 +28,7 @@ import xxhash
 from roots.config import ConfigError
 from roots.errors import RootsError
 from roots.languages import LanguageConfigError, Registry, load_registry
-from roots.rundir import write_json
+from roots.rundir import LANG_FOLDER_GLOB, folder_lang, write_json
 
 log = logging.getLogger(__name__)
 
@@ -171,17 +171,17 @@ def selected(doc_id: str, rate: float, seed: int) -> bool:
 
 
 def language_files(documents_dir: str) -> dict[str, list[str]]:
-    """`documents/lang=XX/part-*.{parquet,jsonl}` by language, each list sorted."""
+    """`documents/language=XX/part-*.{parquet,jsonl}` by language, each list sorted."""
     if not os.path.isdir(documents_dir):
-        raise SamplingError(f"{documents_dir}: no such documents folder (expected RUN/documents with lang=XX/ inside)")
+        raise SamplingError(f"{documents_dir}: no such documents folder (expected RUN/documents with language=XX/ inside)")
     out: dict[str, list[str]] = {}
-    for folder in sorted(glob.glob(os.path.join(documents_dir, "lang=*"))):
+    for folder in sorted(glob.glob(os.path.join(documents_dir, LANG_FOLDER_GLOB))):
         files = sorted(f for f in glob.glob(os.path.join(folder, "*"))
                        if f.endswith((".parquet", ".jsonl")) and _TMP_MARK not in f)
         if files:
-            out[os.path.basename(folder)[len("lang="):]] = files
+            out[folder_lang(folder)] = files
     if not out:
-        raise SamplingError(f"{documents_dir}: no lang=XX/*.parquet or *.jsonl document shards")
+        raise SamplingError(f"{documents_dir}: no language=XX/*.parquet or *.jsonl document shards")
     return out
 
 
@@ -340,7 +340,8 @@ def sample_for_tokenizer(documents_dir: str, out_dir: str, config: SamplingConfi
         languages[lang] = info
     written = sum(i["written_bytes"] for i in languages.values())
     manifest = {
-        "config": asdict(config), "documents": os.path.abspath(documents_dir),
+        # relative to this folder (`../documents` in a run): no path of the machine, so runs compare
+        "config": asdict(config), "documents": os.path.relpath(os.path.abspath(documents_dir), os.path.abspath(out_dir)),
         "languages": languages,
         "total": {"available_bytes": sum(sizes.values()), "written_bytes": written,
                   "files": [f for l in sorted(languages) for f in languages[l]["files"]]},

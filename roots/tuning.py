@@ -33,6 +33,7 @@ import pyarrow.parquet as pq
 import yaml
 
 from roots.errors import RootsError
+from roots.rundir import DOCUMENTS, REJECTED, partition_dir
 
 log = logging.getLogger(__name__)
 
@@ -365,11 +366,11 @@ def load_statistics(run_dir: str | os.PathLike, lang: str, registry_dir: str | N
     overrides = (qconfig.get("languages") or {}).get(lang)
     thresholds = thresholds_from_policy(lang, policy, registry_dir, overrides)
     kind = policy["languages"][lang].get("kind", "natural")
-    kept_files = _shards(os.path.join(kept_root, "documents", f"lang={lang}"))
+    kept_files = _shards(partition_dir(kept_root, DOCUMENTS, lang))
     # Rejections of the stages after quality (dedup, ... once steps/ is gone) passed the quality stage:
     # they count as kept there.
     rejected_files = [(p, s == QUALITY) for s in stages
-                      for p in _shards(os.path.join(run_dir, "rejected", f"stage={s}", f"lang={lang}"))]
+                      for p in _shards(partition_dir(run_dir, REJECTED, lang, s))]
     table = _build(lang, kind, [(p, False) for p in kept_files] + rejected_files,
                    thresholds, run_dir, qconfig.get("lid_score_key", "lid_score"))
     table.run_name = _run_name(manifest)

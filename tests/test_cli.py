@@ -9,6 +9,7 @@ from pathlib import Path
 import yaml
 
 from roots.cli import main
+from roots.rundir import lang_folder
 
 ROOTS = [sys.executable, "-m", "roots.cli"]
 
@@ -52,7 +53,7 @@ def test_ingest_one_source_to_jsonl(tmp_path, capsys):
     assert main(["ingest", str(config), "--output", str(tmp_path / "out"), "--source", "zu"]) == 0
     assert "normalise" in capsys.readouterr().out
     (shard,) = (tmp_path / "out" / "documents").rglob("*.jsonl")
-    assert shard.parent.name == "lang=zu"
+    assert shard.parent.name == lang_folder("zu")
     (row,) = [json.loads(line) for line in shard.read_text(encoding="utf-8").splitlines()]
     assert row["text"] == "Sawubona" and row["meta"] == {"file": "a.jsonl", "record": 1}
     (rejected,) = (tmp_path / "out" / "rejected").rglob("*.jsonl")

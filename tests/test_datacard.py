@@ -3,8 +3,10 @@ Markdown with valid YAML front matter for the Hugging Face Hub, the PNGs are rea
 without a stage says so instead of printing zeros."""
 from __future__ import annotations
 
+import glob
 import io
 import json
+import os
 import re
 import shutil
 from pathlib import Path
@@ -15,7 +17,7 @@ import pytest
 import yaml
 
 from roots import cli, datacard
-from roots.rundir import read_json, write_json
+from roots.rundir import LANG_FOLDER_GLOB, folder_lang, lang_folder, read_json, write_json
 from sample_run import sample_run_dir
 
 pytest.importorskip("matplotlib")  # the card's plots (the `notebooks` extra)
@@ -232,10 +234,13 @@ def test_front_matter_is_a_hub_dataset_card(card, sample_run):
     names = [c["config_name"] for c in meta["configs"]]
     kept = {lang for lang, c in final_cells(manifest).items() if c["kept"]["docs"]}
     assert names[0] == "all" and meta["configs"][0]["default"] is True and set(names[1:]) == kept
-    for config in meta["configs"]:
+    card_dir = card[0]
+    for config in meta["configs"]:  # relative to the card's folder, as Hugging Face resolves them
         (files,) = config["data_files"]
-        assert files["split"] == "train" and list(sample_run.glob(files["path"]))
-    rows = sum(pq.read_metadata(p).num_rows for p in sample_run.glob(meta["configs"][0]["data_files"][0]["path"]))
+        assert files["split"] == "train" and not os.path.isabs(files["path"])
+        assert glob.glob(os.path.join(card_dir, files["path"]))
+    rows = sum(pq.read_metadata(p).num_rows
+               for p in glob.glob(os.path.join(card_dir, meta["configs"][0]["data_files"][0]["path"])))
     assert rows == sum(final_cells(manifest)[lang]["kept"]["docs"] for lang in kept)
 
 
@@ -270,7 +275,7 @@ def test_card_is_deterministic(card, sample_run):
     _, text, _ = card
     run = datacard.load_run(sample_run)
     plots = {p.name: p.name for p in card[0].glob("*.png")}
-    assert datacard.render(run, plots) == text
+    assert datacard.render(run, plots, card[0]) == text
     first, second = io.BytesIO(), io.BytesIO()
     for buf in (first, second):
         datacard.plot_waterfall(run).savefig(buf, format="png", metadata={"Software": None})
@@ -286,8 +291,8 @@ def test_dedup_table_matches_the_manifest_and_the_clusters(card, sample_run):
     cells = manifest["steps"]["dedup"]["counts"]["dedup"]
     rows = {r["lang"]: r for r in table(body, "lang", "in", "kept", "exact duplicates")}
     clusters: dict[str, set] = {}
-    for path in sample_run.glob("rejected/stage=dedup/lang=*/*.parquet"):
-        lang = path.parent.name.removeprefix("lang=")
+    for path in sample_run.glob(f"rejected/stage=dedup/{LANG_FOLDER_GLOB}/*.parquet"):
+        lang = folder_lang(str(path.parent))
         for meta in pq.read_table(path, columns=["meta"]).column("meta").to_pylist():
             clusters.setdefault(lang, set()).add(json.loads(meta)["dedup_cluster"])
     for lang, cell in cells.items():
@@ -343,7 +348,7 @@ def test_a_run_with_a_dedup_step_shows_its_clusters(sample_run, tmp_path):
     manifest["steps"]["dedup"] = {"status": "complete", "stages": ["dedup"], "counts": {"dedup": {"en": en}},
                                   "dedup_policy": {"threshold": 0.8, "num_perm": 128, "scope": "language"}}
     write_json(str(run / "manifest.json"), manifest)
-    part = run / "rejected" / "stage=dedup" / "lang=en"
+    part = run / "rejected" / "stage=dedup" / lang_folder("en")
     part.mkdir(parents=True)
     metas = [{"dedup_cluster": "c1", "dedup_kept": "a"}, {"dedup_cluster": "c1", "dedup_kept": "a"},
              {"dedup_cluster": "c2", "dedup_kept": "b"}]
@@ -376,3 +381,56 @@ def test_the_command_writes_the_card_and_refuses_a_non_run(sample_run, tmp_path,
     assert cli.main(["datacard", str(tmp_path / "missing")]) == 2
     err = capsys.readouterr().err.strip()
     assert err.startswith("roots: error:") and "manifest.json" in err and "\n" not in err
+
+
+# --- the card where it lies: loadable, the run's languages only, no absolute path ---------------------
+
+
+def test_datasets_loads_the_card_where_it_lies_even_after_the_run_moved(sample_run, tmp_path):
+    """`datasets.load_dataset(RUN/datacard)` (the default place) and, with `--output RUN`,
+    `load_dataset(RUN)`: the configs' paths resolve from the card's folder, also in a copy of the run."""
+    datasets = pytest.importorskip("datasets")
+    run = _copy(sample_run, tmp_path / "run")
+    datacard.build_card(run)
+    datacard.build_card(run, run)
+    moved = run.rename(tmp_path / "moved")
+    manifest = read_json(str(moved / "manifest.json"))
+    kept = {lang: c["kept"]["docs"] for lang, c in final_cells(manifest).items() if c["kept"]["docs"]}
+    for where in (moved / "datacard", moved):
+        data = datasets.load_dataset(str(where), split="train", cache_dir=str(tmp_path / "hf-cache"))
+        assert data.num_rows == sum(kept.values())
+        fr = datasets.load_dataset(str(where), "fr", split="train", cache_dir=str(tmp_path / "hf-cache"))
+        assert fr.num_rows == kept["fr"] and set(fr["lang"]) == {"fr"}
+
+
+def test_the_card_lists_only_the_languages_of_the_run(sample_run, tmp_path):
+    """A run of three languages (the sample's manifest cut to en, fr, sw): the front matter, the
+    configs and every per-language table hold those three only, although the LID and quality policies
+    cover every language the models and configs know."""
+    run = _copy(sample_run, tmp_path / "run")
+    manifest = read_json(str(run / "manifest.json"))
+    ours = {"en", "fr", "sw"}
+    for step in manifest["steps"].values():
+        for stage, cells in step.get("counts", {}).items():
+            step["counts"][stage] = {lang: cell for lang, cell in cells.items() if lang in ours}
+        for key in ("spans", "languages"):  # PII spans, binaries: as a run of these three has them
+            if isinstance(step.get(key), dict):
+                step[key] = {lang: v for lang, v in step[key].items() if lang in ours}
+        shares = (step.get("sample") or {}).get("shares")
+        if shares:  # the tokenizer sample's share per language
+            step["sample"]["shares"] = {lang: v for lang, v in shares.items() if lang in ours}
+    write_json(str(run / "manifest.json"), manifest)
+    meta, body = split_card(datacard.render(datacard.load_run(run), {}, run / "datacard"))
+    assert set(meta["language"]) == ours
+    assert {c["config_name"] for c in meta["configs"]} == ours | {"all"}
+    for header, rows in tables(body):
+        if header[0] == "lang":
+            assert {r[0] for r in rows} - {"**all**"} <= ours, header
+
+
+def test_the_card_holds_no_absolute_path(card, sample_run):
+    """Neither the run's folder, nor the checkout's, nor any other absolute path: two runs of one config
+    into different folders give the same card, and a copied run's card is still right."""
+    _, text, _ = card
+    assert str(sample_run) not in text and str(Path(__file__).resolve().parents[1]) not in text
+    assert not re.search(r"(?<![\w.:/])/(?:tmp|work|home|Users|root|var|private)/", text)

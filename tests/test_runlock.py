@@ -12,6 +12,7 @@ import pytest
 
 from roots import fs
 from roots.cli import main
+from roots.rundir import lang_folder
 from roots.runlock import LOCK_NAME, RunLockedError, run_lock
 
 SAMPLE = Path(__file__).resolve().parents[1] / "examples" / "sample.yaml"
@@ -69,7 +70,7 @@ def test_object_store_lease_refuses_a_live_holder_and_takes_over_an_expired_one(
 def test_a_later_step_trusts_only_a_complete_shard_set(tmp_path):
     from roots.rundir import ShardSetError, list_shards
 
-    en, sw = tmp_path / "documents" / "lang=en", tmp_path / "documents" / "lang=sw"
+    en, sw = tmp_path / "documents" / lang_folder("en"), tmp_path / "documents" / lang_folder("sw")
     en.mkdir(parents=True)
     sw.mkdir(parents=True)
     for i in range(3):
@@ -83,4 +84,15 @@ def test_a_later_step_trusts_only_a_complete_shard_set(tmp_path):
     (en / "part-00001-of-00003.parquet").write_bytes(b"")
     (en / "part-00000-of-00004.parquet").write_bytes(b"")                # another run's set beside it
     with pytest.raises(ShardSetError, match="shards of two runs mixed"):
+        list_shards(str(tmp_path))
+
+
+def test_a_run_directory_of_the_old_layout_is_refused_not_skipped(tmp_path):
+    """Shards in `lang=XX` folders (before rundir.LANG_PARTITION) would be invisible to a resumed run."""
+    from roots.rundir import ShardSetError, list_shards
+
+    old = tmp_path / "documents" / "lang=en"
+    old.mkdir(parents=True)
+    (old / "part-00000-of-00001.parquet").write_bytes(b"")
+    with pytest.raises(ShardSetError, match="older roots"):
         list_shards(str(tmp_path))

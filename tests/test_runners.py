@@ -26,6 +26,7 @@ from roots.config import load_config
 from roots.languages import load_registry
 from roots.pipelines import graph
 from roots.pipelines.runner import beam_options
+from roots.rundir import lang_folder
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "examples" / "sample.yaml"
@@ -103,7 +104,7 @@ def config(tmp_path_factory):
     the later steps' graphs list real run-directory files as a rerun would."""
     run = tmp_path_factory.mktemp("runners") / "run"
     for step in ("curate", "dedup"):
-        shard = run / "steps" / step / "documents" / "lang=en" / "part-00000-of-00001.parquet"
+        shard = run / "steps" / step / "documents" / lang_folder("en") / "part-00000-of-00001.parquet"
         shard.parent.mkdir(parents=True)
         shard.write_bytes(b"")
     return load_config(str(SAMPLE), output=str(run))
@@ -112,7 +113,7 @@ def config(tmp_path_factory):
 def build_graphs(config, args: list[str]) -> dict[str, beam.Pipeline]:
     """Every Beam pipeline of a sample run (curate, dedup, pii, megatron), built with `args`, not run."""
     graphs = graph.step_graphs(config, args)
-    shard = os.path.join(config.output, "documents", "lang=en", "part-00000-of-00001.parquet")
+    shard = os.path.join(config.output, "documents", lang_folder("en"), "part-00000-of-00001.parquet")
     graphs["megatron"] = graph.tokenize_graph([("en", shard, 1)], os.path.join(config.output, "tokenizer", "spm.model"),
                                               os.path.join(config.output, "megatron"), config.section("megatron"), args)
     return graphs
@@ -347,7 +348,7 @@ def test_dofns_carry_only_declared_local_paths(config):
         for _, obj in graph.carried(pipeline):
             carried |= graph.reach(obj).paths
     # The walk sees what matters: the run directory, the sources and the earlier steps' shards.
-    assert os.path.join(config.output, "steps", "curate", "documents", "lang=en", "part-00000-of-00001.parquet") in carried
+    assert os.path.join(config.output, "steps", "curate", "documents", lang_folder("en"), "part-00000-of-00001.parquet") in carried
     assert any(p.endswith("examples/sample/text/sw.jsonl") for p in carried)
     undeclared = undeclared_paths(config, graphs)
     undeclared.pop(bundled_lid176(), None)   # see the next test

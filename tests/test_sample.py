@@ -13,6 +13,7 @@ import pytest
 from roots.config import load_config
 from roots.languages import load_registry
 from roots.pipelines.runner import run
+from roots.rundir import folder_lang
 from roots.stats import stage_counts, totals
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -33,7 +34,7 @@ def sample_run(tmp_path_factory) -> tuple[Path, dict]:
 def test_every_language_arrives(sample_run):
     out, _ = sample_run
     registry = load_registry()
-    langs = {p.name.removeprefix("lang=") for p in (out / "documents").iterdir()}
+    langs = {folder_lang(str(p)) for p in (out / "documents").iterdir()}
     assert {c.code for c in registry.natural()} <= langs
     assert {c.code for c in registry.code_languages()} <= langs
 

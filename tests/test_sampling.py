@@ -2,6 +2,8 @@
 hold, exact duplicates go, and the same documents and seed give the same bytes."""
 from __future__ import annotations
 
+import json
+import os
 import random
 import shutil
 from pathlib import Path
@@ -12,7 +14,7 @@ import roots.cli
 from roots.config import ConfigError
 from roots.document import Document, documents_to_table
 from roots.languages import LanguageConfigError, default_directory, load_registry
-from roots.rundir import shard_path, write_shard
+from roots.rundir import lang_folder, shard_path, write_shard
 from roots.sampling import (SamplingConfig, allocate, language_probabilities, language_sampling, sample_for_tokenizer,
                             training_files)
 
@@ -59,7 +61,7 @@ def make_documents(root: Path, sizes_kb: dict[str, int], seed: int = 0) -> Path:
             i += 1
         for k in range(2):
             part = sorted(docs[k::2], key=lambda d: d.id)
-            write_shard(documents_to_table(part), shard_path(str(root / f"lang={lang}"), k, 2, "parquet"), "parquet")
+            write_shard(documents_to_table(part), shard_path(str(root / lang_folder(lang)), k, 2, "parquet"), "parquet")
     return root
 
 
@@ -102,9 +104,10 @@ def test_same_documents_and_seed_give_the_same_bytes(documents, tmp_path):
     files_a = sorted(p.name for p in (tmp_path / "a").iterdir())
     assert len(training_files(str(tmp_path / "a"))) > 3  # several shards per language
     assert files_a == sorted(p.name for p in (tmp_path / "b").iterdir())
-    for name in files_a:
-        if name != "sample.json":  # names the documents folder
-            assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
+    for name in files_a:  # sample.json too: it names the documents folder relative to its own
+        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
+    named = json.loads((tmp_path / "a" / "sample.json").read_text())["documents"]
+    assert named == os.path.relpath(documents, tmp_path / "a") and not os.path.isabs(named)
     sample_for_tokenizer(str(documents), str(tmp_path / "c"), SamplingConfig(alpha=0.3, total_mb=0.1, seed=1))
     assert (tmp_path / "a" / "train-en-00000.txt").read_bytes()[:1000] != (tmp_path / "c" / "train-en-00000.txt").read_bytes()[:1000]
 
@@ -116,7 +119,7 @@ def test_exact_duplicates_go_whole_documents_then_lines(tmp_path):
             Document(id="d", text="    indented code\nshared line")]
     for d in docs:
         d.lang = "code-python"
-    write_shard(documents_to_table(docs), shard_path(str(tmp_path / "documents" / "lang=code-python"), 0, 1, "parquet"), "parquet")
+    write_shard(documents_to_table(docs), shard_path(str(tmp_path / "documents" / lang_folder("code-python")), 0, 1, "parquet"), "parquet")
     m = sample_for_tokenizer(str(tmp_path / "documents"), str(tmp_path / "out"), SamplingConfig(total_mb=1))
     info = m["languages"]["code-python"]
     assert info["duplicate_docs"] == 1 and info["duplicate_lines"] == 3
@@ -131,7 +134,7 @@ def test_missing_documents_folder_is_one_line(tmp_path):
     with pytest.raises(SamplingError, match="no such documents folder"):
         sample_for_tokenizer(str(tmp_path / "gone"), str(tmp_path / "out"))
     (tmp_path / "empty").mkdir()
-    with pytest.raises(SamplingError, match="no lang=XX"):
+    with pytest.raises(SamplingError, match="no language=XX"):
         sample_for_tokenizer(str(tmp_path / "empty"), str(tmp_path / "out"))
 
 

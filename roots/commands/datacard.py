@@ -14,7 +14,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                     "sources, per-language counts in/kept/removed by reason, dedup clusters, PII spans, the "
                     "tokenizer and binaries, the filter thresholds and their sources, and PNG plots.")
     p.add_argument("run_dir", metavar="RUN_DIR", help="a run directory made by `roots run`")
-    p.add_argument("--output", help="the card's folder (default: RUN_DIR/datacard)")
+    p.add_argument("--output", help="the card's folder (default: RUN_DIR/datacard); the card's configs name the "
+                                    "shards relative to it, so `datasets.load_dataset(OUTPUT)` loads them; "
+                                    "--output RUN_DIR makes the run directory itself a Hub dataset")
     p.set_defaults(handler=cmd_datacard)
 
 

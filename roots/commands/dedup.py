@@ -13,9 +13,9 @@ def register(sub) -> None:
         "dedup", help="remove exact and near duplicates from document files",
         description="Remove exact duplicates (same normalised text) and near duplicates (MinHash LSH, "
                     "Jaccard of shingles >= threshold) from Parquet/JSONL document files. Per language "
-                    "unless --across-languages; always across sources. Kept documents go to OUTPUT/lang=XX/, "
+                    "unless --across-languages; always across sources. Kept documents go to OUTPUT/language=XX/, "
                     "rejections (dedup:exact, dedup:near, with the cluster and the kept id in meta) to "
-                    "REJECTED/lang=XX/.")
+                    "REJECTED/language=XX/.")
     parser.add_argument("--input", required=True, help="a document file, a folder of them, or a glob "
                                                        "(e.g. runs/x/documents)")
     parser.add_argument("--output", required=True, help="folder for the kept documents")

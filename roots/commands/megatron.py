@@ -11,7 +11,7 @@ def register(sub) -> None:
     inner = parser.add_subparsers(dest="megatron_command", required=True, metavar="ACTION")
 
     build = inner.add_parser("build", help="tokenize RUN/documents into <lang>_text_document_NNNNN shards",
-                             description="Tokenize every lang=XX/ of a documents folder with a SentencePiece "
+                             description="Tokenize every language=XX/ of a documents folder with a SentencePiece "
                                          "model (EOD appended per document) into shards, plus index.json and "
                                          "blend.txt (`weight prefix` lines for --data-path). Beam options after `--`.")
     build.add_argument("documents", help="the run's documents folder (RUN/documents)")
@@ -52,7 +52,7 @@ def _build(args: argparse.Namespace) -> int:
     for lang, cell in index["languages"].items():
         print(f"| {lang} | {cell['documents']} | {cell['tokens']} | {cell['files']} |")
     print(f"wrote {len(index['files'])} datasets ({index['tokenizer']['dtype']}) to {args.output}; "
-          f"--data-path weights in {args.output}/blend.txt")
+          f"--data-path weights in {args.output}/blend.txt (paths relative to that folder)")
     return 0
 
 

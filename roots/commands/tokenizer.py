@@ -15,7 +15,7 @@ def register(sub) -> None:
     sample = inner.add_parser("sample", help="draw the training text from RUN/documents",
                               description="Sample RUN/documents per language (p ∝ bytes^alpha), drop duplicate "
                                           "documents and lines, write train-<lang>-NNNNN.txt and sample.json.")
-    sample.add_argument("documents", help="the run's documents folder (RUN/documents, with lang=XX/ inside)")
+    sample.add_argument("documents", help="the run's documents folder (RUN/documents, with language=XX/ inside)")
     sample.add_argument("--output", required=True, help="where to write the text shards (e.g. RUN/tokenizer)")
     sample.add_argument("--alpha", type=float, default=0.3, help="sampling exponent (default 0.3; 1 = as the corpus, 0 = uniform)")
     sample.add_argument("--total-mb", type=float, default=1024.0, help="sample size before dedup, MB (default 1024)")
