@@ -22,9 +22,9 @@ def _disk_full(*_args, **_kwargs):
 
 
 def test_remove_temporary_files_takes_hidden_folders_and_every_step_s_leftovers(tmp_path):
-    keep = tmp_path / "documents" / "lang=en" / "part-00000-of-00001.parquet"
+    keep = tmp_path / "documents" / "language=en" / "part-00000-of-00001.parquet"
     tok = tmp_path / "tokenizer"
-    leftovers = [tmp_path / "documents" / "lang=en" / "part-00000-of-00001.parquet.tmp-ab12",
+    leftovers = [tmp_path / "documents" / "language=en" / "part-00000-of-00001.parquet.tmp-ab12",
                  tok / "train-en-00000.txt.tmp-cd34", tok / "tokenizer.json.tmp-ef56",
                  tmp_path / "megatron" / "en_text_document.bin.tmp-0a"]
     for path in [keep, tok / "spm.model", tok / ".tmp-spm-x1y2" / "spm.model", *leftovers]:
