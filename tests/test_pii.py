@@ -383,3 +383,27 @@ def test_neighbour_regions_add_no_false_span_on_flores() -> None:
     false = [(r["flores"], r["text"]) for r in rows if r["flores"] in detectors
              and any(s.type in (PHONE, CREDIT_CARD, IBAN) for s in detectors[r["flores"]].detect(r["text"]))]
     assert false == []
+
+
+def test_roots_pii_reports_bad_records_and_files_in_one_line(tmp_path: Path, capsys) -> None:
+    """Issue 15: a lone surrogate in any field is a bad record (reported, not copied), a truncated
+    Parquet file one error line with exit 2, never a traceback."""
+    from roots.cli import main
+
+    src = tmp_path / "in.jsonl"
+    src.write_text('{"id": "a\\ud800", "text": "mail a@b.com"}\n{"id": "b", "text": "mail c@d.org"}\n'
+                   + "[" * 5000 + "\n", encoding="utf-8")
+    assert main(["pii", "--input", str(src), "--output", str(tmp_path / "out.jsonl")]) == 0
+    err = capsys.readouterr().err
+    assert "record 1: field record.id holds a lone surrogate" in err and "JSON nested too deeply" in err
+    rows = [json.loads(line) for line in (tmp_path / "out.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert [r["id"] for r in rows] == ["b"] and rows[0]["text"] == "mail PI:EMAIL"
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    pq.write_table(pa.table({"id": ["x"] * 500, "text": ["mail a@b.com"] * 500}), tmp_path / "t.parquet")
+    data = (tmp_path / "t.parquet").read_bytes()
+    (tmp_path / "cut.parquet").write_bytes(data[: len(data) // 2])
+    assert main(["pii", "--input", str(tmp_path / "cut.parquet"), "--output", str(tmp_path / "o.jsonl")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "cut.parquet: cannot read the Parquet file" in err

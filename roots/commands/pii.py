@@ -50,24 +50,35 @@ def _kind(path: str, what: str) -> str:
 def _read(path: str, kind: str) -> Iterator[tuple[int, Any]]:
     """(position, record) for every record; a record that is not a JSON object comes as an error string."""
     if kind == "parquet":
+        import pyarrow as pa
         import pyarrow.parquet as pq
 
         position = 0
-        for batch in pq.ParquetFile(path).iter_batches(batch_size=BATCH_ROWS):
-            for row in batch.to_pylist():
-                yield position, row
-                position += 1
+        try:
+            for batch in pq.ParquetFile(path).iter_batches(batch_size=BATCH_ROWS):
+                for row in batch.to_pylist():
+                    yield position, row
+                    position += 1
+        except (pa.ArrowException, OSError) as err:   # a truncated or corrupt file: one line, not a traceback
+            raise PiiCommandError(f"{path}: cannot read the Parquet file after {position} rows "
+                                  f"({str(err).splitlines()[0]})") from None
         return
-    from roots.io.jsonl import open_binary
+    from roots.io.jsonl import DEFAULT_MAX_RECORD_BYTES, open_binary, read_lines
 
     with open_binary(path) as fh:
-        for lineno, raw in enumerate(fh, start=1):
+        for lineno, (raw, size) in enumerate(read_lines(fh, DEFAULT_MAX_RECORD_BYTES), start=1):
+            if size > DEFAULT_MAX_RECORD_BYTES and not raw:   # read past in chunks, never held
+                yield lineno, f"line {lineno}: {size} bytes, over {DEFAULT_MAX_RECORD_BYTES}"
+                continue
             if not raw.strip():
                 continue
             try:
                 obj = json.loads(raw)
             except (json.JSONDecodeError, UnicodeDecodeError) as err:
                 yield lineno, f"line {lineno}: not valid JSON ({err})"
+                continue
+            except RecursionError:
+                yield lineno, f"line {lineno}: JSON nested too deeply"
                 continue
             yield lineno, obj if isinstance(obj, dict) else f"line {lineno}: not a JSON object"
 
@@ -101,6 +112,10 @@ def run_command(args: argparse.Namespace) -> int:
             if not isinstance(text, str):
                 bad.append(f"record {position}: field {args.text_field!r} is missing or not a string")
                 continue
+            field = _unwritable_field(record)
+            if field:
+                bad.append(f"record {position}: field {field} holds a lone surrogate (not valid Unicode text)")
+                continue
             raw_meta = record.get("meta")
             meta = raw_meta if isinstance(raw_meta, dict) else {}
             if isinstance(raw_meta, str):
@@ -132,6 +147,20 @@ def run_command(args: argparse.Namespace) -> int:
         shown = "; ".join(bad[:5]) + (f"; ... {len(bad) - 5} more" if len(bad) > 5 else "")
         print(f"pii: {len(bad)} bad records not copied: {shown}", file=sys.stderr)
     return 0
+
+
+def _unwritable_field(record: dict[str, Any]) -> str | None:
+    """The first field holding a string that is not valid Unicode text (a JSON `\\ud800`), which no
+    writer can store; None when the record can be written."""
+    from roots.io.base import _bad_field
+
+    try:
+        json.dumps(record, ensure_ascii=False, default=str).encode("utf-8")
+        return None
+    except UnicodeEncodeError:
+        return _bad_field(record, "record") or "record"
+    except (RecursionError, ValueError):
+        return None
 
 
 def _write(rows: Iterator[dict[str, Any]], path: str, kind: str) -> None:
