@@ -38,10 +38,8 @@ import sys
 from collections import defaultdict
 from pathlib import Path
 from typing import Any, Iterable
-
 from dataclasses import dataclass
 
-import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT.parent / "shared" / "data"

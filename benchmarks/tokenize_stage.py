@@ -145,6 +145,8 @@ def run_datatrove(python: str, documents: Path, tokenizer_json: Path, out: Path)
 
 
 def run_preprocess_data(python: str, script: str, documents: Path, model: Path, out: Path) -> dict:
+    from roots.rundir import LANG_FOLDER_GLOB
+
     out.mkdir(parents=True, exist_ok=True)
     jsonl = out / "docs.jsonl"
     with open(jsonl, "w", encoding="utf-8") as fh:

@@ -4,14 +4,13 @@ documents that are not in their source's language (`lid:wrong_language`), not cl
 fastText, the text's script and a noise class, for all 46 languages (roots.lid)."""
 from __future__ import annotations
 
-import collections
 import logging
 from typing import Any
 
 from roots.document import Document, Reason, Rejection, register_reason
 from roots.languages import Registry
 from roots.lid import (BUNDLED, LID176, LOW, NO_TEXT, NOISE, ROOTS, TRUST_SOURCE, WRONG, Identifier, LidConfig,
-                       Prediction, lid176_path, load_model, load_policies, prepare_text)
+                       Prediction, load_model, load_policies, prepare_text)
 
 log = logging.getLogger(__name__)
 

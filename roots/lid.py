@@ -255,12 +255,6 @@ def script_counts(text: str) -> collections.Counter[str]:
     return counts
 
 
-def dominant_script(text: str) -> str:
-    """The script of most of the text's letters ("" without letters; a tie goes to the first name)."""
-    counts = script_counts(text)
-    return max(sorted(counts), key=counts.__getitem__) if counts else ""
-
-
 #: Share of a text's letters a Latin-script language needs in Latin, and a language of another
 #: script needs in its own. Latin is the script of URLs, markup, code, brand names and English
 #: loanwords on pages in every script, so a Hindi or Kannada page with half its letters in Latin is
@@ -289,14 +283,6 @@ def label_script(label: str) -> str:
     """The script a FLORES-style model label names (`bho_Deva` -> Deva), "" for other labels."""
     match = _FLORES_LABEL.fullmatch(label)
     return match.group(1) if match else ""
-
-
-def same_script(registry_script: str, text_script: str) -> bool:
-    """Whether a language written in `registry_script` can be the language of a text whose dominant
-    script is `text_script` (an unknown script on either side rules nothing out)."""
-    if not registry_script or not text_script:
-        return True
-    return _SCRIPT_ALIASES.get(registry_script, registry_script) == text_script
 
 
 # --- per-language policy -------------------------------------------------------------------------

@@ -102,8 +102,8 @@ def test_stop_at_first_failure_computes_less():
 def test_lid_score_from_the_lid_stage(stage):
     # Off by default: the LID stage applies its calibrated per-model minimum to the same score.
     assert reason(run(stage, GOOD_EN, lid_score=0.5)) == "kept"
-    assert "calibrated lid.min_score" in stage.report(["en"], sources=True)["languages"]["en"]["filters"]["lid_score"]["why"] \
-        or stage.report(["en"])["languages"]["en"]["filters"]["lid_score"]["on"] is False
+    assert stage.report(["en"])["languages"]["en"]["filters"]["lid_score"] == {"on": False, "why": "min_lid_score is null"}
+    assert "calibrated lid.min_score" in parse_filters(load_registry().get("en")).sources["min_lid_score"]
     strict = Quality(QualityConfig(languages={"en": {"min_lid_score": 0.8}}))   # a run that wants ROOTS's bound
     assert reason(run(strict, GOOD_EN, lid_score=0.5)) == "quality:lid_score"
     assert reason(run(strict, GOOD_EN, lid_score=0.95)) == "kept"
