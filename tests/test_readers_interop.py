@@ -75,6 +75,7 @@ def test_hugging_face_datasets_reads_the_folder(sample_run, kind, tmp_path):
     assert Counter(as_folder(data["lang"])) == expected_langs(sample_run / kind)
 
 
+@pytest.mark.skipif(os.environ.get("ROOTS_SLOW_TESTS") != "1", reason="Spark: set ROOTS_SLOW_TESTS=1")
 @pytest.mark.skipif(importlib.util.find_spec("pyspark") is None or shutil.which("java") is None,
                     reason="pyspark or java is not installed")
 def test_spark_reads_the_folders(sample_run, monkeypatch):

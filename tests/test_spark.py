@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import importlib.util
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -16,8 +17,13 @@ from roots.pipelines import runner
 
 SAMPLE = Path(__file__).resolve().parents[1] / "examples" / "sample.yaml"
 
-pytestmark = pytest.mark.skipif(importlib.util.find_spec("pyspark") is None or shutil.which("java") is None,
-                                reason="pyspark or java is not installed")
+pytestmark = [
+    # Spark tests run with the slow ones (CI sets ROOTS_SLOW_TESTS=1): they start JVMs and run the
+    # sample on Spark, minutes on 2 cores, which would put the default `make test` over 8 minutes.
+    pytest.mark.skipif(os.environ.get("ROOTS_SLOW_TESTS") != "1", reason="Spark: set ROOTS_SLOW_TESTS=1"),
+    pytest.mark.skipif(importlib.util.find_spec("pyspark") is None or shutil.which("java") is None,
+                       reason="pyspark or java is not installed"),
+]
 
 
 def shard_files(run_dir: Path) -> dict[str, bytes]:

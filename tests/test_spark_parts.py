@@ -6,6 +6,7 @@ on Spark against Beam's, byte for byte."""
 from __future__ import annotations
 
 import importlib.util
+import os
 import random
 import shutil
 
@@ -16,8 +17,13 @@ from roots.document import Document
 from test_dedup import chain_corpus, edit, outcome_key, text
 from test_megatron import all_files, corpus, model  # noqa: F401  (model is a fixture)
 
-pytestmark = pytest.mark.skipif(importlib.util.find_spec("pyspark") is None or shutil.which("java") is None,
-                                reason="pyspark or java is not installed")
+pytestmark = [
+    # Spark tests run with the slow ones (CI sets ROOTS_SLOW_TESTS=1): they start JVMs and run the
+    # sample on Spark, minutes on 2 cores, which would put the default `make test` over 8 minutes.
+    pytest.mark.skipif(os.environ.get("ROOTS_SLOW_TESTS") != "1", reason="Spark: set ROOTS_SLOW_TESTS=1"),
+    pytest.mark.skipif(importlib.util.find_spec("pyspark") is None or shutil.which("java") is None,
+                       reason="pyspark or java is not installed"),
+]
 
 
 @pytest.fixture(scope="module")
