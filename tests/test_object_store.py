@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import io
+import os
 import re
 from pathlib import Path
 
@@ -58,6 +59,8 @@ def memory():
             mem.rm(top, recursive=True)
 
 
+@pytest.mark.skipif(os.environ.get("ROOTS_SLOW_TESTS") != "1",
+                    reason="two sample runs (about 35 s): set ROOTS_SLOW_TESTS=1")
 def test_a_run_on_urls_equals_the_local_run(memory, tmp_path):
     local = sample_config(str(EXAMPLES / "sample"), str(tmp_path / "run"))
     remote = sample_config("memory://sample", "memory://run")
