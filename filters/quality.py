@@ -439,7 +439,7 @@ class Quality:
             if pct is not None and "perplexity" not in plan.off:
                 res.limits["max_perplexity"] = res.lm.cutoff(pct)
                 res.limit_note = f" (the {pct:g}th percentile of the model's reference text)"
-        log.info("quality: %s loaded (words: %s)", lang or UNKNOWN_LANG_DIR, res.words.describe())
+        log.debug("quality: %s loaded (words: %s)", lang or UNKNOWN_LANG_DIR, res.words.describe())
         return res
 
     # --- reporting ----------------------------------------------------------------------------------

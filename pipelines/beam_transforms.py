@@ -22,6 +22,7 @@ from roots.document import (DOCUMENT_SCHEMA, REJECTED_SCHEMA, UNKNOWN_LANG_DIR, 
                             meta_to_json, table_to_documents)
 from roots.io.base import SourceSpec, clean_str
 from roots.io.formats import FORMATS
+from roots.progress import ProgressSink
 from roots.rundir import (DOCUMENTS, REJECTED, partition_dir, shard_count, shard_of, shard_path, write_json,
                           write_shard)
 from roots.stage import Stage, is_batched
@@ -56,11 +57,13 @@ class _Counters:
 class ReadUnit(beam.DoFn):
     """Reads one input unit (a file, or a saved dataset) of a source into documents and rejections."""
 
-    def __init__(self, sources: tuple[SourceSpec, ...], units: list[tuple[int, int, str]], total_units: int):
+    def __init__(self, sources: tuple[SourceSpec, ...], units: list[tuple[int, int, str]], total_units: int,
+                 progress: ProgressSink | None = None, sizes: dict[int, int] | None = None):
         # The units travel with the DoFn (pickled), only their positions through Beam's coders: a file
         # name that is not UTF-8 (a str holding surrogate escapes) cannot pass Beam's string coder.
         self.sources, self.total_units = sources, total_units
         self.units = {position: (index, unit) for position, index, unit in units}
+        self.progress, self.sizes = progress, sizes or {}
 
     def setup(self) -> None:
         self.counters = _Counters()
@@ -69,7 +72,10 @@ class ReadUnit(beam.DoFn):
         index, unit = self.units[position]
         spec = self.sources[index]
         n = 0
-        for record in FORMATS[spec.format].records(spec, unit):
+        records = FORMATS[spec.format].records(spec, unit)
+        if self.progress is not None:
+            records = self.progress.track(records, self.sizes.get(position, 0))
+        for record in records:
             n += 1
             if isinstance(record, Rejection):
                 self.counters.inc(INGEST, record.doc.lang_dir, record.reason.code)
@@ -77,7 +83,7 @@ class ReadUnit(beam.DoFn):
             else:
                 self.counters.inc(INGEST, record.lang_dir, KEPT)
                 yield record
-        log.info("read unit %d/%d (%s): %d records", position + 1, self.total_units, clean_str(unit), n)
+        log.debug("read unit %d/%d (%s): %d records", position + 1, self.total_units, clean_str(unit), n)
 
 
 class MapRejected(beam.DoFn):
@@ -193,9 +199,9 @@ class WriteShards(beam.PTransform):
         table = pa.table({name: [r[i] for r in rows] for i, name in enumerate(schema.names)}, schema=schema)
         path = shard_path(partition_dir(self.out_dir, self.kind, lang, stage or None), index, total, self.fmt)
         if write_shard(table, path, self.fmt):
-            log.info("wrote %s (%d rows)", path, len(rows))
+            log.debug("wrote %s (%d rows)", path, len(rows))
         else:
-            log.info("kept finished shard %s", path)
+            log.debug("kept finished shard %s", path)
         return path
 
 
@@ -204,15 +210,16 @@ class ReadSources(beam.PTransform):
 
     name = INGEST
 
-    def __init__(self, units: list[tuple[int, int, str]], sources: tuple[SourceSpec, ...]):
+    def __init__(self, units: list[tuple[int, int, str]], sources: tuple[SourceSpec, ...],
+                 progress: ProgressSink | None = None, sizes: dict[int, int] | None = None):
         super().__init__()
-        self.units, self.sources = units, sources
+        self.units, self.sources, self.progress, self.sizes = units, sources, progress, sizes
 
     def expand(self, pbegin):
         read = (pbegin
                 | "ListUnits" >> beam.Create([position for position, _, _ in self.units])
                 | "SpreadUnits" >> beam.Reshuffle()
-                | "ReadUnits" >> beam.ParDo(ReadUnit(self.sources, self.units, len(self.units)))
+                | "ReadUnits" >> beam.ParDo(ReadUnit(self.sources, self.units, len(self.units), self.progress, self.sizes))
                 .with_outputs(REJECTED_TAG, main=KEPT_TAG))
         return {KEPT_TAG: read[KEPT_TAG], REJECTED_TAG: read[REJECTED_TAG]}
 
@@ -220,15 +227,17 @@ class ReadSources(beam.PTransform):
 class ReadShards(beam.PTransform):
     """The documents of a previous step's shards (Parquet or JSONL files of DOCUMENT_SCHEMA)."""
 
-    def __init__(self, paths: list[str]):
+    def __init__(self, paths: list[str], progress: ProgressSink | None = None):
         super().__init__()
-        self.paths = paths
+        self.paths, self.progress = paths, progress
 
     def expand(self, pbegin):
+        progress = self.progress
+        read = read_shard if progress is None else (lambda path: progress.track(read_shard(path)))
         return (pbegin
                 | "ListShards" >> beam.Create(self.paths)
                 | "SpreadShards" >> beam.Reshuffle()
-                | "ReadShard" >> beam.FlatMap(read_shard))
+                | "ReadShard" >> beam.FlatMap(read))
 
 
 class DocumentStep(beam.PTransform):

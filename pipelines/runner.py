@@ -7,12 +7,13 @@ import logging
 import os
 import time
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 import apache_beam as beam
 from apache_beam.options.pipeline_options import PipelineOptions
 
 from roots.config import RunConfig
+from roots.document import Document
 from roots.filters.lid import LanguageId
 from roots.filters.boilerplate import Boilerplate, line_counts
 from roots.filters.cleaning import Cleaning, TemplateLines, template_line_hashes
@@ -28,7 +29,9 @@ from roots.rundir import DOCUMENTS, STATS, list_shards, read_json, remove_tempor
 from roots.fingerprint import combined, fingerprint
 from roots.runlock import run_lock
 from roots.stage import Stage
+from roots.progress import StepProgress
 from roots.stats import Manifest, counts_table
+from roots.run_warnings import run_warnings
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +43,8 @@ TEMPLATES = "templates"
 TOKENIZER = "tokenizer"
 MEGATRON = "megatron"
 STEPS_DIR = "steps"
+#: The last step's annotation of kept documents per source.
+SOURCES = "sources"
 
 
 @dataclass
@@ -143,7 +148,8 @@ def plan_steps(config: RunConfig, ingest_only: bool = False) -> list[DocumentSte
     """The document steps of a run, in order; the last one writes RUN/documents. PII redaction runs
     after the global steps (dedup) so that duplicates are judged on the original text."""
     if ingest_only:
-        return [DocumentStepPlan(INGEST_STEP, [Normalise(max_bytes=config.normalise.max_bytes)])]
+        return [DocumentStepPlan(INGEST_STEP, [Normalise(max_bytes=config.normalise.max_bytes)],
+                                 annotations={SOURCES: source_count})]
     pii = config.section("pii")
     redact = None if pii.keep_raw_rejected else RedactRejected(pii)
     stages = curate_stages(config)
@@ -153,8 +159,25 @@ def plan_steps(config: RunConfig, ingest_only: bool = False) -> list[DocumentSte
     if dedup.enabled:
         steps.append(DocumentStepPlan(DEDUP, [Deduplicate(dedup)], after=steps[-1].name, rejected_map=redact))
     steps.append(DocumentStepPlan(PII, [PiiRedact(pii)], after=steps[-1].name,
-                                  annotations={"spans": span_counts}, rejected_map=redact))
+                                  annotations={"spans": span_counts, SOURCES: source_count}, rejected_map=redact))
     return steps
+
+
+def source_count(doc: Document) -> dict[tuple[str], int]:
+    """The annotation of the last step: kept documents per source (a source with none is warned of)."""
+    return {(doc.source,): 1}
+
+
+def finish_run(config: RunConfig, manifest: Manifest, plans: list[DocumentStepPlan]) -> None:
+    """Record the run's warnings in the manifest (recomputed on every run, also a resumed one):
+    sources from which nothing survived, languages too small for Megatron's default split.
+    Shared by the Beam and Spark engines."""
+    last = manifest.steps.get(plans[-1].name, {}) if plans else {}
+    kept = last.get(SOURCES) if SOURCES in plans[-1].annotations else None
+    found = run_warnings(config, kept, manifest.steps.get(MEGATRON))
+    if found != manifest.warnings:   # a rerun of a finished run leaves the manifest untouched
+        manifest.warnings = found
+        manifest.save()
 
 
 def remove_intermediate(config: RunConfig) -> None:
@@ -195,17 +218,20 @@ class StepResult:
 
 
 def build_document_step(pipeline: beam.Pipeline, plan: DocumentStepPlan, config: RunConfig, final: bool,
-                        units: list[tuple[int, int, str]] | None = None) -> list[str]:
+                        units: list[tuple[int, int, str]] | None = None,
+                        progress: StepProgress | None = None) -> list[str]:
     """Apply one document step's transforms to `pipeline` without running it (run_document_step runs
     it; tests build the graph under any runner's options). Returns the stage names in count order."""
     out = config.output
+    sink = progress.sink if progress is not None else None
     if plan.after is None:
         units = list_units(config.sources) if units is None else units
-        read: beam.PTransform = ReadSources(units, config.sources)
+        sizes = progress.unit_sizes if progress is not None else None
+        read: beam.PTransform = ReadSources(units, config.sources, sink, sizes)
         order = [INGEST]
-        log.info("step %s: %d units from %d sources", plan.name, len(units), len(config.sources))
+        log.debug("step %s: %d units from %d sources", plan.name, len(units), len(config.sources))
     else:
-        read = ReadShards(list_shards(step_root(out, plan.after, False)))
+        read = ReadShards(list_shards(step_root(out, plan.after, False)), sink)
         order = []
     order += [p.name for p in plan.parts]
     stats_prefix = os.path.join(out, STATS, plan.name)
@@ -220,7 +246,7 @@ def begin_step(plan: DocumentStepPlan, config: RunConfig, manifest: Manifest) ->
     """The step's earlier result when the manifest marks it complete; else half-written files of a
     crashed run are removed and the step is marked started (None). Shared by the Beam and Spark engines."""
     if manifest.is_complete(plan.name):
-        log.info("step %s: already complete in %s, skipped", plan.name, manifest.path)
+        log.debug("step %s: already complete in %s, skipped", plan.name, manifest.path)
         return StepResult(plan.name, True, 0.0, manifest.steps[plan.name]["counts"])
     removed = remove_temporary_files(config.output)
     if removed:
@@ -245,17 +271,47 @@ def finish_step(plan: DocumentStepPlan, manifest: Manifest, order: list[str], co
     return StepResult(plan.name, False, seconds, table)
 
 
+def is_local_runner(options: PipelineOptions) -> bool:
+    """Whether Beam runs on this machine (its workers can write the driver's progress folder)."""
+    runner = options.get_all_options().get("runner") or "FnApiRunner"
+    return str(runner).split(".")[-1] in {"FnApiRunner", "DirectRunner", "BundleBasedDirectRunner", "SwitchingDirectRunner"}
+
+
+def step_progress(plan: DocumentStepPlan, config: RunConfig, manifest: Manifest,
+                  units: list[tuple[int, int, str]] | None, enabled: bool, file: Any = None) -> StepProgress:
+    """The progress of a document step: against the inputs' size on disk when it reads the sources,
+    against the previous step's kept text bytes otherwise. Shared by the Beam and Spark engines."""
+    if plan.after is None:
+        units = list_units(config.sources) if units is None else units
+        sizes = {pos: _size(unit) for pos, _, unit in units} if enabled else {}
+        bar = StepProgress(plan.name, sum(sizes.values()), by_input=True, enabled=enabled, file=file)
+        bar.unit_sizes = sizes
+        return bar
+    total = sum(final_sizes(manifest, plan.after).values()) if manifest.is_complete(plan.after) else None
+    return StepProgress(plan.name, total, by_input=False, enabled=enabled, file=file)
+
+
+def _size(unit: str) -> int:
+    try:
+        return fs.size(unit)
+    except (OSError, ValueError):
+        return 0
+
+
 def run_document_step(plan: DocumentStepPlan, config: RunConfig, manifest: Manifest, beam_args: list[str],
-                      final: bool, units: list[tuple[int, int, str]] | None = None) -> StepResult:
+                      final: bool, units: list[tuple[int, int, str]] | None = None,
+                      progress: bool = True) -> StepResult:
     """Run one document step as a Beam pipeline unless the manifest marks it complete."""
     done = begin_step(plan, config, manifest)
     if done is not None:
         return done
     stats_prefix = os.path.join(config.output, STATS, plan.name)
     start = time.perf_counter()
-    with beam.Pipeline(options=beam_options(beam_args)) as pipeline:
-        order = build_document_step(pipeline, plan, config, final, units)
-        log.info("step %s: parts %s", plan.name, ", ".join(order))
+    options = beam_options(beam_args)
+    with step_progress(plan, config, manifest, units, enabled=progress and is_local_runner(options)) as bar:
+        with beam.Pipeline(options=options) as pipeline:
+            order = build_document_step(pipeline, plan, config, final, units, bar)
+            log.debug("step %s: parts %s", plan.name, ", ".join(order))
     seconds = time.perf_counter() - start
     counts = ((tuple(k), tuple(v)) for k, v in read_json(f"{stats_prefix}.counts.json"))
     annotations = {name: read_json(f"{stats_prefix}.{name}.json") for name in plan.annotations
@@ -281,11 +337,17 @@ def run_curate(config: RunConfig, manifest: Manifest, beam_args: list[str],
     return run_document_step(plan, config, manifest, beam_args, final=True)
 
 
+#: Told of each step as it ends (or is found complete on resume): its name, manifest entry, skipped.
+StepCallback = Callable[[str, dict, bool], None]
+
+
 def run(config: RunConfig, beam_args: list[str] | None = None, ingest_only: bool = False,
-        plans: list[DocumentStepPlan] | None = None) -> Manifest:
+        plans: list[DocumentStepPlan] | None = None, on_step: StepCallback | None = None,
+        progress: bool = True) -> Manifest:
     """Run every step of `config` (or the `plans` given) into `config.output`, resuming a crashed or
     finished run. `ingest_only` stops after reading and normalising (`roots ingest`). Every source
-    path is checked before any step starts."""
+    path is checked before any step starts. `on_step` hears of each step in pipeline order as it
+    ends; `progress` shows each document step's bar (local runners only)."""
     plans = plan_steps(config, ingest_only) if plans is None else plans
     units = list_units(config.sources)
     fs.makedirs(config.output)
@@ -296,11 +358,15 @@ def run(config: RunConfig, beam_args: list[str] | None = None, ingest_only: bool
             run_template_step(config, manifest, beam_args or [], units)
         for i, plan in enumerate(plans):
             result = run_document_step(plan, config, manifest, beam_args or [], final=i == len(plans) - 1,
-                                       units=units if plan.after is None else None)
-            log.info("step %s %s in %.1f s", result.name, "skipped" if result.skipped else "done", result.seconds)
+                                       units=units if plan.after is None else None, progress=progress)
+            log.debug("step %s %s in %.1f s", result.name, "skipped" if result.skipped else "done", result.seconds)
+            if on_step is not None:
+                on_step(result.name, manifest.steps[result.name], result.skipped)
         if not ingest_only:
-            run_tokenizer_steps(config, manifest, beam_args or [], final_sizes(manifest, plans[-1].name))
+            run_tokenizer_steps(config, manifest, beam_args or [], final_sizes(manifest, plans[-1].name),
+                                on_step=on_step)
             remove_intermediate(config)
+        finish_run(config, manifest, plans)
     return manifest
 
 
@@ -312,7 +378,7 @@ def final_sizes(manifest: Manifest, step: str) -> dict[str, int]:
 
 
 def run_tokenizer_steps(config: RunConfig, manifest: Manifest, beam_args: list[str], sizes: dict[str, int],
-                        engine: Any = None) -> None:
+                        engine: Any = None, on_step: StepCallback | None = None) -> None:
     """The steps after the documents, each when the config names it: the tokenizer (sample + train, or
     a given model) into RUN/tokenizer, then the Megatron binaries into RUN/megatron (on Beam with
     `beam_args`, or on the given `engine`, see roots.pipelines.megatron.run_tokenize)."""
@@ -328,7 +394,9 @@ def run_tokenizer_steps(config: RunConfig, manifest: Manifest, beam_args: list[s
         if config.section(name) is None:
             continue
         if manifest.is_complete(name):
-            log.info("step %s: already complete, skipped", name)
+            log.debug("step %s: already complete, skipped", name)
+            if on_step is not None:
+                on_step(name, manifest.steps[name], True)
             continue
         removed = remove_temporary_files(config.output)   # a killed step's half-written files
         if removed:
@@ -337,7 +405,9 @@ def run_tokenizer_steps(config: RunConfig, manifest: Manifest, beam_args: list[s
         start = time.perf_counter()
         info = work()
         manifest.complete(name, {**info, "seconds": round(time.perf_counter() - start, 3)})
-        log.info("step %s done in %.1f s", name, time.perf_counter() - start)
+        log.debug("step %s done in %.1f s", name, time.perf_counter() - start)
+        if on_step is not None:
+            on_step(name, manifest.steps[name], False)
 
 
 def _megatron_info(index: dict) -> dict:

@@ -25,13 +25,15 @@ from roots.document import DOCUMENT_SCHEMA, REJECTED_SCHEMA, UNKNOWN_LANG_DIR, D
 from roots.io.base import SourceSpec
 from roots.io.formats import FORMATS
 from roots.pipelines.beam_transforms import (INGEST, document_row, partition_bytes, read_shard, rejected_row)
-from roots.pipelines.runner import (DocumentStepPlan, StepResult, begin_step, final_sizes, finish_step, list_units,
+from roots.pipelines.runner import (DocumentStepPlan, StepCallback, StepResult, begin_step, final_sizes, finish_run,
+                                    finish_step, list_units, step_progress,
                                     plan_steps, remove_intermediate, run_tokenizer_steps, step_root, template_plan)
 from roots.rundir import (DOCUMENTS, REJECTED, STATS, list_shards, partition_dir, shard_count, shard_of, shard_path,
                           write_json, write_shard)
 from roots.fingerprint import combined, fingerprint
 from roots.runlock import run_lock
 from roots.stage import Stage, is_batched
+from roots.progress import ProgressSink, StepProgress
 from roots.stats import KEPT, Manifest
 
 log = logging.getLogger(__name__)
@@ -54,11 +56,15 @@ def _count(counts: Counts, key: tuple[str, str, str], text: str) -> None:
 # --- per-partition work (runs on executors) -------------------------------------------------------
 
 def _read_units(units: Iterable[tuple[int, int, str]], sources: tuple[SourceSpec, ...],
-                rejects: deque, counts: Counts) -> Iterator[Document]:
+                rejects: deque, counts: Counts, progress: ProgressSink | None = None,
+                sizes: dict[int, int] | None = None) -> Iterator[Document]:
     """Documents of the input units; rejections of reading go to `rejects` as the `ingest` stage's."""
-    for _, index, unit in units:
+    for position, index, unit in units:
         spec = sources[index]
-        for record in FORMATS[spec.format].records(spec, unit):
+        records = FORMATS[spec.format].records(spec, unit)
+        if progress is not None:
+            records = progress.track(records, (sizes or {}).get(position, 0))
+        for record in records:
             if isinstance(record, Rejection):
                 _count(counts, (INGEST, record.doc.lang_dir, record.reason.code), record.doc.text)
                 rejects.append((INGEST, record))
@@ -268,24 +274,36 @@ def _is_dedup(part: Any) -> bool:
 
 
 def run_document_step(sc, plan: DocumentStepPlan, config: RunConfig, manifest: Manifest, final: bool,
-                      units: list[tuple[int, int, str]] | None = None) -> StepResult:
+                      units: list[tuple[int, int, str]] | None = None, progress: bool = True) -> StepResult:
     """One document step on Spark unless the manifest marks it complete; the same outputs, counts
     files and manifest entry as roots.pipelines.runner.run_document_step."""
     done = begin_step(plan, config, manifest)
     if done is not None:
         return done
-    out = config.output
     start = time.perf_counter()
+    local = (sc.master or "").startswith("local")
+    with step_progress(plan, config, manifest, units, enabled=progress and local) as bar:
+        order, state = _run_parts(sc, plan, config, units, bar)
+        _write_outputs(state, config, order[-1], step_root(config.output, plan.name, final), plan.rejected_map)
+    items, annotations = _finish_parts(state, plan, config)
+    return finish_step(plan, manifest, order, items, time.perf_counter() - start, annotations)
+
+
+def _run_parts(sc, plan: DocumentStepPlan, config: RunConfig, units: list[tuple[int, int, str]] | None,
+               bar: StepProgress) -> tuple[list[str], "_StepState"]:
+    """Read the step's input and run its parts (stages fused, dedup between them); the stage order."""
+    out, sink = config.output, bar.sink
     parts = list(plan.parts)
     if plan.after is None:
         units = list_units(config.sources) if units is None else units
-        sources = config.sources
+        sources, sizes = config.sources, bar.unit_sizes
         state = _StepState(sc, sc.parallelize(units, _slices(sc, len(units))), plan.annotations)
-        reader = lambda items, rejects, counts: _read_units(items, sources, rejects, counts)  # noqa: E731
+        reader = lambda items, rejects, counts: _read_units(items, sources, rejects, counts, sink, sizes)  # noqa: E731
         order = [INGEST]
     else:
         paths = list_shards(step_root(out, plan.after, False))
-        state = _StepState(sc, sc.parallelize(paths, _slices(sc, len(paths))).flatMap(read_shard), plan.annotations)
+        read = read_shard if sink is None else (lambda path: sink.track(read_shard(path)))
+        state = _StepState(sc, sc.parallelize(paths, _slices(sc, len(paths))).flatMap(read), plan.annotations)
         reader, order = None, []
     order += [p.name for p in parts]
     # consecutive per-document stages run fused; dedup (a global step) runs between them
@@ -305,7 +323,12 @@ def run_document_step(sc, plan: DocumentStepPlan, config: RunConfig, manifest: M
         reader, i = None, j
     if plan.annotations and parts and _is_dedup(parts[-1]):
         log.warning("step %s: annotations need a per-document last part; none counted", plan.name)
-    _write_outputs(state, config, order[-1], step_root(out, plan.name, final), plan.rejected_map)
+    return order, state
+
+
+def _finish_parts(state: "_StepState", plan: DocumentStepPlan, config: RunConfig) -> tuple[list, dict]:
+    """Counts and annotations of a finished step, written to RUN/stats as the Beam runner writes them."""
+    out = config.output
     state.unpersist()
     stats_prefix = os.path.join(out, STATS, plan.name)
     items = sorted((k, tuple(v)) for k, v in state.counts.items())
@@ -314,7 +337,7 @@ def run_document_step(sc, plan: DocumentStepPlan, config: RunConfig, manifest: M
                    for name in sorted(plan.annotations)}
     for name, pairs in annotations.items():
         write_json(f"{stats_prefix}.{name}.json", pairs)
-    return finish_step(plan, manifest, order, items, time.perf_counter() - start, annotations)
+    return items, annotations
 
 
 def _map_rejected(fn, items: Iterable[tuple[str, Rejection]]) -> Iterator[tuple[str, Rejection]]:
@@ -376,7 +399,8 @@ def run_template_step(sc, config: RunConfig, manifest: Manifest, units: list[tup
 
 
 def run(config: RunConfig, master: str | None = None, plans: list[DocumentStepPlan] | None = None,
-        spark=None, conf: dict[str, str] | None = None) -> Manifest:
+        spark=None, conf: dict[str, str] | None = None, on_step: StepCallback | None = None,
+        progress: bool = True) -> Manifest:
     """Every step of `config` on Spark (`master`, spark-submit's, or the given SparkSession) into `config.output`,
     resuming like the Beam runner: the document steps and the Megatron binaries on Spark, the
     tokenizer's sample and training on the driver as in the Beam runner."""
@@ -388,21 +412,25 @@ def run(config: RunConfig, master: str | None = None, plans: list[DocumentStepPl
         parts = fingerprint(config)   # config, language configs, inputs, models: a changed one is refused
         manifest = Manifest.open(config.output, config.to_dict(), combined(parts), parts)
         spark = spark_session(master, conf=conf) if own else spark
-        _run_steps(spark, config, plans, units, manifest, own)
+        _run_steps(spark, config, plans, units, manifest, own, on_step, progress)
+        finish_run(config, manifest, plans)
     return manifest
 
 
 def _run_steps(spark, config: RunConfig, plans: list[DocumentStepPlan], units: list[tuple[int, int, str]],
-               manifest: Manifest, own: bool) -> None:
+               manifest: Manifest, own: bool, on_step: StepCallback | None = None, progress: bool = True) -> None:
     """The steps of `run` inside its lock; stops the session when `run` started it."""
     try:
         sc = spark.sparkContext
         run_template_step(sc, config, manifest, units)
         for i, plan in enumerate(plans):
             result = run_document_step(sc, plan, config, manifest, final=i == len(plans) - 1,
-                                       units=units if plan.after is None else None)
-            log.info("step %s %s in %.1f s", result.name, "skipped" if result.skipped else "done", result.seconds)
-        run_tokenizer_steps(config, manifest, [], final_sizes(manifest, plans[-1].name), engine=tokenize_on_spark(sc))
+                                       units=units if plan.after is None else None, progress=progress)
+            log.debug("step %s %s in %.1f s", result.name, "skipped" if result.skipped else "done", result.seconds)
+            if on_step is not None:
+                on_step(result.name, manifest.steps[result.name], result.skipped)
+        run_tokenizer_steps(config, manifest, [], final_sizes(manifest, plans[-1].name), engine=tokenize_on_spark(sc),
+                            on_step=on_step)
         remove_intermediate(config)
     finally:
         if own:

@@ -52,6 +52,9 @@ def _parser() -> argparse.ArgumentParser:
                           "under spark-submit, spark-submit's)")
     run.add_argument("--conf", action="append", default=[], metavar="KEY=VALUE",
                      help="a Spark setting with --engine spark, e.g. --conf spark.driver.memory=8g (repeatable)")
+    run.add_argument("--strict", action="store_true",
+                     help="exit 2 when the run ends with warnings (a source from which nothing survived, "
+                          "a language too small for Megatron's split)")
 
     ingest = sub.add_parser("ingest", help="read and normalise sources into shards, for inspection",
                             description="Read the config's sources, normalise them, and write documents/ and "
@@ -75,9 +78,8 @@ def _parser() -> argparse.ArgumentParser:
 def _setup_logging(verbose: bool) -> None:
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
                         format="%(asctime)s %(name)s %(levelname)s %(message)s", datefmt="%H:%M:%S")
-    logging.getLogger("roots").setLevel(logging.INFO)
-    # Progress: a line per input unit read; Beam's own chatter only with --verbose.
-    logging.getLogger("roots.pipelines.beam_transforms").setLevel(logging.INFO)
+    # Steps at info; every input unit and shard written at debug (--verbose), as is Beam's own chatter.
+    logging.getLogger("roots").setLevel(logging.DEBUG if verbose else logging.INFO)
     if not verbose:
         logging.getLogger("apache_beam").setLevel(logging.ERROR)
 
@@ -88,7 +90,6 @@ def _cmd_run(args: argparse.Namespace, beam_args: list[str], ingest_only: bool =
     logging.disable(logging.WARNING)   # Beam's GCP module warns at import about clients we do not use
     try:
         from roots.pipelines.runner import run
-        from roots.stats import format_summary
     finally:
         logging.disable(logging.NOTSET)
 
@@ -102,20 +103,31 @@ def _cmd_run(args: argparse.Namespace, beam_args: list[str], ingest_only: bool =
     if getattr(args, "engine", "beam") == "spark":
         from roots.pipelines.spark import run as run_spark
 
-        manifest = run_spark(config, master=args.master, conf=_spark_conf(args.conf))
+        manifest = run_spark(config, master=args.master, conf=_spark_conf(args.conf), on_step=_print_step)
     else:
-        manifest = run(config, beam_args, ingest_only=ingest_only)
-    for step, info in manifest.steps.items():
-        if "counts" in info:
-            print(f"step {step}:\n{format_summary(info['counts'])}\n")
-        elif step == "megatron":
-            tokens = sum(cell["tokens"] for cell in info["languages"].values())
-            print(f"step megatron: {tokens:,} tokens in {len(info['languages'])} languages\n")
-        elif step == "tokenizer":
-            trained = f"trained on {info['input_bytes']:,} sampled bytes" if "input_bytes" in info else f"from {info.get('model')}"
-            print(f"step tokenizer: {info.get('vocab_size', '')} pieces, {trained}\n")
+        manifest = run(config, beam_args, ingest_only=ingest_only, on_step=_print_step)
+    for warning in manifest.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
     print(f"run directory: {config.output}  (manifest: {manifest.path})")
+    if manifest.warnings and getattr(args, "strict", False):
+        print(f"roots: {len(manifest.warnings)} warning(s) and --strict: exit 2", file=sys.stderr)
+        return 2
     return 0
+
+
+def _print_step(step: str, info: dict, skipped: bool) -> None:
+    """A step's table as it ends, in pipeline order (a resumed run shows the finished ones first)."""
+    from roots.stats import format_summary
+
+    resumed = " (finished earlier, resumed)" if skipped else (f" ({info['seconds']:.1f} s)" if "seconds" in info else "")
+    if "counts" in info:
+        print(f"step {step}{resumed}:\n{format_summary(info['counts'])}\n", flush=True)
+    elif step == "megatron":
+        tokens = sum(cell["tokens"] for cell in info["languages"].values())
+        print(f"step megatron{resumed}: {tokens:,} tokens in {len(info['languages'])} languages\n", flush=True)
+    elif step == "tokenizer":
+        trained = f"trained on {info['input_bytes']:,} sampled bytes" if "input_bytes" in info else f"from {info.get('model')}"
+        print(f"step tokenizer{resumed}: {info.get('vocab_size', '')} pieces, {trained}\n", flush=True)
 
 
 def _spark_conf(pairs: list[str]) -> dict[str, str]:

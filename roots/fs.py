@@ -75,6 +75,17 @@ def files_under(path: str) -> list[str]:
     return sorted(fs.unstrip_protocol(m) for m in fs.find(p))
 
 
+def size(path: str) -> int:
+    """Bytes of a file, or of every file under a folder (0 for a path that is neither)."""
+    if not is_remote(path):
+        local = _local(path)
+        if os.path.isdir(local):
+            return sum(os.path.getsize(f) for f in files_under(local))
+        return os.path.getsize(local) if os.path.isfile(local) else 0
+    fs, p = filesystem(path)
+    return int(fs.du(p)) if fs.isdir(p) else int(fs.size(p) or 0)
+
+
 def open_file(path: str, mode: str = "rb", **kw: Any) -> IO:
     """An open file (local, or streamed from or to an object store)."""
     if not is_remote(path):

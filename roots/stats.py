@@ -81,6 +81,8 @@ class Manifest:
     versions: dict[str, str] = field(default_factory=library_versions)
     #: The digests `config_hash` combines (roots.fingerprint): config, language configs, inputs, models.
     fingerprint: dict[str, str] = field(default_factory=dict)
+    #: What the finished run should tell its user (roots.run_warnings), recomputed at each run's end.
+    warnings: list[str] = field(default_factory=list)
 
     @classmethod
     def open(cls, run_dir: str, config: dict[str, Any], config_hash: str,
@@ -99,7 +101,8 @@ class Manifest:
             raise ManifestError(
                 f"{path}: this folder holds another run ({what}); resuming would mix the two: choose another "
                 "--output or delete the folder")
-        return cls(path, config, config_hash, steps=data.get("steps", {}), fingerprint=dict(fingerprint or {}))
+        return cls(path, config, config_hash, steps=data.get("steps", {}), fingerprint=dict(fingerprint or {}),
+                   warnings=list(data.get("warnings", [])))
 
     def is_complete(self, step: str) -> bool:
         return self.steps.get(step, {}).get("status") == "complete"
@@ -114,7 +117,8 @@ class Manifest:
 
     def save(self) -> None:
         write_json(self.path, {"config": self.config, "config_hash": self.config_hash,
-                               "fingerprint": self.fingerprint, "versions": self.versions, "steps": self.steps})
+                               "fingerprint": self.fingerprint, "versions": self.versions, "steps": self.steps,
+                               "warnings": self.warnings})
 
 
 def format_summary(step_counts: dict[str, Any]) -> str:
