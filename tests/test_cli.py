@@ -109,3 +109,21 @@ def test_an_output_the_file_system_refuses_is_one_line_and_exit_2(tmp_path, caps
     err = capsys.readouterr().err.strip()
     assert code == 2 and len(err.splitlines()) == 1
     assert err.startswith("roots: error: ") and str(blocker / "run") in err and "Not a directory" in err
+
+
+def test_megatron_blend_prints_data_path_under_a_root(tmp_path, capsys):
+    """blend.txt holds prefixes relative to its folder (a relocatable run); `roots megatron blend` prints
+    them as one --data-path line under the root the trainer sees, or under the folder's own path."""
+    from roots.cli import main
+
+    folder = tmp_path / "megatron"
+    folder.mkdir()
+    (folder / "blend.txt").write_text("0.75 en_text_document_00000\n0.25 sw_text_document_00000  # small\n")
+    assert main(["megatron", "blend", str(folder), "--root", "/mnt/run/megatron/"]) == 0
+    assert capsys.readouterr().out.strip() == ("0.75 /mnt/run/megatron/en_text_document_00000 "
+                                               "0.25 /mnt/run/megatron/sw_text_document_00000")
+    assert main(["megatron", "blend", str(folder / "blend.txt")]) == 0
+    assert capsys.readouterr().out.split()[1] == f"{folder}/en_text_document_00000"
+    (folder / "blend.txt").write_text("0.75\n")
+    assert main(["megatron", "blend", str(folder)]) == 2
+    assert "blend.txt:1: expected `weight prefix` pairs" in capsys.readouterr().err

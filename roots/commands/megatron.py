@@ -1,4 +1,4 @@
-"""`roots megatron build|merge|inspect`: Megatron `.bin/.idx` shards from curated documents, and tools on them."""
+"""`roots megatron build|merge|blend|inspect`: Megatron `.bin/.idx` shards from curated documents, and tools on them."""
 from __future__ import annotations
 
 import argparse
@@ -28,6 +28,14 @@ def register(sub) -> None:
     merge.add_argument("--output", required=True, help="the merged dataset's prefix")
     merge.set_defaults(handler=_merge)
 
+    blend = inner.add_parser("blend", help="print blend.txt as --data-path arguments under a given root",
+                             description="Print a run's blend.txt (prefixes relative to its folder) as one line of "
+                                         "Megatron --data-path arguments, each prefix under ROOT: where the trainer "
+                                         "sees the megatron/ folder (default: the folder's absolute path here).")
+    blend.add_argument("folder", help="the binaries' folder (RUN/megatron) or its blend.txt")
+    blend.add_argument("--root", help="the folder's path on the training machine (default: its path here)")
+    blend.set_defaults(handler=_blend)
+
     inspect = inner.add_parser("inspect", help="print a dataset's counts and decode a document",
                                description="Print the token type, sequence, document and token counts of a "
                                            "dataset, and decode one document with the tokenizer.")
@@ -53,6 +61,29 @@ def _build(args: argparse.Namespace) -> int:
         print(f"| {lang} | {cell['documents']} | {cell['tokens']} | {cell['files']} |")
     print(f"wrote {len(index['files'])} datasets ({index['tokenizer']['dtype']}) to {args.output}; "
           f"--data-path weights in {args.output}/blend.txt (paths relative to that folder)")
+    return 0
+
+
+def _blend(args: argparse.Namespace) -> int:
+    import os
+
+    from roots.errors import RootsError
+
+    path = os.path.join(args.folder, "blend.txt") if os.path.isdir(args.folder) else args.folder
+    root = args.root or os.path.dirname(os.path.abspath(path))
+    try:
+        with open(path, encoding="utf-8") as fh:
+            lines = fh.read().splitlines()
+    except (OSError, UnicodeDecodeError) as err:
+        raise RootsError(f"{path}: cannot read the blend file ({err.__class__.__name__})") from None
+    words = []
+    for n, line in enumerate(lines, 1):
+        parts = line.split("#", 1)[0].split()
+        if len(parts) % 2:
+            raise RootsError(f"{path}:{n}: expected `weight prefix` pairs, got {line.strip()!r}")
+        for weight, prefix in zip(parts[::2], parts[1::2]):
+            words += [weight, prefix if os.path.isabs(prefix) else f"{root.rstrip('/')}/{prefix}"]
+    print(" ".join(words))
     return 0
 
 
