@@ -683,9 +683,9 @@ def plot_bytes_per_language(run: Run):
 
 def _compact(value: int, sign: bool = False) -> str:
     """12,345 as 12.3k (labels on plots; the tables give exact numbers)."""
-    for scale, suffix in ((1e9, "G"), (1e6, "M"), (1e4, "k")):
+    for scale, suffix in ((1e9, "G"), (1e6, "M"), (1e3, "k")):
         if abs(value) >= scale:
-            text = f"{value / (scale if suffix != 'k' else 1e3):.1f}{suffix}"
+            text = f"{value / scale:.1f}{suffix}"
             break
     else:
         text = f"{value:,}"

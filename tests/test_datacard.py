@@ -434,3 +434,48 @@ def test_the_card_holds_no_absolute_path(card, sample_run):
     _, text, _ = card
     assert str(sample_run) not in text and str(Path(__file__).resolve().parents[1]) not in text
     assert not re.search(r"(?<![\w.:/])/(?:tmp|work|home|Users|root|var|private)/", text)
+
+
+def test_huggingface_hub_reads_the_card_with_named_languages(card):
+    """The Hub's own parser (huggingface_hub's DatasetCard) reads the card's metadata; the body names
+    each language as well as coding it."""
+    hub = pytest.importorskip("huggingface_hub")
+    out, text, manifest = card
+    parsed = hub.DatasetCard.load(out / "README.md")
+    meta, _ = split_card(text)
+    assert parsed.data.language == meta["language"] and parsed.data.configs == meta["configs"]
+    assert parsed.data.pretty_name == meta["pretty_name"]
+    header, rows = next(t for t in tables(split_card(text)[1]) if t[0][:2] == ["code", "language"])
+    named = {row[0]: row[1] for row in rows}
+    assert named["fr"] == "French" and named["zh-Hans"].startswith("Chinese") and named["yo"] == "Yoruba"
+
+
+def _overlaps(boxes) -> list[tuple[int, int]]:
+    return [(i, j) for i in range(len(boxes)) for j in range(i + 1, len(boxes)) if boxes[i].overlaps(boxes[j])]
+
+
+def test_plot_labels_do_not_overlap(sample_run):
+    """Tick labels and value labels of every plot of the card, drawn: no two horizontal labels' boxes
+    overlap, and rotated labels are further apart (across their baselines) than the font is tall."""
+    import math
+
+    run = datacard.load_run(sample_run)
+    figures = [datacard.plot_bytes_per_language(run), datacard.plot_waterfall(run),
+               *datacard.statistic_figures(datacard.statistic_tables(run))]
+    for fig in figures:
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+        canvas = FigureCanvasAgg(fig)
+        canvas.draw()
+        renderer = canvas.get_renderer()
+        for ax in fig.axes:
+            for labels in (ax.get_xticklabels(), ax.get_yticklabels(), ax.texts):
+                shown = [t for t in labels if t.get_visible() and t.get_text()]
+                flat = [t for t in shown if t.get_rotation() == 0]
+                boxes = [t.get_window_extent(renderer).padded(-0.5) for t in flat]
+                assert not _overlaps(boxes), [(flat[i].get_text(), flat[j].get_text()) for i, j in _overlaps(boxes)]
+                turned = sorted((t for t in shown if t.get_rotation() != 0), key=lambda t: t.get_position()[0])
+                for a, b in zip(turned, turned[1:]):
+                    (xa, _), (xb, _) = (ax.transData.transform(t.get_position()) for t in (a, b))
+                    height = a.get_fontsize() * fig.dpi / 72
+                    assert abs(xb - xa) * math.sin(math.radians(a.get_rotation())) >= height * 0.9, (a.get_text(), b.get_text())
