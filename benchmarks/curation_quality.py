@@ -32,6 +32,7 @@ lid / boilerplate / quality (see `stage_group`); "final" is the output.
 
     .venv/bin/python benchmarks/curation_quality.py                 # both sides, tables to stdout
     .venv/bin/python benchmarks/curation_quality.py --skip datatrove --out runs/bench-curation
+    .venv/bin/python benchmarks/curation_quality.py --half dev      # develop rules on one half (split_half)
 
 Outputs under --out: `results.json` (every share, per set × language × checkpoint), `decisions.jsonl`
 (per document and pipeline: where it was rejected and why, its final language) and `report.md`.
