@@ -32,6 +32,7 @@ lid / boilerplate / quality (see `stage_group`); "final" is the output.
 
     .venv/bin/python benchmarks/curation_quality.py                 # both sides, tables to stdout
     .venv/bin/python benchmarks/curation_quality.py --skip datatrove --out runs/bench-curation
+    .venv/bin/python benchmarks/curation_quality.py --half dev      # develop rules on one half (split_half)
 
 Outputs under --out: `results.json` (every share, per set × language × checkpoint), `decisions.jsonl`
 (per document and pipeline: where it was rejected and why, its final language) and `report.md`.
@@ -95,6 +96,13 @@ def doc_id(row: dict[str, Any]) -> str:
     if s == "article":
         return f"article:{row['page'][:12]}:{row['part']}"
     return f"flores:{row['flores']}:{row['first']}"
+
+
+def split_half(row: dict[str, Any]) -> str:
+    """"dev" or "held-out", fixed by the SHA-1 of the document's id (an article page's two parts by the
+    page's): develop rules on dev, report both, so a threshold tuned to one half shows on the other."""
+    key = f"article:{row['page']}" if row["set"] == "article" else doc_id(row)
+    return "dev" if int(hashlib.sha1(key.encode("utf-8")).hexdigest(), 16) % 2 == 0 else "held-out"
 
 
 class Resolver:
@@ -678,6 +686,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--peers-python", default=str(ROOT / ".venv-peers" / "bin" / "python"))
     parser.add_argument("--skip", nargs="*", default=[], choices=["roots", "datatrove"])
     parser.add_argument("--sets", nargs="*", default=list(SETS), choices=SETS)
+    parser.add_argument("--half", choices=["dev", "held-out"],
+                        help="only one half of the labelled set (split_half: by the SHA-1 of the document id)")
     parser.add_argument("--limit", type=int, default=0, help="only the first N labelled documents (smoke tests)")
     parser.add_argument("--out", default=str(ROOT / "runs" / "bench-curation"))
     args = parser.parse_args(argv)
@@ -685,6 +695,8 @@ def main(argv: list[str] | None = None) -> int:
     data = Path(args.data)
 
     rows = [r for r in read_labels(Path(args.labels)) if r["set"] in args.sets]
+    if args.half:
+        rows = [r for r in rows if split_half(r) == args.half]
     if args.limit:
         rows = rows[:args.limit]
     items = load_items(rows, Resolver(data))

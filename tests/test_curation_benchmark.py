@@ -53,6 +53,23 @@ def test_article_parts_are_deterministic_and_disjoint(cq):
     assert first_paragraph not in junk
 
 
+def test_halves_are_fixed_and_keep_a_page_together(cq):
+    """The dev / held-out split depends on the document id only (an article page's two parts on the
+    page), so it does not move when rows are added or reordered; every set and label is in both."""
+    rows = cq.read_labels()
+    halves = [cq.split_half(r) for r in rows]
+    assert halves == [cq.split_half(dict(r)) for r in reversed(rows)][::-1]
+    by_page: dict[str, set[str]] = {}
+    for row, half in zip(rows, halves):
+        if row["set"] == "article":
+            by_page.setdefault(row["page"], set()).add(half)
+    assert all(len(h) == 1 for h in by_page.values())
+    for key in {(r["set"], r["label"]) for r in rows if r["set"] != "wet"}:
+        got = {h for r, h in zip(rows, halves) if (r["set"], r["label"]) == key}
+        assert got == {"dev", "held-out"}, key
+    assert 0.4 < halves.count("dev") / len(rows) < 0.6
+
+
 def _handful(cq, tmp_path) -> Path:
     rows = cq.read_labels()
     picked, seen = [], set()
