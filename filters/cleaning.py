@@ -214,10 +214,6 @@ TEMPLATE = "dedup_template"
 OPERATIONS = tuple(FILTERS) + tuple(MAPS) + (TEMPLATE,)
 
 
-class CleaningConfigError(RootsError):
-    """A `cleaning:` section of a run config that cannot be used; names the file and key."""
-
-
 @dataclass(frozen=True)
 class CleaningConfig:
     """The run config's `cleaning:` section: which operations each source gets, in order.

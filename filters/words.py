@@ -213,14 +213,3 @@ class SplitterSpec:
 def spacy_code(lang: str) -> str:
     """spaCy's code for a registry code: the part before the script (`zh-Hans` → `zh`)."""
     return lang.split("-", 1)[0]
-
-
-def spacy_has_tokenizer(code: str) -> bool:
-    """Whether `spacy.blank(code)` works here without extra packages (no model download ever)."""
-    import spacy
-
-    try:
-        spacy.blank(code)
-    except ImportError:
-        return False
-    return True
