@@ -1,7 +1,7 @@
-"""Build a run's Beam pipeline graphs without running them, as a remote runner would receive them, and
-look inside: what each DoFn and callable carries to the workers (strings that name local files, the
-modules it needs). Used to check a config for Dataflow, Flink and Spark where those runners cannot start.
-"""
+"""For tests/test_runners.py: build a run's Beam pipeline graphs without running them, as a remote
+runner would receive them, and look inside: what each DoFn and callable carries to the workers (strings
+that name local files, the modules it needs), to check a config for Dataflow, Flink and Spark where
+those runners cannot start. A test helper, not the package: it rests on Beam's private pickler APIs."""
 from __future__ import annotations
 
 import base64
