@@ -127,3 +127,23 @@ def test_megatron_blend_prints_data_path_under_a_root(tmp_path, capsys):
     (folder / "blend.txt").write_text("0.75\n")
     assert main(["megatron", "blend", str(folder)]) == 2
     assert "blend.txt:1: expected `weight prefix` pairs" in capsys.readouterr().err
+
+
+def test_every_option_of_every_command_has_help():
+    """Issue 16: `roots X --help` explains every option it lists."""
+    import argparse
+
+    from roots.cli import _parser
+
+    missing = []
+
+    def walk(parser: argparse.ArgumentParser, path: str) -> None:
+        for action in parser._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                for name, child in action.choices.items():
+                    walk(child, f"{path} {name}")
+            elif not action.help and action.dest != "help":
+                missing.append(f"{path} {'/'.join(action.option_strings) or action.dest}")
+
+    walk(_parser(), "roots")
+    assert missing == []

@@ -81,7 +81,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                                           "one perplexity a line.")
     score.add_argument("--model", required=True, help="a folder made by `roots lm train`")
     score.add_argument("--input", required=True, nargs="+", help="text files (a line each) or .jsonl[.gz] files")
-    score.add_argument("--text-field", default="text")
+    score.add_argument("--text-field", default="text", help="the text field of JSON Lines input (default: text)")
     score.set_defaults(handler=cmd_lm_score)
 
     res = sub.add_parser("resources", help="build word lists for the quality filters",
@@ -94,7 +94,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     sw.add_argument("--lang", required=True, help="a registry code")
     sw.add_argument("--input", required=True, nargs="+", help="text files (a document a line) or .jsonl[.gz] files")
     sw.add_argument("--output", required=True, help="the list file to write (e.g. resources/stopwords/sw.txt)")
-    sw.add_argument("--text-field", default="text")
+    sw.add_argument("--text-field", default="text", help="the text field of JSON Lines input (default: text)")
     sw.add_argument("--select", action="append", default=[], metavar="FIELD=VALUE",
                     help="JSON Lines input: only records whose FIELD equals VALUE (repeatable), e.g. "
                          "--select flores=swh_Latn to read one language of FLORES-200")

@@ -22,7 +22,7 @@ def register(sub) -> None:
     sample.add_argument("--cap-mb", type=float, help="no language gives more than this many MB")
     sample.add_argument("--cap-share", type=float, help="no language gets more than this share of the sample")
     sample.add_argument("--code-share", type=float, help="programming languages together get this share")
-    sample.add_argument("--seed", type=int, default=0)
+    sample.add_argument("--seed", type=int, default=0, help="seed of the per-language draw (default 0)")
     sample.add_argument("--no-line-dedup", action="store_true", help="keep duplicate lines")
     sample.set_defaults(handler=_sample)
 
@@ -34,9 +34,10 @@ def register(sub) -> None:
                        help="text files, one sentence or line per line, or a folder holding train-*.txt")
     train.add_argument("--vocab-size", type=int, required=True, help="e.g. 250680 (BLOOM) or 32000")
     train.add_argument("--output", required=True, help="the folder for spm.model, spm.vocab, tokenizer.json")
-    train.add_argument("--model-type", choices=("bpe", "unigram"), default="bpe")
-    train.add_argument("--threads", type=int, default=2)
-    train.add_argument("--seed", type=int, default=0)
+    train.add_argument("--model-type", choices=("bpe", "unigram"), default="bpe",
+                       help="SentencePiece's algorithm (default bpe, as BLOOM's tokenizer)")
+    train.add_argument("--threads", type=int, default=2, help="SentencePiece trainer threads (default 2)")
+    train.add_argument("--seed", type=int, default=0, help="SentencePiece's random seed (default 0)")
     train.add_argument("--no-hf", action="store_true", help="do not write the Hugging Face files")
     train.set_defaults(handler=_train)
 
