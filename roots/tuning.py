@@ -1038,7 +1038,7 @@ def propose_thresholds(lang: str, values: dict[str, Any], language_configs: str 
         out.append(lines[i])
         i += 1
     out += appended
-    new_text = "".join(out)
+    new_text = "".join(out) if changes else old_text   # no change: not even a new file's header
     proposal = Proposal(lang, path, old_text, new_text, changes)
     if changes:
         _validate(proposal, values)
