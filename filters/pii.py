@@ -133,10 +133,12 @@ class RedactRejected:
 
     config: PiiConfig = field(default_factory=PiiConfig)
     name: str = "redact_rejected"
+    #: the run's language registry (overlay included); None: the packaged one
+    registry: Registry | None = None
 
     def setup(self) -> None:
         """Build the detectors once per worker."""
-        self._redact = PiiRedact(self.config)
+        self._redact = PiiRedact(self.config, self.registry)
         self._redact.setup()
 
     def __call__(self, item: tuple[str, Rejection]) -> tuple[str, Rejection]:

@@ -103,10 +103,11 @@ class QualityConfig:
         return getattr(self, "_where", "quality")
 
     @classmethod
-    def from_dict(cls, data: Any, where: str, base: str = "") -> "QualityConfig":
+    def from_dict(cls, data: Any, where: str, base: str = "", registry: Registry | None = None) -> "QualityConfig":
         """Validate a `quality:` mapping (None: the defaults); folders resolve against `base` (the run
         config's folder). A ConfigError naming `where` (e.g. `run.yaml: quality`) and the key on any
-        problem, including a language's filters, word list or model that does not resolve."""
+        problem, including a language's filters, word list or model that does not resolve (in `registry`,
+        the run's, overlay included; None: the packaged one)."""
         from roots.config import ConfigError
 
         data = {} if data is None else data
@@ -150,7 +151,7 @@ class QualityConfig:
         object.__setattr__(config, "_where", where)
         if config.enabled:
             try:
-                Quality(config)  # every language's filters, lists and models resolve, before any work
+                Quality(config, registry=registry)  # every language's filters, lists and models resolve, before any work
             except RootsError as err:
                 raise ConfigError(str(err)) from None
         return config
@@ -293,10 +294,11 @@ class Quality:
 
     name = STAGE
 
-    def __init__(self, config: QualityConfig | None = None, registry_dir: str | None = None) -> None:
+    def __init__(self, config: QualityConfig | None = None, registry_dir: str | None = None,
+                 registry: Registry | None = None) -> None:
         self.config = config or QualityConfig()
         self.batch_size = self.config.batch_size
-        self.registry = load_registry(registry_dir)
+        self.registry = registry if registry is not None else load_registry(registry_dir)
         self.registry_dir = registry_dir
         self.plans = {code: plan_language(code, self.registry, self.config) for code in self.registry.codes}
         self._loaded: dict[str, _Loaded] = {}

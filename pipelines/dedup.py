@@ -70,11 +70,11 @@ class _Fingerprint(beam.DoFn):
     """Documents → ((exact key, sub-shard), ("D", rank, doc)) and, tagged, one signature batch per
     batch of documents: (exact keys, ranks, by_url, has shingles, band keys, packed shingle sets)."""
 
-    def __init__(self, config: DedupConfig):
-        self.config = config
+    def __init__(self, config: DedupConfig, modes: dict[str, int] | None = None):
+        self.config, self.modes = config, modes
 
     def setup(self) -> None:
-        self.fingerprinter = Fingerprinter(self.config)
+        self.fingerprinter = Fingerprinter(self.config, self.modes)
         self.fingerprinter.setup()
         self.n_bands = self.fingerprinter.bands
 
@@ -487,9 +487,12 @@ class Deduplicate(beam.PTransform):
     #: the stage name its rejections and counts carry (a part of roots.pipelines.beam_transforms.DocumentStep)
     name = STAGE
 
-    def __init__(self, config: DedupConfig | None = None):
+    def __init__(self, config: DedupConfig | None = None, modes: dict[str, int] | None = None):
         super().__init__()
         self.config = config or DedupConfig()
+        #: each language's shingle mode (roots.dedup.fingerprint.shingle_modes of the run's registry,
+        #: overlay included); None: the packaged registry's, built on the worker
+        self.modes = modes
 
     def report(self) -> dict[str, Any]:
         """How this run decides (for the manifest): the LSH bands and rows and their recall at the threshold."""
@@ -502,7 +505,7 @@ class Deduplicate(beam.PTransform):
     def expand(self, docs):
         config = self.config
         n_bands = config.bands_rows()[0]
-        fp = docs | "Fingerprint" >> beam.ParDo(_Fingerprint(config)).with_outputs(_SIGNATURES, main="docs")
+        fp = docs | "Fingerprint" >> beam.ParDo(_Fingerprint(config, self.modes)).with_outputs(_SIGNATURES, main="docs")
         n_docs = pvalue.AsSingleton(fp[_SIGNATURES]
                                     | "BatchSizes" >> beam.Map(_batch_size)
                                     | "CountDocs" >> beam.CombineGlobally(sum))

@@ -265,10 +265,11 @@ def tokenize_on_beam(beam_args: list[str] | None = None) -> Callable[..., list[d
 def run_tokenize(documents_dir: str, model_path: str, out_dir: str, config: MegatronConfig | None = None,
                  beam_args: list[str] | None = None, training_weights: dict[str, float] | None = None,
                  sizes: dict[str, int] | None = None,
-                 engine: Callable[..., list[dict[str, Any]]] | None = None) -> dict[str, Any]:
+                 engine: Callable[..., list[dict[str, Any]]] | None = None, registry: Any = None) -> dict[str, Any]:
     """The binarisation step: tokenize `documents_dir` (RUN/documents) into `out_dir` (RUN/megatron), then
     write `index.json` (per file and language: documents, tokens) and `blend.txt`. Returns the index.
-    `training_weights` default to the languages' `sampling.training_weight`; `sizes` see `plan_units`;
+    `training_weights` default to the languages' `sampling.training_weight` (in `registry`, the run's;
+    None: the packaged one); `sizes` see `plan_units`;
     `engine` runs the units (default: Beam with `beam_args`). A missing or broken model is a one-line
     error before any work."""
     from roots.languages import load_registry
@@ -286,7 +287,7 @@ def run_tokenize(documents_dir: str, model_path: str, out_dir: str, config: Mega
         if os.path.basename(path).rsplit(".", 1)[0] not in produced:
             os.remove(path)  # a shard of an earlier, different run of this folder
     if training_weights is None:
-        registry = load_registry()
+        registry = registry if registry is not None else load_registry()
         training_weights = {l: language_sampling(registry, l).training_weight for l in {f["lang"] for f in files}}
     # Bare shard names, relative to the megatron folder (unless blend_prefix names the folder as the
     # trainer will see it): a run's files never depend on where it was written, and a copied run works.

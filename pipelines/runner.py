@@ -22,6 +22,7 @@ from roots.filters.quality import Quality
 from roots.filters.pii import PiiRedact, RedactRejected, span_counts
 from roots.io.base import SourceSpec
 from roots.io.formats import FORMATS
+from roots.dedup.fingerprint import shingle_modes
 from roots.pipelines.dedup import Deduplicate
 from roots.pipelines.beam_transforms import INGEST, DocumentStep, ReadShards, ReadSources, write_counts
 from roots import fs
@@ -76,9 +77,9 @@ def curate_stages(config: RunConfig) -> list[Stage]:
     if boilerplate.enabled and web:
         stages.append(Boilerplate(boilerplate, frozenset(web)))
     if config.section("lid") is not None:
-        stages.append(LanguageId(config.section("lid")))
+        stages.append(LanguageId(config.section("lid"), config.registry()))
     if config.section("quality").enabled:
-        stages.append(Quality(config.section("quality")))
+        stages.append(Quality(config.section("quality"), registry=config.registry()))
     return stages
 
 
@@ -151,14 +152,15 @@ def plan_steps(config: RunConfig, ingest_only: bool = False) -> list[DocumentSte
         return [DocumentStepPlan(INGEST_STEP, [Normalise(max_bytes=config.normalise.max_bytes)],
                                  annotations={SOURCES: source_count})]
     pii = config.section("pii")
-    redact = None if pii.keep_raw_rejected else RedactRejected(pii)
+    registry = config.registry()   # packaged language configs + the run's overlay, carried to the workers
+    redact = None if pii.keep_raw_rejected else RedactRejected(pii, registry=registry)
     stages = curate_stages(config)
     counted = {"boilerplate_lines": line_counts} if any(isinstance(s, Boilerplate) for s in stages) else {}
     steps = [DocumentStepPlan(CURATE, stages, annotations=counted, rejected_map=redact)]
     dedup = config.section("dedup")
     if dedup.enabled:
-        steps.append(DocumentStepPlan(DEDUP, [Deduplicate(dedup)], after=steps[-1].name, rejected_map=redact))
-    steps.append(DocumentStepPlan(PII, [PiiRedact(pii)], after=steps[-1].name,
+        steps.append(DocumentStepPlan(DEDUP, [Deduplicate(dedup, shingle_modes(registry))], after=steps[-1].name, rejected_map=redact))
+    steps.append(DocumentStepPlan(PII, [PiiRedact(pii, registry)], after=steps[-1].name,
                                   annotations={"spans": span_counts, SOURCES: source_count}, rejected_map=redact))
     return steps
 
@@ -352,8 +354,9 @@ def run(config: RunConfig, beam_args: list[str] | None = None, ingest_only: bool
     units = list_units(config.sources)
     fs.makedirs(config.output)
     with run_lock(config.output):   # a second run on this folder is refused, not mixed in
-        parts = fingerprint(config)   # config, language configs, inputs, models: a changed one is refused
+        parts = fingerprint(config)   # config, inputs, models: a changed one is refused
         manifest = Manifest.open(config.output, config.to_dict(), combined(parts), parts)
+        reset_language_changes(config, manifest, plans)   # changed language configs: recompute what reads them
         if not ingest_only:
             run_template_step(config, manifest, beam_args or [], units)
         for i, plan in enumerate(plans):
@@ -368,6 +371,16 @@ def run(config: RunConfig, beam_args: list[str] | None = None, ingest_only: bool
             remove_intermediate(config)
         finish_run(config, manifest, plans)
     return manifest
+
+
+def reset_language_changes(config: RunConfig, manifest: Manifest, plans: list[DocumentStepPlan]) -> list[str]:
+    """Key each step by the language-config content it reads, and reset the completed steps whose key
+    changed since the last run into this folder, with the steps after them (roots.stepkeys). Shared by
+    the Beam and Spark engines."""
+    from roots.stepkeys import reset_changed_steps
+
+    order = [TEMPLATES] + [p.name for p in plans] + [TOKENIZER, MEGATRON]
+    return reset_changed_steps(manifest, config.registry(), order, {p.name: p.after for p in plans}, config.output)
 
 
 def final_sizes(manifest: Manifest, step: str) -> dict[str, int]:
@@ -387,10 +400,11 @@ def run_tokenizer_steps(config: RunConfig, manifest: Manifest, beam_args: list[s
 
     docs = os.path.join(config.output, DOCUMENTS)
     tok_dir = os.path.join(config.output, TOKENIZER)
-    for name, work in ((TOKENIZER, lambda: build_tokenizer(docs, tok_dir, config.section(TOKENIZER))),
+    for name, work in ((TOKENIZER, lambda: build_tokenizer(docs, tok_dir, config.section(TOKENIZER), config.registry())),
                        (MEGATRON, lambda: _megatron_info(run_tokenize(
                            docs, os.path.join(tok_dir, MODEL_FILE), os.path.join(config.output, MEGATRON),
-                           config.section(MEGATRON), beam_args, sizes=sizes, engine=engine)))):
+                           config.section(MEGATRON), beam_args, sizes=sizes, engine=engine,
+                           registry=config.registry())))):
         if config.section(name) is None:
             continue
         if manifest.is_complete(name):

@@ -26,8 +26,8 @@ from roots.io.base import SourceSpec
 from roots.io.formats import FORMATS
 from roots.pipelines.beam_transforms import (INGEST, document_row, partition_bytes, read_shard, rejected_row)
 from roots.pipelines.runner import (DocumentStepPlan, StepCallback, StepResult, begin_step, final_sizes, finish_run,
-                                    finish_step, list_units, step_progress,
-                                    plan_steps, remove_intermediate, run_tokenizer_steps, step_root, template_plan)
+                                    finish_step, list_units, plan_steps, remove_intermediate, reset_language_changes,
+                                    run_tokenizer_steps, step_progress, step_root, template_plan)
 from roots.rundir import (DOCUMENTS, REJECTED, STATS, list_shards, partition_dir, shard_count, shard_of, shard_path,
                           write_json, write_shard)
 from roots.fingerprint import combined, fingerprint
@@ -255,7 +255,8 @@ class _StepState:
 
         from roots.pipelines.spark_dedup import deduplicate
 
-        out = deduplicate(SparkSession.builder.getOrCreate(), self.kept, part.config, 2 * self.sc.defaultParallelism)
+        out = deduplicate(SparkSession.builder.getOrCreate(), self.kept, part.config, 2 * self.sc.defaultParallelism,
+                          part.modes)
         self.cached.append(out)
         self.counts = _sum_counts([self.counts] + [t[1] for t in out.filter(lambda t: t[0] == _COUNT).collect()])
         self.kept = out.filter(lambda t: t[0] == _DOC).map(lambda t: t[1])
@@ -409,8 +410,9 @@ def run(config: RunConfig, master: str | None = None, plans: list[DocumentStepPl
     fs.makedirs(config.output)
     own = spark is None
     with run_lock(config.output):   # a second run on this folder is refused, not mixed in
-        parts = fingerprint(config)   # config, language configs, inputs, models: a changed one is refused
+        parts = fingerprint(config)   # config, inputs, models: a changed one is refused
         manifest = Manifest.open(config.output, config.to_dict(), combined(parts), parts)
+        reset_language_changes(config, manifest, plans)   # changed language configs: recompute what reads them
         spark = spark_session(master, conf=conf) if own else spark
         _run_steps(spark, config, plans, units, manifest, own, on_step, progress)
         finish_run(config, manifest, plans)

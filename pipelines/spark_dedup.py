@@ -29,26 +29,27 @@ from roots.document import Document, Rejection
 from roots.stats import KEPT
 
 #: fingerprinters already set up in this Python worker, by config (a reused worker builds them once)
-_FINGERPRINTERS: dict[DedupConfig, Fingerprinter] = {}
+_FINGERPRINTERS: dict[tuple, Fingerprinter] = {}
 
 
 class ComponentsNotConverged(RuntimeError):
     """The large-star / small-star rounds ran out before every component became a star."""
 
 
-def _fingerprinter(config: DedupConfig) -> Fingerprinter:
-    found = _FINGERPRINTERS.get(config)
+def _fingerprinter(config: DedupConfig, modes: dict[str, int] | None = None) -> Fingerprinter:
+    key = (config, tuple(sorted(modes.items())) if modes is not None else None)
+    found = _FINGERPRINTERS.get(key)
     if found is None:
-        found = _FINGERPRINTERS[config] = Fingerprinter(config)
+        found = _FINGERPRINTERS[key] = Fingerprinter(config, modes)
         found.setup()
     return found
 
 
-def _fingerprint_partition(config: DedupConfig) -> Any:
+def _fingerprint_partition(config: DedupConfig, modes: dict[str, int] | None = None) -> Any:
     """mapPartitions: documents → ("D", (key, sub), ("D", rank, doc)) and ("N", key, node), where a
     node is (copies, best rank, by_url, band keys or None, shingle set or None, sub-shards)."""
     def run(docs: Iterator[Document]) -> Iterator[tuple]:
-        fingerprinter = _fingerprinter(config)
+        fingerprinter = _fingerprinter(config, modes)
         subshards = config.subshards
         batch: list[Document] = []
 
@@ -165,16 +166,17 @@ def _route_partition(groups: Iterator[tuple[Any, Iterable[tuple]]]) -> Iterator[
     yield "C", counts
 
 
-def deduplicate(spark, docs, config: DedupConfig, min_parts: int):
+def deduplicate(spark, docs, config: DedupConfig, min_parts: int, modes: dict[str, int] | None = None):
     """An RDD of Documents → an RDD of ("D", kept document), ("R", ("dedup", Rejection)) and, one per
     partition, ("C", counts per (stage, lang, outcome)): the Beam transform's output, on Spark.
-    Shuffles use at least `min_parts` partitions, more past `partition_docs` documents each."""
+    Shuffles use at least `min_parts` partitions, more past `partition_docs` documents each; `modes` are
+    the languages' shingle modes (the run's registry; None: the packaged one's)."""
     from pyspark import StorageLevel
     from pyspark.sql import functions as F
     from pyspark.sql.types import LongType, StructField, StructType
 
     # what carries documents or shingle sets is kept on local disk, not in the JVM heap
-    fps = docs.mapPartitions(_fingerprint_partition(config)).persist(StorageLevel.DISK_ONLY)
+    fps = docs.mapPartitions(_fingerprint_partition(config, modes)).persist(StorageLevel.DISK_ONLY)
     parts = max(min_parts, config.partitions(fps.filter(lambda t: t[0] == "N").count()))
     groups = (fps.filter(lambda t: t[0] == "N").map(lambda t: (t[1], t[2]))
               .reduceByKey(_merge_nodes, parts).persist(StorageLevel.DISK_ONLY))

@@ -64,8 +64,11 @@ def _parser() -> argparse.ArgumentParser:
     ingest.add_argument("--source", action="append", default=[],
                         help="only this source (by name); repeat for several")
 
-    sub.add_parser("languages", help="print the language registry",
-                   description="Print the 46 natural and 13 programming languages and their settings.")
+    languages = sub.add_parser("languages", help="print the language registry",
+                               description="Print the 46 natural and 13 programming languages and their settings "
+                                           "(with --language-configs, merged with an overlay's).")
+    from roots.commands.overlay import add_option
+    add_option(languages)
     for module in COMMAND_MODULES:
         importlib.import_module(module).register(sub)
     for command in sub.choices.values():   # `roots run CONFIG -v` as well as `roots -v run CONFIG`
@@ -143,10 +146,11 @@ def _spark_conf(pairs: list[str]) -> dict[str, str]:
     return conf
 
 
-def _cmd_languages() -> int:
-    from roots.languages import format_table, load_registry
+def _cmd_languages(args: argparse.Namespace) -> int:
+    from roots.commands.overlay import registry_of
+    from roots.languages import format_table
 
-    print(format_table(load_registry()))
+    print(format_table(registry_of(args)))
     return 0
 
 
@@ -159,7 +163,7 @@ def main(argv: list[str] | None = None) -> int:
     _setup_logging(args.verbose)
     try:
         if args.command == "languages":
-            return _cmd_languages()
+            return _cmd_languages(args)
         if args.command in ("run", "ingest"):
             return _cmd_run(args, beam_args, ingest_only=args.command == "ingest")
         args.beam_args = beam_args

@@ -43,6 +43,15 @@ class RunConfig:
     #: Each stage's parsed section (see STAGE_SECTIONS), present whether or not the file set it.
     stages: dict[str, Any] = field(default_factory=dict)
     path: str = ""
+    #: The user's folder of language-config YAMLs merged over the packaged ones ("" for none).
+    language_configs: str = ""
+
+    def registry(self):
+        """The language registry this run uses: the packaged configs with `language_configs` over them
+        (built once per process; the stages carry it to the engines' workers)."""
+        from roots.languages import load_registry
+
+        return load_registry(overlay=self.language_configs or None)
 
     def section(self, name: str) -> Any:
         """The parsed settings of one stage section, e.g. `config.section("pii")`."""
@@ -51,7 +60,7 @@ class RunConfig:
     def to_dict(self) -> dict[str, Any]:
         """The resolved config as plain data (what the manifest records)."""
         data = {k: v for k, v in asdict(self).items() if k not in ("path", "stages")}
-        data["sources"] = [asdict(s) for s in self.sources]
+        data["sources"] = [s.to_dict() for s in self.sources]
         data.update({name: None if value is None else asdict(value) for name, value in sorted(self.stages.items())})
         return data
 
@@ -59,6 +68,9 @@ class RunConfig:
         """A digest of everything that decides the outputs (not where they go)."""
         data = self.to_dict()
         data.pop("output")
+        # Where the overlay lies is not what the outputs depend on; its content is, per step
+        # (roots.stepkeys), so that a changed threshold recomputes only the steps that read it.
+        data.pop("language_configs")
         blob = json.dumps(data, sort_keys=True, separators=(",", ":"), default=str)
         return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
@@ -79,11 +91,66 @@ OPTIONAL_SECTIONS: dict[str, str] = {
     "megatron": "roots.megatron:MegatronConfig",
 }
 
-_TOP_KEYS = {"name", "sources", "output", "output_format", "shard_target_mb", "normalise", *STAGE_SECTIONS,
-             *OPTIONAL_SECTIONS}
+_TOP_KEYS = {"name", "sources", "output", "output_format", "shard_target_mb", "normalise", "language_configs",
+             *STAGE_SECTIONS, *OPTIONAL_SECTIONS}
+
+#: The typed readers of the language-config sections (see roots.languages.OPTIONAL_SECTIONS), by the
+#: section they read; every overlaid language goes through each before any work starts.
+LANGUAGE_SECTION_READERS: dict[str, str] = {
+    "filters": "roots.filters.params:parse_filters",
+    "lid": "roots.lid:parse_policy",
+    "pii": "roots.pii:language_settings",
+}
 
 
-def _parse_sections(data: dict[str, Any], where: str, base: str) -> dict[str, Any]:
+def check_overlay(registry: Any) -> None:
+    """Every language the overlay sets, read by each typed section reader (filters, LID policy, PII,
+    sampling): a bad value stops the run here, one line naming the overlay file and the key."""
+    from roots.sampling import language_sampling
+
+    if not registry.overlay:
+        return
+    readers = {name: getattr(importlib.import_module(t.split(":")[0]), t.split(":")[1])
+               for name, t in LANGUAGE_SECTION_READERS.items()}
+    overlay = os.path.realpath(registry.overlay)
+    for lang in registry:
+        if os.path.dirname(os.path.realpath(lang.path)) != overlay:
+            continue
+        for name, read in readers.items():
+            if name == "lid" and not lang.is_natural:
+                continue
+            read(lang)
+        language_sampling(registry, lang.code)
+
+
+def resolve_language_configs(value: Any, where: str, base: str) -> str:
+    """The `language_configs:` folder as an absolute path ("" when not set); a ConfigError when it is
+    not a folder that exists."""
+    if value is None or value == "":
+        return ""
+    if not isinstance(value, str):
+        raise ConfigError(f"{where}: key 'language_configs' must be a folder path, got {type(value).__name__}")
+    path = value if os.path.isabs(value) else os.path.normpath(os.path.join(base, value))
+    if not os.path.isdir(path):
+        raise ConfigError(f"{where}: key 'language_configs': folder {path} does not exist")
+    return path
+
+
+def overlay_registry(overlay: str, where: str) -> Any:
+    """The registry with `overlay` merged in and checked (check_overlay); any problem is a ConfigError
+    of one line naming the overlay file and key."""
+    from roots.languages import load_registry
+    from roots.errors import RootsError
+
+    try:
+        registry = load_registry(overlay=overlay or None)
+        check_overlay(registry)
+    except RootsError as err:
+        raise ConfigError(f"{where}: language_configs: {err}") from None
+    return registry
+
+
+def _parse_sections(data: dict[str, Any], where: str, base: str, registry: Any = None) -> dict[str, Any]:
     """Every stage section parsed by its own dataclass: defaults where the file has none, and None
     for an optional step the file does not name."""
     parsed: dict[str, Any] = {}
@@ -93,9 +160,11 @@ def _parse_sections(data: dict[str, Any], where: str, base: str) -> dict[str, An
             continue
         module, cls_name = target.split(":")
         cls = getattr(importlib.import_module(module), cls_name)
-        takes_base = "base" in inspect.signature(cls.from_dict).parameters   # sections that name files
+        params = inspect.signature(cls.from_dict).parameters
+        takes_base = "base" in params   # sections that name files
         args = (data.get(name), f"{where}: {name}") + ((base,) if takes_base else ())
-        parsed[name] = cls.from_dict(*args)
+        kwargs = {"registry": registry} if "registry" in params else {}   # sections checked per language
+        parsed[name] = cls.from_dict(*args, **kwargs)
     tokenizer = parsed["tokenizer"]
     if tokenizer is not None and tokenizer.model and not os.path.isabs(tokenizer.model):
         parsed["tokenizer"] = replace(tokenizer, model=os.path.normpath(os.path.join(base, tokenizer.model)))
@@ -104,7 +173,9 @@ def _parse_sections(data: dict[str, Any], where: str, base: str) -> dict[str, An
     return parsed
 
 
-_SOURCE_KEYS = {"name", "path", "format", "text_field", "id_field", "lang", "license", "options", "web"}
+_SOURCE_KEYS = {"name", "path", "format", "text_field", "id_field", "lang", "lang_field", "license", "options", "web"}
+#: Formats whose records are objects with fields, where `lang_field` can name one.
+RECORD_FORMATS = ("jsonl", "parquet", "hf_dataset")
 _NORMALISE_KEYS = {"max_bytes"}
 
 
@@ -153,10 +224,22 @@ def _source(where: str, data: Any, base: str, formats: set[str], languages: set[
     id_field = data.get("id_field")
     if id_field is not None:
         _typed(where, "id_field", id_field, str)
+    lang_field = data.get("lang_field")
+    if lang_field is not None:
+        _typed(where, "lang_field", lang_field, str)
+        if not lang_field:
+            raise ConfigError(f"{where}: key 'lang_field' must name a field, got an empty string")
+        if lang:
+            raise ConfigError(f"{where}: keys 'lang' and 'lang_field' are both set: keep one (lang for a source "
+                              "in one language, lang_field when each record names its own)")
+        if fmt not in RECORD_FORMATS:
+            raise ConfigError(f"{where}: key 'lang_field' needs records with fields (format "
+                              f"{', '.join(RECORD_FORMATS)}), not format {fmt!r}")
     return SourceSpec(
         name=name, path=path, format=fmt,
         text_field=_typed(where, "text_field", data.get("text_field", "text"), str),
-        id_field=id_field, lang=lang,
+        id_field=id_field, lang=lang, lang_field=lang_field,
+        languages=tuple(sorted(languages)) if lang_field else (),
         license=_typed(where, "license", data.get("license", ""), str),
         options=dict(_typed(where, "options", data.get("options") or {}, dict)),
         web=_typed(where, "web", data.get("web", False), bool),
@@ -183,15 +266,15 @@ def parse_config(data: Any, path: str, output: str | None = None) -> RunConfig:
     """Validate a loaded YAML document as a run config; paths resolve against the config's folder."""
     from roots.fs import is_remote
     from roots.io.formats import FORMATS
-    from roots.languages import load_registry
-
     where = path
     data = _check_keys(where, data, _TOP_KEYS, {"name", "sources"})
     base = os.path.dirname(os.path.abspath(path))
     sources_raw = _typed(where, "sources", data["sources"], list)
     if not sources_raw:
         raise ConfigError(f"{where}: key 'sources' is empty: name at least one source")
-    languages = set(load_registry().codes)
+    overlay = resolve_language_configs(data.get("language_configs"), where, base)
+    registry = overlay_registry(overlay, where)
+    languages = set(registry.codes)
     sources = tuple(_source(f"{where}: sources[{i}]", s, base, set(FORMATS), languages)
                     for i, s in enumerate(sources_raw))
     seen: set[str] = set()
@@ -210,7 +293,7 @@ def parse_config(data: Any, path: str, output: str | None = None) -> RunConfig:
     if max_bytes <= 0:
         raise ConfigError(f"{where}: normalise: max_bytes must be positive, got {max_bytes}")
     out = output or _typed(where, "output", data.get("output", f"runs/{data['name']}"), str)
-    stages = _parse_sections(data, where, base)
+    stages = _parse_sections(data, where, base, registry)
     stages["cleaning"] = _web_defaults(stages, sources, where)
     local_only = [name for name in ("tokenizer", "megatron") if stages.get(name) is not None]
     if is_remote(out) and local_only:
@@ -222,7 +305,7 @@ def parse_config(data: Any, path: str, output: str | None = None) -> RunConfig:
         name=_typed(where, "name", data["name"], str), sources=sources, output=out,
         output_format=out_fmt, shard_target_mb=float(shard_mb),
         normalise=NormaliseConfig(max_bytes=max_bytes), stages=stages,
-        path=os.path.abspath(path),
+        path=os.path.abspath(path), language_configs=overlay,
     )
 
 

@@ -509,7 +509,8 @@ def thresholds(run: Run) -> dict[str, dict[str, tuning.Threshold]]:
     ran = set(run.languages)  # the policy covers every configured language; the card, the run's only
     for lang in sorted(l for l in policy.get("languages", {}) if l in ran):
         try:
-            out[lang] = tuning.thresholds_from_policy(lang, policy, overrides=overrides.get(lang))
+            out[lang] = tuning.thresholds_from_policy(lang, policy, tuning.run_overlay(run.manifest),
+                                                      overrides=overrides.get(lang))
         except RootsError as err:  # a config that no longer parses: the values in force still show
             log.warning("%s: sources of the thresholds unavailable: %s", lang, err)
     return out

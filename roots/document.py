@@ -80,6 +80,8 @@ BAD_FIELD = Reason(BAD_INPUT, "bad_field", "a field other than the text nests to
 COMPRESSION_RATIO = Reason(BAD_INPUT, "compression_ratio", "the compressed file decompresses to more than "
                            "max_compression_ratio times its size (a decompression bomb): the rest of it is not read")
 DUPLICATE_ID = Reason(BAD_INPUT, "duplicate_id", "an earlier record of the same input file has the same id")
+BAD_LANG_FIELD = Reason(BAD_INPUT, "bad_lang_field", "the record's language (the source's lang_field) is missing, "
+                        "not a string, or not a code of the language registry")
 
 #: Every reason declared by the core, by code; stages register theirs with `register_reason`.
 REASONS: dict[str, Reason] = {}
@@ -95,7 +97,7 @@ def register_reason(reason: Reason) -> Reason:
 
 for _r in (INVALID_UTF8, BROKEN_JSON, NOT_AN_OBJECT, MISSING_FIELD, WRONG_TYPE, EMPTY_TEXT, TOO_LARGE,
            UNREADABLE_FILE, SCHEMA_MISMATCH, BINARY_FILE, UNKNOWN_LANGUAGE, VENDORED_FILE,
-           NOT_A_DOCUMENT, NO_EXTRACTED_TEXT, BAD_FIELD, COMPRESSION_RATIO, DUPLICATE_ID):
+           NOT_A_DOCUMENT, NO_EXTRACTED_TEXT, BAD_FIELD, COMPRESSION_RATIO, DUPLICATE_ID, BAD_LANG_FIELD):
     register_reason(_r)
 
 

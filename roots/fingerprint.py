@@ -1,7 +1,8 @@
-"""What a run's outputs depend on, as digests: the config, the effective language configs (with the word
-lists shipped beside them), every input file and every model or list file the config names.
+"""What a run's outputs depend on, as digests: the config, every input file and every model or list file
+the config names. (The language configs, packaged and overlaid, are keyed per step by roots.stepkeys: a
+changed threshold recomputes the steps that read it rather than refusing the folder.)
 
-A rerun into a folder resumes only when all four are unchanged; otherwise the manifest refuses it and
+A rerun into a folder resumes only when all three are unchanged; otherwise the manifest refuses it and
 says which part changed (issue 15: thresholds or inputs changed between a crash and the rerun once
 mixed shards of two runs). Files are fingerprinted by path, size and modification time (or an object
 store's etag), not by content: reading a terabyte to start a run is not an option.
@@ -16,7 +17,7 @@ from typing import Any, Iterable
 
 from roots import fs
 
-PARTS = ("config", "language_configs", "inputs", "models")
+PARTS = ("config", "inputs", "models")
 
 
 def _digest(items: Iterable[Any]) -> str:
@@ -44,15 +45,6 @@ def _files_under(path: str) -> list[str]:
     if fs.isdir(path):
         return sorted(p for p in fs.files_under(path) if "__pycache__" not in p)
     return [path] if fs.isfile(path) else []
-
-
-def language_configs_digest(directory: str | Path | None = None) -> str:
-    """The content of every file of the language-config folder (YAML and the word lists beside it)."""
-    from roots.languages import default_directory
-
-    root = Path(directory) if directory is not None else default_directory()
-    files = sorted(p for p in root.rglob("*") if p.is_file() and "__pycache__" not in p.parts and p.suffix != ".py")
-    return _digest((p.relative_to(root).as_posix(), hashlib.sha256(p.read_bytes()).hexdigest()) for p in files)
 
 
 def inputs_digest(config) -> str:
@@ -88,8 +80,7 @@ def models_digest(config) -> str:
 
 def fingerprint(config) -> dict[str, str]:
     """The digest of each part a run's outputs depend on."""
-    return {"config": config.hash(), "language_configs": language_configs_digest(),
-            "inputs": inputs_digest(config), "models": models_digest(config)}
+    return {"config": config.hash(), "inputs": inputs_digest(config), "models": models_digest(config)}
 
 
 def combined(parts: dict[str, str]) -> str:

@@ -20,6 +20,12 @@ Schema version 1 of a config file (top-level keys; anything else is an error nam
 
 Optional sections, for either kind, are the names in `OPTIONAL_SECTIONS`; each must be a mapping and is
 kept unvalidated in `LanguageConfig.sections` until the stage that reads it adds typed validation.
+
+**Overlays.** `load_registry(overlay=DIR)` merges a user's folder of YAMLs over the packaged configs (a run
+config's `language_configs:`): a file for a shipped language sets only the keys it changes (mappings merge
+key by key, at any depth; lists and scalars replace), a file for a new language is a whole config. The
+merged config is validated like a shipped one and errors name the overlay file. Relative file names in the
+packaged layer (word lists) keep resolving against the package, those the overlay sets against its folder.
 """
 from __future__ import annotations
 
@@ -112,10 +118,13 @@ class LanguageConfig:
 
 
 class Registry:
-    """All languages of a config directory, by code; built by `load_registry`, read-only."""
+    """All languages of a config directory (and an overlay folder over it), by code; built by
+    `load_registry`, read-only. Pickled whole to the engines' workers inside the stages that read it."""
 
-    def __init__(self, configs: list[LanguageConfig], directory: str) -> None:
+    def __init__(self, configs: list[LanguageConfig], directory: str, overlay: str | None = None) -> None:
         self.directory = directory
+        #: The user's overlay folder merged over `directory` (None: the configs as shipped).
+        self.overlay = overlay
         self._by_code = {c.code: c for c in sorted(configs, key=lambda c: c.code)}
 
     @property
@@ -143,7 +152,8 @@ class Registry:
         return len(self._by_code)
 
     def __repr__(self) -> str:
-        return (f"Registry({self.directory!r}: {len(self.natural())} natural, "
+        over = f" + overlay {self.overlay!r}" if self.overlay else ""
+        return (f"Registry({self.directory!r}{over}: {len(self.natural())} natural, "
                 f"{len(self.code_languages())} code)")
 
     def natural(self) -> list[LanguageConfig]:
@@ -172,7 +182,8 @@ class Registry:
             if candidate not in near:
                 near.append(candidate)
         hint = f"did you mean {', '.join(repr(n) for n in near)}?" if near else "see `roots languages`"
-        return f"unknown language {code!r} ({hint}); the registry in {self.directory} has {len(self)} languages"
+        where = f"{self.directory} + {self.overlay}" if self.overlay else self.directory
+        return f"unknown language {code!r} ({hint}); the registry in {where} has {len(self)} languages"
 
 
 def default_directory() -> Path:
@@ -180,30 +191,106 @@ def default_directory() -> Path:
     return Path(str(importlib.resources.files("roots.language_configs")))
 
 
-def load_registry(directory: str | Path | None = None) -> Registry:
-    """Read and validate every `<code>.yaml` of `directory` (None: the packaged configs); cached per directory."""
+def load_registry(directory: str | Path | None = None, overlay: str | Path | None = None) -> Registry:
+    """Read and validate every `<code>.yaml` of `directory` (None: the packaged configs), with the
+    YAMLs of `overlay` merged over them (see the module docstring); cached per (directory, overlay)."""
     path = default_directory() if directory is None else Path(directory)
-    return _load_registry_cached(str(path.resolve()))
+    over = None if overlay is None or str(overlay) == "" else str(Path(overlay).resolve())
+    return _load_registry_cached(str(path.resolve()), over)
 
 
 @functools.lru_cache(maxsize=None)
-def _load_registry_cached(directory: str) -> Registry:
+def _load_registry_cached(directory: str, overlay: str | None = None) -> Registry:
     root = Path(directory)
+    files = _yaml_files(root, allow_empty=False)
+    if overlay is None:
+        configs = [load_config(f) for f in files]
+    else:
+        shipped = {f.stem: f for f in files}
+        layered = {f.stem: f for f in _yaml_files(Path(overlay), allow_empty=True)}
+        configs = [load_config(f) for stem, f in shipped.items() if stem not in layered]
+        configs += [load_layered(shipped.get(stem), f) for stem, f in layered.items()]
+    _check_unique(configs, "extensions")
+    _check_unique(configs, "shebangs")
+    return Registry(configs, directory, overlay)
+
+
+def _yaml_files(root: Path, allow_empty: bool) -> list[Path]:
+    """The `*.yaml` files of a config folder, sorted; a missing folder, a `.yml` file or (for the
+    packaged folder) no file at all is an error naming the folder or file."""
     if not root.is_dir():
         raise LanguageConfigError(f"{_display(root)}: language config directory not found")
     misnamed = sorted(root.glob("*.yml"))
     if misnamed:
         raise LanguageConfigError(f"{_display(misnamed[0])}: language configs end in .yaml; rename it")
     files = sorted(root.glob("*.yaml"))
-    if not files:
+    if not files and not allow_empty:
         raise LanguageConfigError(f"{_display(root)}: no language configs (*.yaml) found")
-    configs = [load_config(f) for f in files]
-    _check_unique(configs, "extensions")
-    _check_unique(configs, "shebangs")
-    return Registry(configs, directory)
+    return files
+
+
+#: Keys of a `filters:` section whose value names a file relative to the config's folder.
+_PATH_FILTERS = ("stopwords", "flagged_words", "perplexity_model")
+#: The stopword value that names spaCy's list rather than a file.
+_SPACY = "spacy"
+
+
+def _anchored(data: dict[str, Any], folder: Path) -> dict[str, Any]:
+    """`data` with the relative file names of its `filters:` section made absolute against `folder`, so
+    they keep naming the same files once the config is read from another folder (an overlay's)."""
+    section = data.get("filters")
+    if not isinstance(section, dict):
+        return data
+    anchored = dict(section)
+    for key in _PATH_FILTERS:
+        entry = section.get(key)
+        value = entry.get("value") if isinstance(entry, dict) else entry
+        if isinstance(value, str) and value and value != _SPACY and not os.path.isabs(value):
+            full = os.path.normpath(os.path.join(folder, value))
+            anchored[key] = {**entry, "value": full} if isinstance(entry, dict) else full
+    return {**data, "filters": anchored}
+
+
+def deep_merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    """`over` merged onto `base`: mappings key by key at any depth; any other value of `over` replaces."""
+    out = dict(base)
+    for key, value in over.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = deep_merge(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+def load_layered(shipped: Path | None, overlay: Path) -> LanguageConfig:
+    """One overlay file over its shipped config (or alone, for a new language), validated; errors name
+    the overlay file (the shipped file alone is valid, so what fails is what the overlay set)."""
+    where = _display(overlay)
+    data = _read_yaml(overlay, where, allow_empty=shipped is not None)
+    if shipped is None:
+        return _validate(data, overlay, where)
+    for key in data:   # a typo in an overlay key would otherwise be silently merged as a new section
+        if key not in _ALL_KEYS:
+            near = difflib.get_close_matches(key, _ALL_KEYS, n=1, cutoff=0.6)
+            hint = f" (did you mean {near[0]!r}?)" if near else f" (optional sections: {', '.join(OPTIONAL_SECTIONS)})"
+            raise LanguageConfigError(f"{where}: key {key!r} is not a known key{hint}")
+        if key in OPTIONAL_SECTIONS and not isinstance(data[key], dict):
+            raise LanguageConfigError(f"{where}: section {key!r} must be a mapping, got {_type_name(data[key])}")
+    base = _anchored(_read_yaml(shipped, _display(shipped)), shipped.parent)
+    return _validate(deep_merge(base, data), overlay, where)
 
 
 load_registry.cache_clear = _load_registry_cached.cache_clear  # type: ignore[attr-defined]
+
+
+def is_packaged(path: str | Path) -> bool:
+    """Whether `path` lies inside the installed roots package (its language configs or any other part):
+    what tools that write configs (roots.tuning) must never touch."""
+    import roots
+
+    target = Path(path).resolve()
+    package = Path(roots.__file__).resolve().parent
+    return any(target == p or target.is_relative_to(p) for p in (package, default_directory().resolve()))
 
 
 def load_config(path: str | Path) -> LanguageConfig:
@@ -242,7 +329,7 @@ class _StrictLoader(yaml.SafeLoader):
         return super().construct_mapping(node, deep=deep)
 
 
-def _read_yaml(path: Path, where: str) -> dict[str, Any]:
+def _read_yaml(path: Path, where: str, allow_empty: bool = False) -> dict[str, Any]:
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
@@ -255,6 +342,8 @@ def _read_yaml(path: Path, where: str) -> dict[str, Any]:
         raise LanguageConfigError(f"{where}: key {exc.key!r} is given twice (line {exc.line})") from None
     except yaml.YAMLError as exc:
         raise LanguageConfigError(f"{where}: invalid YAML{_yaml_location(exc)}: {_yaml_problem(exc)}") from None
+    if data is None and allow_empty:   # an overlay that (for now) changes nothing
+        return {}
     if data is None:
         raise LanguageConfigError(f"{where}: the file is empty; expected a mapping with keys {', '.join(COMMON_KEYS)}, ...")
     if not isinstance(data, dict):

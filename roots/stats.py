@@ -79,16 +79,20 @@ class Manifest:
     config_hash: str
     steps: dict[str, Any] = field(default_factory=dict)
     versions: dict[str, str] = field(default_factory=library_versions)
-    #: The digests `config_hash` combines (roots.fingerprint): config, language configs, inputs, models.
+    #: The digests `config_hash` combines (roots.fingerprint): config, inputs, models.
     fingerprint: dict[str, str] = field(default_factory=dict)
     #: What the finished run should tell its user (roots.run_warnings), recomputed at each run's end.
     warnings: list[str] = field(default_factory=list)
+    #: Per step, the digest of the language-config content it reads (roots.stepkeys), recorded in the
+    #: step's entry as it completes: a rerun recomputes the steps whose digest changed.
+    step_keys: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def open(cls, run_dir: str, config: dict[str, Any], config_hash: str,
              fingerprint: dict[str, str] | None = None) -> "Manifest":
         """The manifest of `run_dir`, created if new; refuses a folder holding a run of another config,
-        other language configs, other inputs or other models, naming what changed."""
+        other inputs or other models, naming what changed (changed language configs are not refused:
+        roots.stepkeys recomputes the steps that read them)."""
         path = os.path.join(run_dir, MANIFEST)
         if not fs.exists(path):
             return cls(path, config, config_hash, fingerprint=dict(fingerprint or {}))
@@ -112,7 +116,8 @@ class Manifest:
         self.save()
 
     def complete(self, step: str, info: dict[str, Any]) -> None:
-        self.steps[step] = {"status": "complete", **info}
+        keyed = {"language_configs": self.step_keys[step]} if step in self.step_keys else {}
+        self.steps[step] = {"status": "complete", **info, **keyed}
         self.save()
 
     def save(self) -> None:

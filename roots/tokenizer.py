@@ -372,15 +372,17 @@ def copy_model(model_path: str, output_dir: str, hf: bool = True) -> list[str]:
     return files
 
 
-def build_tokenizer(documents_dir: str, output_dir: str, config: TokenizerConfig | None = None) -> dict[str, Any]:
-    """The tokenizer steps of a run: sample `RUN/documents` into `RUN/tokenizer/train-*.txt` and train on
-    it, or, when `config.model` names a model, copy that one. Returns what the manifest records."""
+def build_tokenizer(documents_dir: str, output_dir: str, config: TokenizerConfig | None = None,
+                    registry: Any = None) -> dict[str, Any]:
+    """The tokenizer steps of a run: sample `RUN/documents` into `RUN/tokenizer/train-*.txt` (weights from
+    `registry`, the run's; None: the packaged one) and train on it, or, when `config.model` names a model,
+    copy that one. Returns what the manifest records."""
     from roots.sampling import sample_for_tokenizer, training_files
 
     config = config or TokenizerConfig()
     if config.model:
         return {"model": config.model, "files": copy_model(config.model, output_dir, config.hf)}
-    sample = sample_for_tokenizer(documents_dir, output_dir, config.sample)
+    sample = sample_for_tokenizer(documents_dir, output_dir, config.sample, registry)
     info = train_tokenizer(training_files(output_dir), output_dir, config)
     info["sample"] = {"written_bytes": sample["total"]["written_bytes"], "shares": sample["shares"]}
     return info

@@ -1,8 +1,9 @@
 """Per-language filter tuning from a run's output, as BigScience tuned ROOTS's thresholds by looking at
 the data: each quality statistic's distribution against the threshold in force, the documents just
 inside and just outside it, the share a candidate threshold would remove, and writing chosen values
-back to the language config's `filters:` section (a unified diff first). `notebooks/filter_tuning.ipynb`
-calls these functions and holds no logic of its own.
+back to the `filters:` section of the language's file in a language-config overlay (a unified diff
+first): a user's folder that a run config names with `language_configs:`, never the installed package.
+`notebooks/filter_tuning.ipynb` calls these functions and holds no logic of its own.
 
 The population of a language is what its quality stage saw: the documents the stage kept (the output
 of the step that ran it) plus those it rejected, each with the statistics the stage stored in
@@ -286,25 +287,50 @@ def quality_scope(run_dir: str | os.PathLike, manifest: dict | None = None) -> t
                       f"or predates the quality filters)")
 
 
-def _lang_config(lang: str, registry_dir: str | None):
+def registry(language_configs: str | os.PathLike | None = None):
+    """The packaged language configs with the overlay folder `language_configs` merged over them (None,
+    or a folder not made yet: as shipped)."""
     from roots.languages import load_registry
 
-    registry = load_registry(registry_dir)
-    return registry.get(lang) if lang in registry else None
+    if language_configs and os.path.isdir(language_configs):
+        return load_registry(overlay=language_configs)
+    return load_registry()
 
 
-def config_filters(lang: str, registry_dir: str | None = None, overrides: dict | None = None):
-    """The language config's filters now (parsed, with each value's source), with a run config's
-    `quality.languages` overrides on top; ROOTS's defaults for a language outside the registry."""
+def default_overlay(run_dir: str | os.PathLike | None = None) -> str:
+    """Where tuned thresholds go when no folder is given: the overlay the run used (its config's
+    `language_configs:`), else `language_configs/` in the current folder."""
+    if run_dir:
+        used = (_read_manifest(run_dir).get("config") or {}).get("language_configs")
+        if used:
+            return str(used)
+    return os.path.abspath("language_configs")
+
+
+def run_overlay(manifest: dict) -> str | None:
+    """The overlay folder a run used (its manifest's config), when it still exists."""
+    used = (manifest.get("config") or {}).get("language_configs")
+    return used if used and os.path.isdir(used) else None
+
+
+def _lang_config(lang: str, language_configs: str | os.PathLike | None):
+    found = registry(language_configs)
+    return found.get(lang) if lang in found else None
+
+
+def config_filters(lang: str, language_configs: str | os.PathLike | None = None, overrides: dict | None = None):
+    """The language config's filters now (parsed, with each value's source; the overlay folder
+    `language_configs` merged over the packaged configs), with a run config's `quality.languages`
+    overrides on top; ROOTS's defaults for a language outside the registry."""
     from roots.filters.params import NaturalFilters, parse_filters
 
-    config = _lang_config(lang, registry_dir)
+    config = _lang_config(lang, language_configs)
     if config is None:
         return NaturalFilters(sources={"*": "ROOTS default (language not in the registry)"})
     return parse_filters(config, overrides, "run config: quality.languages")
 
 
-def thresholds_from_policy(lang: str, policy: dict, registry_dir: str | None = None,
+def thresholds_from_policy(lang: str, policy: dict, language_configs: str | os.PathLike | None = None,
                            overrides: dict | None = None) -> dict[str, Threshold]:
     """The thresholds of `lang` from a quality stage report (the manifest's `quality_policy` or
     `roots filter --report`): values in force, on or off, and where each value came from. The
@@ -315,7 +341,7 @@ def thresholds_from_policy(lang: str, policy: dict, registry_dir: str | None = N
         known = ", ".join(sorted(policy.get("languages", {})))
         raise TuningError(f"the quality report has no language {lang!r} (it has: {known})")
     kind = entry.get("kind", "natural")
-    params = config_filters(lang, registry_dir, overrides)
+    params = config_filters(lang, language_configs, overrides)
     now = {f.name: getattr(params, f.name) for f in fields(params) if f.name != "sources"}
     sources = params.sources
     out: dict[str, Threshold] = {}
@@ -346,10 +372,13 @@ def thresholds_from_policy(lang: str, policy: dict, registry_dir: str | None = N
     return out
 
 
-def load_statistics(run_dir: str | os.PathLike, lang: str, registry_dir: str | None = None) -> StatTable:
-    """The statistics of `lang` in a run directory (see the module docstring for which documents)."""
+def load_statistics(run_dir: str | os.PathLike, lang: str,
+                    language_configs: str | os.PathLike | None = None) -> StatTable:
+    """The statistics of `lang` in a run directory (see the module docstring for which documents); the
+    thresholds' sources from the overlay `language_configs` (default: the one the run used)."""
     run_dir = str(run_dir)
     manifest = _read_manifest(run_dir)
+    language_configs = language_configs or run_overlay(manifest)
     step, kept_root, stages = quality_scope(run_dir, manifest)
     info = manifest["steps"][step]
     policy = info.get(f"{QUALITY}_policy")
@@ -364,7 +393,7 @@ def load_statistics(run_dir: str | os.PathLike, lang: str, registry_dir: str | N
         raise TuningError(f"{run_dir}: the quality report has no language {lang!r}")
     qconfig = manifest.get("config", {}).get(QUALITY, {}) or {}
     overrides = (qconfig.get("languages") or {}).get(lang)
-    thresholds = thresholds_from_policy(lang, policy, registry_dir, overrides)
+    thresholds = thresholds_from_policy(lang, policy, language_configs, overrides)
     kind = policy["languages"][lang].get("kind", "natural")
     kept_files = _shards(partition_dir(kept_root, DOCUMENTS, lang))
     # Rejections of the stages after quality (dedup, ... once steps/ is gone) passed the quality stage:
@@ -383,7 +412,7 @@ def load_statistics(run_dir: str | os.PathLike, lang: str, registry_dir: str | N
 
 
 def load_filter_output(kept: str, rejected: str, lang: str, report: str | None = None,
-                       registry_dir: str | None = None) -> StatTable:
+                       language_configs: str | os.PathLike | None = None) -> StatTable:
     """The statistics of a sample of a source filtered by `roots filter` (its --output and --rejected
     JSON Lines; --report gives the thresholds it applied, else the language config's are used)."""
     if report:
@@ -392,8 +421,8 @@ def load_filter_output(kept: str, rejected: str, lang: str, report: str | None =
     else:
         from roots.filters.quality import Quality
 
-        policy = Quality(registry_dir=registry_dir).report([lang], sources=True)
-    thresholds = thresholds_from_policy(lang, policy, registry_dir)
+        policy = Quality(registry=registry(language_configs)).report([lang], sources=True)
+    thresholds = thresholds_from_policy(lang, policy, language_configs)
     kind = policy["languages"][lang].get("kind", "natural")
     for path in (kept, rejected):
         if not os.path.isfile(path):
@@ -925,19 +954,33 @@ def _tuned_source(date: str, run: str, old_value: Any, old_source: str) -> str:
     return f"{TUNED} on {date} with roots.tuning{on}; before: {before} from {origin}"
 
 
-def propose_thresholds(lang: str, values: dict[str, Any], registry_dir: str | None = None,
-                       run_dir: str | None = None, today: _dt.date | str | None = None) -> Proposal:
-    """New `filters:` values for `lang`'s config, each with its source note updated to say it was tuned
-    by hand (when, on which run, and what it was before). Only those entries change; the new text is
-    validated (the file loads, the values parse to what was asked, every other key is untouched)."""
-    from roots.filters.params import CodeFilters, NaturalFilters
-    from roots.languages import load_config
+def _overlay_file(lang: str, language_configs: str | os.PathLike | None, run_dir: str | os.PathLike | None) -> str:
+    """`<overlay>/<lang>.yaml`, refused when it lies inside the installed package (its configs are
+    replaced by every upgrade and shared by every user: tuned values go to a user's overlay)."""
+    from roots.languages import is_packaged
 
-    config = _lang_config(lang, registry_dir)
+    folder = os.path.abspath(language_configs or default_overlay(run_dir))
+    if is_packaged(folder):
+        raise TuningError(f"{folder}: inside the installed roots package; tuned thresholds go to an overlay folder "
+                          f"of your own (name it with `language_configs:` in the run config)")
+    return os.path.join(folder, f"{lang}.yaml")
+
+
+def propose_thresholds(lang: str, values: dict[str, Any], language_configs: str | os.PathLike | None = None,
+                       run_dir: str | None = None, today: _dt.date | str | None = None) -> Proposal:
+    """New `filters:` values for `lang` in its file of the overlay folder `language_configs` (default:
+    `default_overlay(run_dir)`; the file is made when missing), each with its source note updated to say
+    it was tuned by hand (when, on which run, and what it was before). Only those entries change; the
+    new text is validated (merged over the packaged config it loads, the values parse to what was
+    asked, every other key is untouched)."""
+    from roots.filters.params import CodeFilters, NaturalFilters
+
+    path = _overlay_file(lang, language_configs, run_dir)
+    overlay = os.path.dirname(path)
+    config = _lang_config(lang, overlay)
     if config is None:
-        raise TuningError(f"unknown language {lang!r} in the registry {registry_dir or '(packaged)'}")
-    path = config.path
-    old_text = Path(path).read_text(encoding="utf-8")
+        raise TuningError(f"unknown language {lang!r} in the registry (packaged configs + overlay {overlay})")
+    old_text = Path(path).read_text(encoding="utf-8") if os.path.isfile(path) else ""
     cls = CodeFilters if config.is_code else NaturalFilters
     known = [f.name for f in fields(cls) if f.name != "sources"]
     values = {k: _py(v) for k, v in values.items()}
@@ -946,11 +989,13 @@ def propose_thresholds(lang: str, values: dict[str, Any], registry_dir: str | No
             raise TuningError(f"{path}: key 'filters.{key}' is not a filter setting of a {config.kind} language "
                               f"(known: {', '.join(known)})")
     section = config.sections.get("filters", {})
-    current = config_filters(lang, registry_dir)
+    current = config_filters(lang, overlay)
     run = _run_name(_read_manifest(run_dir)) if run_dir else ""
     date = (today if isinstance(today, str) else (today or _dt.date.today()).isoformat())
 
-    lines = old_text.splitlines(True)
+    lines = old_text.splitlines(True) or [
+        f"# {config.name} ({lang}): keys merged over the packaged language config (see roots/languages.py,\n",
+        "# overlays); written by roots.tuning.\n"]
     if lines and not lines[-1].endswith("\n"):
         lines[-1] += "\n"
     span = _section_span(lines, "filters")
@@ -993,10 +1038,10 @@ def propose_thresholds(lang: str, values: dict[str, Any], registry_dir: str | No
         out.append(lines[i])
         i += 1
     out += appended
-    new_text = "".join(out)
+    new_text = "".join(out) if changes else old_text   # no change: not even a new file's header
     proposal = Proposal(lang, path, old_text, new_text, changes)
     if changes:
-        _validate(proposal, config, values, load_config)
+        _validate(proposal, values)
     return proposal
 
 
@@ -1008,23 +1053,25 @@ def _same(a: Any, b: Any) -> bool:
     return a == b
 
 
-def _validate(proposal: Proposal, config, values: dict[str, Any], load_config) -> None:
-    """The new text loads, holds the values asked for, and differs from the old only in those entries."""
+def _validate(proposal: Proposal, values: dict[str, Any]) -> None:
+    """The new text loads merged over the packaged config, holds the values asked for, and differs from
+    the old only in those entries."""
     from roots.filters.params import parse_filters
-    from roots.languages import LanguageConfigError
+    from roots.languages import LanguageConfigError, default_directory, load_layered
 
+    shipped = default_directory() / f"{proposal.lang}.yaml"
     with tempfile.TemporaryDirectory() as tmp:
         probe = Path(tmp) / Path(proposal.path).name
         probe.write_text(proposal.new_text, encoding="utf-8")
         try:
-            new = parse_filters(load_config(probe))
+            new = parse_filters(load_layered(shipped if shipped.is_file() else None, probe))
         except LanguageConfigError as err:
             raise TuningError(f"{proposal.path}: the new values do not validate: {str(err).split(': ', 1)[-1]}") from None
     for key in proposal.changes:
         got = getattr(new, key)
         if not _same(got if not isinstance(got, tuple) else list(got), values[key]):
             raise TuningError(f"{proposal.path}: filters.{key} would read {got!r}, not {values[key]!r}")
-    old_data, new_data = yaml.safe_load(proposal.old_text), yaml.safe_load(proposal.new_text)
+    old_data, new_data = yaml.safe_load(proposal.old_text) or {}, yaml.safe_load(proposal.new_text) or {}
     old_filters, new_filters = old_data.pop("filters", {}) or {}, new_data.pop("filters", {}) or {}
     if old_data != new_data or any(old_filters.get(k) != new_filters.get(k)
                                    for k in set(old_filters) | set(new_filters) if k not in proposal.changes):
@@ -1032,17 +1079,22 @@ def _validate(proposal: Proposal, config, values: dict[str, Any], load_config) -
 
 
 def apply_thresholds(proposal: Proposal, confirm: bool = True) -> str:
-    """Write a proposal to its config file (atomically), unless `confirm` is false or it changes
-    nothing; refuses when the file changed since the proposal was made. Returns what was done."""
+    """Write a proposal to its overlay file (atomically; the folder made when missing), unless `confirm`
+    is false or it changes nothing; refuses a file inside the installed package, and a file that changed
+    since the proposal was made. Returns what was done."""
     if not proposal.changes:
         return f"{proposal.path}: no change"
     if not confirm:
         return f"{proposal.path}: not written (confirm is false); {len(proposal.changes)} value(s) proposed"
-    from roots.languages import load_registry
+    from roots.languages import is_packaged, load_registry
 
-    current = Path(proposal.path).read_text(encoding="utf-8")
+    if is_packaged(proposal.path):
+        raise TuningError(f"{proposal.path}: inside the installed roots package; tuned thresholds go to an "
+                          "overlay folder of your own (name it with `language_configs:` in the run config)")
+    current = Path(proposal.path).read_text(encoding="utf-8") if os.path.isfile(proposal.path) else ""
     if current != proposal.old_text:
         raise TuningError(f"{proposal.path}: the file changed since the diff was made; propose the values again")
+    os.makedirs(os.path.dirname(proposal.path), exist_ok=True)
     tmp = f"{proposal.path}.tmp-{os.getpid()}"
     Path(tmp).write_text(proposal.new_text, encoding="utf-8")
     os.replace(tmp, proposal.path)
@@ -1052,9 +1104,10 @@ def apply_thresholds(proposal: Proposal, confirm: bool = True) -> str:
     return f"{proposal.path}: wrote {changed}"
 
 
-def write_thresholds(lang: str, values: dict[str, Any], registry_dir: str | None = None, run_dir: str | None = None,
-                     today: _dt.date | str | None = None) -> Proposal:
-    """Propose and apply in one call (the diff is in the returned proposal)."""
-    proposal = propose_thresholds(lang, values, registry_dir, run_dir, today)
+def write_thresholds(lang: str, values: dict[str, Any], language_configs: str | os.PathLike | None = None,
+                     run_dir: str | None = None, today: _dt.date | str | None = None) -> Proposal:
+    """Propose and apply in one call (the diff is in the returned proposal); see `propose_thresholds`
+    for where the values go."""
+    proposal = propose_thresholds(lang, values, language_configs, run_dir, today)
     apply_thresholds(proposal)
     return proposal

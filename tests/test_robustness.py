@@ -93,7 +93,7 @@ def test_the_tokenizer_step_resumes_without_a_killed_attempt_s_files(tmp_path, m
         path.write_bytes(b"half")
     seen: list[list[str]] = []
 
-    def build(documents_dir, output_dir, config):
+    def build(documents_dir, output_dir, config, registry):
         seen.append(sorted(os.listdir(output_dir)))
         return {"files": []}
 
@@ -102,6 +102,9 @@ def test_the_tokenizer_step_resumes_without_a_killed_attempt_s_files(tmp_path, m
 
         def section(self, name):
             return {} if name == runner.TOKENIZER else None
+
+        def registry(self):
+            return None
 
     class Manifest:
         def is_complete(self, name): return False

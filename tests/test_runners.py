@@ -23,7 +23,6 @@ from apache_beam.options.pipeline_options import (FlinkRunnerOptions, GoogleClou
 
 from roots import cli
 from roots.config import load_config
-from roots.languages import load_registry
 import beam_graph as graph   # tests/beam_graph.py: graph building on Beam internals, for these tests only
 from roots.pipelines.runner import beam_options
 from roots.rundir import lang_folder
@@ -312,8 +311,9 @@ def declared_locations(config) -> list[str]:
         cut = min([i for i, ch in enumerate(spec.path) if ch in "*?["] or [len(spec.path)])
         places.append(spec.path[:cut] if cut == len(spec.path) else os.path.dirname(spec.path[:cut]))
     places.extend(graph.reach(config.stages).paths)   # lid model, lm_dir, word lists, tokenizer model
-    registry = load_registry()
+    registry = config.registry()   # the packaged configs and the run's overlay (examples/language_configs)
     places.append(str(registry.directory))
+    places.extend([registry.overlay] if registry.overlay else [])
     places.extend(c.path for c in registry)
     return places
 

@@ -1,11 +1,10 @@
 """`roots.tuning` on the sample corpus run: each language's statistics are the quality stage's
 population, the stored statistics and thresholds reproduce the stage's decisions, near-threshold and
-candidate shares are right, and thresholds are written back to a temporary copy of the language configs,
+candidate shares are right, and thresholds are written to a temporary language-config overlay,
 changing nothing but the `filters:` values asked for."""
 from __future__ import annotations
 
 import io
-import shutil
 from pathlib import Path
 
 import numpy as np
@@ -36,10 +35,8 @@ def en(sample_run) -> tuning.StatTable:
 
 @pytest.fixture()
 def configs(tmp_path) -> Path:
-    """A temporary copy of the language configs (the write-back never touches the real ones)."""
-    copy = tmp_path / "language_configs"
-    shutil.copytree(ROOT / "language_configs", copy)
-    yield copy
+    """A user's language-config overlay folder, not made yet (the write-back never touches the package)."""
+    yield tmp_path / "language_configs"
     load_registry.cache_clear()
 
 
@@ -158,78 +155,77 @@ def _changed_lines(before: str, after: str) -> list[tuple[str, str]]:
 
 def test_write_back_changes_only_the_filters_values_asked_for(configs, sample_run):
     path = configs / "en.yaml"
-    before = path.read_text(encoding="utf-8")
-    others = {p.name: p.read_text(encoding="utf-8") for p in configs.glob("*.yaml") if p.name != "en.yaml"}
+    packaged = {p.name: p.read_text(encoding="utf-8") for p in (ROOT / "language_configs").glob("*.yaml")}
     proposal = tuning.propose_thresholds("en", {"max_word_repetition": np.float64(0.25), "min_words": 30},
-                                         registry_dir=str(configs), run_dir=str(sample_run), today="2026-11-26")
-    assert path.read_text(encoding="utf-8") == before  # nothing written before apply
+                                         str(configs), run_dir=str(sample_run), today="2026-11-26")
+    assert not path.exists() and proposal.old_text == ""  # nothing written before apply
     diff = proposal.diff
-    assert diff.startswith(f"--- {path}") and diff.count("\n-  ") == 2 and diff.count("\n+  ") == 2
+    assert diff.startswith(f"--- {path}") and diff.count("\n-") == 0 and diff.count("\n+  ") == 2
     assert "```diff" in proposal._repr_markdown_()
     assert "wrote" in tuning.apply_thresholds(proposal)
     after = path.read_text(encoding="utf-8")
-    changed = _changed_lines(before, after)
-    assert [old.split(":")[0] for old, _ in changed] == ["  min_words", "  max_word_repetition"]
-    assert {p.name: p.read_text(encoding="utf-8") for p in configs.glob("*.yaml") if p.name != "en.yaml"} == others
-    old_data, new_data = yaml.safe_load(before), yaml.safe_load(after)
-    assert {k: v for k, v in old_data.items() if k != "filters"} == {k: v for k, v in new_data.items() if k != "filters"}
+    data = yaml.safe_load(after)
+    assert list(data) == ["filters"] and list(data["filters"]) == ["min_words", "max_word_repetition"]
+    assert [p.name for p in configs.iterdir()] == ["en.yaml"]
+    assert {p.name: p.read_text(encoding="utf-8") for p in (ROOT / "language_configs").glob("*.yaml")} == packaged
     load_registry.cache_clear()
-    params = parse_filters(load_registry(configs).get("en"))
+    params = parse_filters(load_registry(overlay=configs).get("en"))
     assert params.max_word_repetition == 0.25 and params.min_words == 30 and params.max_words == 100000
     source = params.sources["max_word_repetition"]
     assert source.startswith("tuned by hand on 2026-11-26 with roots.tuning on run sample")
     assert ("before: 0.19 from ROOTS parameters_filtering.py, parameters_filtering_en (word_repetition_max_cutoff); "
             "checked by benchmarks/filter_calibration.py") in source
 
-    # a retune keeps what the value was before any hand tuning
-    again = tuning.propose_thresholds("en", {"max_word_repetition": 0.22}, registry_dir=str(configs), today="2026-12-01")
+    # a retune edits the overlay's line in place and keeps what the value was before any hand tuning
+    again = tuning.propose_thresholds("en", {"max_word_repetition": 0.22}, str(configs), today="2026-12-01")
     tuning.apply_thresholds(again)
+    assert [old.split(":")[0] for old, _ in _changed_lines(after, path.read_text(encoding="utf-8"))] == ["  max_word_repetition"]
     load_registry.cache_clear()
-    source = parse_filters(load_registry(configs).get("en")).sources["max_word_repetition"]
+    source = parse_filters(load_registry(overlay=configs).get("en")).sources["max_word_repetition"]
     assert source.startswith("tuned by hand on 2026-12-01 with roots.tuning; before: 0.19 from ROOTS parameters_filtering.py, "
                              "parameters_filtering_en (word_repetition_max_cutoff); checked by")
 
     # a run's thresholds keep the sources the run recorded, whatever the config says now
     policy = read_json(str(sample_run / "manifest.json"))["steps"]["curate"]["quality_policy"]
-    words = tuning.thresholds_from_policy("en", policy, registry_dir=str(configs))["words"]
+    words = tuning.thresholds_from_policy("en", policy, str(configs))["words"]
     assert words.values["min_words"] == 20 and words.sources["min_words"].startswith("ROOTS parameters_filtering.py")
 
 
 def test_write_back_refuses_bad_values_and_stale_diffs(configs):
     with pytest.raises(tuning.TuningError, match=r"en\.yaml: .*filters\.max_word_repetition.*between 0 and 1"):
-        tuning.propose_thresholds("en", {"max_word_repetition": 2}, registry_dir=str(configs))
+        tuning.propose_thresholds("en", {"max_word_repetition": 2}, str(configs))
     with pytest.raises(tuning.TuningError, match="'filters.max_foo' is not a filter setting"):
-        tuning.propose_thresholds("en", {"max_foo": 1}, registry_dir=str(configs))
+        tuning.propose_thresholds("en", {"max_foo": 1}, str(configs))
     with pytest.raises(tuning.TuningError, match="unknown language"):
-        tuning.propose_thresholds("xx", {"min_words": 1}, registry_dir=str(configs))
-    same = tuning.propose_thresholds("en", {"min_words": 20}, registry_dir=str(configs))
+        tuning.propose_thresholds("xx", {"min_words": 1}, str(configs))
+    same = tuning.propose_thresholds("en", {"min_words": 20}, str(configs))
     assert same.diff == "" and tuning.apply_thresholds(same).endswith("no change")
-    proposal = tuning.propose_thresholds("en", {"min_words": 25}, registry_dir=str(configs))
+    proposal = tuning.propose_thresholds("en", {"min_words": 25}, str(configs))
     assert "not written" in tuning.apply_thresholds(proposal, confirm=False)
-    assert "value: 20," in (configs / "en.yaml").read_text(encoding="utf-8")
-    with (configs / "en.yaml").open("a", encoding="utf-8") as fh:  # someone else edits the file meanwhile
-        fh.write("# a note\n")
+    assert not (configs / "en.yaml").exists()
+    configs.mkdir()
+    (configs / "en.yaml").write_text("# a note\n", encoding="utf-8")  # someone else writes the file meanwhile
     with pytest.raises(tuning.TuningError, match="changed since the diff"):
         tuning.apply_thresholds(proposal)
 
 
 def test_write_back_adds_a_missing_key_inside_the_filters_section(configs):
+    configs.mkdir()
     path = configs / "sw.yaml"
-    lines = path.read_text(encoding="utf-8").splitlines(True)
-    text = "".join(line for line in lines if not line.startswith("  min_lid_score:"))
-    text += "sampling:  # another helper's section after ours\n  weight: 1.0\n"
-    path.write_text(text, encoding="utf-8")
+    path.write_text("filters:\n  min_words: {value: 8, source: mine}\n"
+                    "sampling:  # another section after ours\n  tokenizer_weight: 2.0\n", encoding="utf-8")
     load_registry.cache_clear()
-    proposal = tuning.propose_thresholds("sw", {"min_lid_score": 0.5, "max_perplexity": None},
-                                         registry_dir=str(configs), today="2026-11-26")
+    proposal = tuning.propose_thresholds("sw", {"min_lid_score": 0.5, "max_perplexity": None}, str(configs),
+                                         today="2026-11-26")
     tuning.apply_thresholds(proposal)
     after = path.read_text(encoding="utf-8")
     new_line = [line for line in after.splitlines() if line.startswith("  min_lid_score:")]
-    assert len(new_line) == 1 and "before: 0.7 from ROOTS parameters_filtering.py" in new_line[0]
+    assert len(new_line) == 1 and "before: null from off: the LID stage" in new_line[0]
     assert after.index("  min_lid_score:") < after.index("sampling:")
-    assert after.endswith("sampling:  # another helper's section after ours\n  weight: 1.0\n")
+    assert after.startswith("filters:\n  min_words: {value: 8, source: mine}\n")
+    assert after.endswith("sampling:  # another section after ours\n  tokenizer_weight: 2.0\n")
     load_registry.cache_clear()
-    config = load_registry(configs).get("sw")
-    assert config.sections["sampling"] == {"weight": 1.0}
+    config = load_registry(overlay=configs).get("sw")
+    assert config.sections["sampling"] == {"tokenizer_weight": 2.0}
     params = parse_filters(config)
-    assert params.min_lid_score == 0.5 and params.max_perplexity is None
+    assert params.min_lid_score == 0.5 and params.max_perplexity is None and params.min_words == 8

@@ -11,6 +11,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any, Iterator
 
+from roots.commands.overlay import add_option, registry_of
 from roots.errors import RootsError
 
 log = logging.getLogger(__name__)
@@ -46,6 +47,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="stop computing statistics at the first failing filter (faster; histograms censored)")
     f.add_argument("--no-maps", action="store_true", help="skip ROOTS's maps (whitespace, URL and long words)")
     f.add_argument("--report", help="write the stage report (filters on/off, thresholds, sources, counts) as JSON")
+    add_option(f)
     f.set_defaults(handler=cmd_filter)
 
     lm = sub.add_parser("lm", help="train and use KenLM + SentencePiece perplexity models",
@@ -111,11 +113,11 @@ def register(sub: argparse._SubParsersAction) -> None:
 # --- roots filter -----------------------------------------------------------------------------------
 
 
-def _registry_lang(code: str) -> None:
+def _registry_lang(code: str, registry: Any = None) -> None:
     from roots.languages import UnknownLanguageError, load_registry
 
     try:
-        load_registry().get(code)
+        (registry or load_registry()).get(code)
     except UnknownLanguageError as err:
         raise RootsError(str(err)) from None
 
@@ -176,7 +178,8 @@ def cmd_filter(args: argparse.Namespace) -> int:
     from roots.filters.quality import Quality, QualityConfig
     from roots.stage import run_stages
 
-    _registry_lang(args.lang)
+    registry = registry_of(args)
+    _registry_lang(args.lang, registry)
     ops = [op.strip() for op in args.cleaning.split(",") if op.strip()]
     where = "roots filter"
     try:
@@ -187,10 +190,10 @@ def cmd_filter(args: argparse.Namespace) -> int:
             "stopwords_dir": args.stopwords_dir and os.path.abspath(args.stopwords_dir),
             "flagged_words_dir": args.flagged_words_dir and os.path.abspath(args.flagged_words_dir),
             "languages": _overrides(args.set, args.lang),
-        }, where)
+        }, where, registry=registry)
     except ConfigError as err:
         raise RootsError(str(err)) from None
-    quality = Quality(quality_config)
+    quality = Quality(quality_config, registry=registry)
     stages: list[Any] = [Normalise()]
     if ops:
         templates = None
@@ -207,7 +210,7 @@ def cmd_filter(args: argparse.Namespace) -> int:
         from roots.filters.lid import LanguageId
         from roots.lid import LidConfig
 
-        stages.append(LanguageId(LidConfig()))
+        stages.append(LanguageId(LidConfig(), registry))
     stages.append(quality)
 
     kept_out, rejected_out = _Writer(args.output), _Writer(args.rejected)

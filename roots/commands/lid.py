@@ -9,6 +9,8 @@ import logging
 import os
 import sys
 
+from roots.commands.overlay import add_option, registry_of
+
 log = logging.getLogger(__name__)
 
 EPILOG = """\
@@ -55,6 +57,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                        help=f"junk texts of the noise class, made from the training texts (default {d.noise_examples}; 0: none)")
     train.add_argument("--no-quantize", dest="quantize", action="store_false",
                        help="keep the full model (tens of MB on FLORES) instead of a quantized one (about 2 MB)")
+    add_option(train)
     train.set_defaults(handler=_train)
 
     for name, helptext in (("predict", "add `lang`, `lid_score`, `lid_label` and `lid_reason` to each JSONL record"),
@@ -87,12 +90,14 @@ def register(sub: argparse._SubParsersAction) -> None:
                             "`none`, or the path of another fastText LID model")
         p.add_argument("--max-chars", type=int, default=DEFAULT_MAX_CHARS,
                        help=f"characters of each text scored (default {DEFAULT_MAX_CHARS})")
+        add_option(p)
         p.set_defaults(handler={"predict": _predict, "eval": _eval, "calibrate": _calibrate}[name])
 
 
 def _identifier(args: argparse.Namespace):
     """Check the model files (one line naming a bad one, before any work) and load them."""
-    from roots.lid import BUNDLED, BUNDLED_MODEL, LID176, ROOTS, Identifier, LidError, check_model_file, lid176_path
+    from roots.lid import (BUNDLED, BUNDLED_MODEL, LID176, ROOTS, Identifier, LidError, check_model_file, lid176_path,
+                           load_policies)
 
     paths = {}
     if args.lid176 == "bundled":
@@ -109,7 +114,7 @@ def _identifier(args: argparse.Namespace):
         raise LidError(f"--max-chars must be positive, got {args.max_chars}")
     for path in paths.values():
         check_model_file(path)
-    return Identifier.load(paths, max_chars=args.max_chars)
+    return Identifier.load(paths, load_policies(registry_of(args)), max_chars=args.max_chars)
 
 
 def _train(args: argparse.Namespace) -> int:
@@ -123,7 +128,10 @@ def _train(args: argparse.Namespace) -> int:
     params = TrainParams(dim=args.dim, epoch=args.epoch, lr=args.lr, minn=args.minn, maxn=args.maxn,
                          bucket=args.bucket, other_cap=args.other_cap, seed=args.seed, threads=args.threads,
                          quantize=args.quantize, noise_examples=args.noise_examples)
-    report = train_model(args.input, args.label_field, args.output, args.text_field, params)
+    from roots.lid import load_policies
+
+    report = train_model(args.input, args.label_field, args.output, args.text_field, params,
+                         load_policies(registry_of(args)))
     labels = ", ".join(f"{k} {v}" for k, v in report.examples.items())
     print(f"trained {report.output} ({report.bytes / 1e6:.1f} MB) in {report.seconds:.0f} s on "
           f"{sum(report.examples.values())} texts; {report.other_sources} labels outside the registry\n{labels}")

@@ -11,6 +11,7 @@ import uuid
 from collections import Counter
 from typing import Any, Iterator
 
+from roots.commands.overlay import add_option, registry_of
 from roots.errors import RootsError
 
 log = logging.getLogger(__name__)
@@ -35,6 +36,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--replace", choices=("tag", "fake"), default="tag",
                         help="tag: PI:EMAIL, PI:PHONE, ... (default); fake: realistic fake values seeded by the record id")
     parser.add_argument("--text-field", default="text", help="the field holding the text (default: text)")
+    add_option(parser)
     parser.set_defaults(handler=run_command)
 
 
@@ -87,12 +89,11 @@ def run_command(args: argparse.Namespace) -> int:
     """Redact every record of --input into --output; bad records are reported and not copied."""
     from roots.document import Document, meta_to_json
     from roots.filters.pii import META_KEY, PiiConfig, PiiRedact
-    from roots.languages import load_registry
 
     if not os.path.isfile(args.input):
         raise PiiCommandError(f"{args.input}: no such input file")
     in_kind, out_kind = _kind(args.input, "--input"), _kind(args.output, "--output")
-    registry = load_registry()
+    registry = registry_of(args)
     if args.lang and args.lang not in registry:
         raise PiiCommandError(f"--lang {args.lang!r} is not in the language registry (see `roots languages`)")
     stage = PiiRedact(PiiConfig(replace=args.replace), registry)

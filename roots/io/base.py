@@ -8,7 +8,7 @@ units, so a reader never needs to know which engine runs it.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any, Callable, Iterator
 
 from roots import fs
@@ -36,6 +36,20 @@ class SourceSpec:
     options: dict[str, Any] = field(default_factory=dict, hash=False, compare=True)
     #: a web crawl (like formats warc and wet): boilerplate removal and template lines apply by default
     web: bool = False
+    #: the record field holding each document's language (a registry code), for sources in many languages
+    lang_field: str | None = None
+    #: the registry codes a `lang_field` value may take (the run's registry, overlay included): carried
+    #: with the spec so that workers check records against the same registry as the driver
+    languages: tuple[str, ...] = field(default=(), repr=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The spec as the manifest records it: `languages` (the registry's, which the step keys cover)
+        left out, and `lang_field` only when set, so configs without it keep their hash."""
+        data = asdict(self)
+        data.pop("languages")
+        if self.lang_field is None:
+            data.pop("lang_field")
+        return data
 
     @property
     def base_dir(self) -> str:

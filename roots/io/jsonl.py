@@ -10,7 +10,7 @@ import orjson
 import xxhash
 from fsspec.utils import infer_compression
 
-from roots.document import (BROKEN_JSON, COMPRESSION_RATIO, DUPLICATE_ID, INVALID_UTF8, MISSING_FIELD, NOT_AN_OBJECT, TOO_LARGE, WRONG_TYPE,
+from roots.document import (BAD_LANG_FIELD, BROKEN_JSON, COMPRESSION_RATIO, DUPLICATE_ID, INVALID_UTF8, MISSING_FIELD, NOT_AN_OBJECT, TOO_LARGE, WRONG_TYPE,
                             Document, Reason, Rejection)
 from roots.io.base import (Format, Record, SourceSpec, base_meta, clean_str, expand_files, record_id,
                            unreadable)
@@ -45,8 +45,37 @@ def record_from_object(spec: SourceSpec, unit: str, position: int, obj: Any) -> 
             return reject(WRONG_TYPE, f"field {spec.id_field!r} (the id) is {type(value).__name__}, not a string or number",
                           text if isinstance(text, str) else "")
         rid = f"{spec.name}/{value}"
+    lang = spec.lang
+    if spec.lang_field:
+        lang, problem = record_lang(spec, obj)
+        if problem:
+            meta.update({k: v for k, v in obj.items() if k not in (spec.text_field, spec.id_field)})
+            doc = Document(rid, text, "", spec.name, meta)
+            return Rejection(doc, BAD_LANG_FIELD, f"{unit} record {position}: {problem}")
     meta.update({k: v for k, v in obj.items() if k not in (spec.text_field, spec.id_field)})
-    return Document(rid, text, spec.lang, spec.name, meta)
+    return Document(rid, text, lang, spec.name, meta)
+
+
+def record_lang(spec: SourceSpec, obj: dict[str, Any]) -> tuple[str, str]:
+    """(language, "") from the record's `lang_field`, or ("", why not): a missing, null, empty or
+    non-string value, or one that is not a registry code (never guessed, never left to LID: a source
+    that names languages per record is trusted to name them right, and told when it does not)."""
+    import difflib
+
+    field = spec.lang_field or ""
+    if field not in obj or obj[field] is None:
+        return "", f"no value in field {field!r} (the source's lang_field)"
+    value = obj[field]
+    if not isinstance(value, str):
+        return "", f"field {field!r} (the source's lang_field) is {type(value).__name__}, not a language code"
+    if not value.strip():
+        return "", f"field {field!r} (the source's lang_field) is empty"
+    if value not in spec.languages:
+        near = difflib.get_close_matches(value, spec.languages, n=1)
+        hint = f" (did you mean {near[0]!r}?)" if near else ""
+        return "", (f"field {field!r} is {value[:40]!r}, not a code of the language registry{hint}; add the "
+                    "language with a language_configs overlay, or map the value")
+    return value, ""
 
 
 _REFUSED = object()
