@@ -30,6 +30,7 @@ import logging
 import os
 import random
 import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -105,12 +106,22 @@ class LMSettings:
     memory: str = "10%"
 
 
+#: The script that builds KenLM's programs; it ships inside the package, so a pip install has it too.
+BUILD_KENLM = os.path.join(os.path.dirname(os.path.abspath(__file__)), "tools", "build_kenlm.sh")
+
+
+def build_kenlm_command(bin_dir: str | None = None) -> str:
+    """The shell command that builds `lmplz` and `build_binary` into `bin_dir` (default: next to this Python)."""
+    return f"bash {shlex.quote(BUILD_KENLM)} {shlex.quote(bin_dir or os.path.dirname(sys.executable))}"
+
+
 def find_program(name: str) -> str:
     """The path of `lmplz` or `build_binary`: on PATH, or next to this Python (the project's .venv/bin)."""
     found = shutil.which(name) or shutil.which(name, path=os.path.dirname(sys.executable))
     if not found:
         raise PerplexityError(f"{name} not found on PATH or in {os.path.dirname(sys.executable)}: "
-                              f"build it with `tools/build_kenlm.sh {os.path.dirname(sys.executable)}`")
+                              f"build it with `{build_kenlm_command()}` (roots/tools/build_kenlm.sh; "
+                              "cmake, Boost, zlib/bz2/lzma dev packages), or use the Docker image")
     return found
 
 

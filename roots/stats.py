@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from importlib import metadata
 from typing import Any, Iterable
 
-from roots import fs
+from roots import DISTRIBUTION, __version__, fs
 from roots.errors import RootsError
 from roots.rundir import MANIFEST, read_json, write_json
 
@@ -56,8 +56,9 @@ def stage_counts(steps: dict[str, Any]) -> dict[str, Any]:
 
 def library_versions() -> dict[str, str]:
     """Versions of Python and the libraries that decide the outputs, for the manifest."""
-    versions = {"python": platform.python_version()}
-    for dist in ("roots", "apache-beam", "pyarrow", "xxhash", "trafilatura", "warcio", "sentencepiece",
+    # roots itself by its distribution name (what `pip install` takes), its version from the code that ran.
+    versions = {"python": platform.python_version(), DISTRIBUTION: __version__}
+    for dist in ("apache-beam", "pyarrow", "xxhash", "trafilatura", "warcio", "sentencepiece",
                  "fasttext-numpy2-wheel", "phonenumbers", "python-stdnum"):
         try:
             versions[dist] = metadata.version(dist)

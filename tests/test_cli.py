@@ -8,6 +8,7 @@ from pathlib import Path
 
 import yaml
 
+import roots
 from roots.cli import main
 from roots.rundir import lang_folder
 
@@ -88,6 +89,10 @@ def test_doctor_reports_each_optional_piece_and_how_to_get_it(capsys, monkeypatc
     monkeypatch.setattr(sys, "executable", "/nonexistent/python")
     missing = {c.name: c for c in checks() if not c.found}
     assert "lmplz" in missing and "tools/build_kenlm.sh" in missing["lmplz"].how
+    # The command names the script inside the installed package (a pip install has it too), and the bin folder.
+    script = missing["lmplz"].how.split()[1]
+    assert Path(script).is_file() and Path(script).parent.parent == Path(roots.__file__).parent, script
+    assert missing["lmplz"].how.split()[2] == "/nonexistent"
 
 
 def test_dedup_output_that_names_a_file_is_a_one_line_error(tmp_path, capsys):

@@ -93,7 +93,7 @@ def wheel(tmp_path_factory) -> Path:
             shutil.copy2(ROOT / name, src / name)
     subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "--no-index",
                     "--quiet", "-w", str(tmp / "dist"), str(src)], check=True, capture_output=True, timeout=300)
-    (found,) = (tmp / "dist").glob("roots-*.whl")
+    (found,) = (tmp / "dist").glob("roots_corpus-*.whl")
     return found
 
 
@@ -168,7 +168,7 @@ def test_every_step_graph_builds_serialises_and_translates_for_the_runner(name, 
 
 def test_a_missing_extra_package_fails_before_submission(config, tmp_path):
     args = ["--runner", "FlinkRunner", "--flink_master", "flink-master:8081", "--environment_type", "DOCKER",
-            "--extra_package", str(tmp_path / "dist" / "roots-0.1.0-py3-none-any.whl")]
+            "--extra_package", str(tmp_path / "dist" / "roots_corpus-0.1.0-py3-none-any.whl")]
     with pytest.raises(RuntimeError, match="extra_package"):
         graph.submitted_proto(graph.step_graphs(config, args)["pii"])
 
@@ -264,7 +264,7 @@ def test_wheel_holds_every_module_the_workers_import(wheel, config):
     meta = zf.read(f"{wheel.name.split('-')[0]}-{wheel.name.split('-')[1]}.dist-info/METADATA").decode()
     declared = {canon(m.group(1)) for m in re.finditer(r"^Requires-Dist: ([A-Za-z0-9_.\-]+)(?![^\n]*extra ==)", meta, re.M)}
     dists = importlib.metadata.packages_distributions()
-    optional = {"torch", "pyspark", "megatron", "matplotlib", "regex", "tokenizers"}   # extras, not the workers' path
+    optional = {"torch", "pyspark", "megatron", "regex", "tokenizers"}   # extras, not the workers' path
     undeclared = set()
     for top in sorted(third_party - optional):
         assert top in dists, f"{top} is imported by the workers' modules but not installed here"

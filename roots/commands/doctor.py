@@ -99,28 +99,31 @@ def _version(dist: str) -> str:
 
 def checks() -> list[Check]:
     """Every optional piece, in the order a run meets them."""
-    here = os.path.dirname(sys.executable)
+    from roots import DISTRIBUTION as dist
+    from roots.perplexity import build_kenlm_command
+
+    kenlm = (f"{build_kenlm_command()}  (needs cmake, a C++ compiler, Boost, zlib/bz2/lzma dev packages), "
+             "or the Docker image, which has them")
     pieces: list[tuple[str, str, Callable[[], str | None], str]] = [
         ("lid.176 model", "language ID (`lid: {lid176: true}`)", _lid176,
-         "ships inside the roots package (roots/models/lid.176.ftz); reinstall roots"),
+         f"ships inside the roots package (roots/models/lid.176.ftz); reinstall {dist}"),
         ("roots LID model", "language ID of the 21 languages lid.176 lacks, and junk (`lid: {model: bundled}`)",
-         _bundled_lid, "ships inside the roots package; reinstall roots, or train one with `roots lid train`"),
+         _bundled_lid, f"ships inside the roots package; reinstall {dist}, or train one with `roots lid train`"),
         ("spaCy tokenizers", "word splitting in the quality filters", _spacy_languages,
-         "comes with roots (spacy); languages without one split on whitespace"),
-        ("lmplz", "`roots lm train` (perplexity models)", lambda: _program("lmplz"),
-         f"tools/build_kenlm.sh {here}  (cmake, Boost, zlib/bz2/lzma dev packages), or the Dockerfile"),
-        ("build_binary", "`roots lm train` (perplexity models)", lambda: _program("build_binary"),
-         f"tools/build_kenlm.sh {here}"),
-        ("kenlm module", "perplexity scoring", lambda: _module("kenlm"), "pip install kenlm"),
-        ("pyspark", "`roots run --engine spark`", lambda: _module("pyspark"), "pip install 'roots[spark]'"),
+         f"comes with {dist} (spacy); languages without one split on whitespace"),
+        ("lmplz", "`roots lm train` (perplexity models)", lambda: _program("lmplz"), kenlm),
+        ("build_binary", "`roots lm train` (perplexity models)", lambda: _program("build_binary"), kenlm),
+        ("kenlm module", "perplexity scoring", lambda: _module("kenlm"), f"comes with {dist} (kenlm); pip install kenlm"),
+        ("matplotlib", "`roots datacard` plots", lambda: _module("matplotlib"), f"comes with {dist}; pip install matplotlib"),
+        ("pyspark", "`roots run --engine spark`", lambda: _module("pyspark"), f"pip install '{dist}[spark]'"),
         ("Java", "`roots run --engine spark` (Spark's JVM)", _java,
          "install a Java 17 runtime (Debian: apt-get install openjdk-17-jre-headless) or set JAVA_HOME"),
         ("torch", "`roots train` / `roots generate`", lambda: _module("torch"),
-         "pip install 'roots[trainer]'  (pins a CPU-compatible torch)"),
-        ("nbclient", "the filter-tuning notebooks, `roots datacard` plots", lambda: _module("nbclient"),
-         "pip install 'roots[notebooks]'"),
-        ("matplotlib", "`roots datacard` plots", lambda: _module("matplotlib"), "pip install 'roots[notebooks]'"),
-        ("gcsfs", "gs:// run directories and inputs", lambda: _module("gcsfs"), "pip install 'roots[dataflow]'"),
+         f"pip install '{dist}[trainer]'  (pins a CPU-compatible torch)"),
+        ("nbconvert", "running the notebooks (`jupyter nbconvert --execute`)", lambda: _module("nbconvert"),
+         f"pip install '{dist}[notebooks]'"),
+        ("ipykernel", "the notebooks' Python kernel", lambda: _module("ipykernel"), f"pip install '{dist}[notebooks]'"),
+        ("gcsfs", "gs:// run directories and inputs", lambda: _module("gcsfs"), f"pip install '{dist}[dataflow]'"),
     ]
     return [Check(name, needed_for, probe(), how) for name, needed_for, probe, how in pieces]
 
@@ -145,8 +148,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_doctor(args: argparse.Namespace) -> int:
-    from roots import __version__
+    from roots import DISTRIBUTION, __version__
 
-    print(f"roots {__version__}, Python {sys.version.split()[0]} at {sys.executable}")
+    print(f"roots {__version__} (pip: {DISTRIBUTION}), Python {sys.version.split()[0]} at {sys.executable}")
     print(format_checks(checks()))
     return 0

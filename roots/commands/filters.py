@@ -54,8 +54,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                         description="Perplexity models as ROOTS and CCNet: SentencePiece pieces, a KenLM n-gram model.")
     lm_sub = lm.add_subparsers(dest="lm_command", required=True, metavar="ACTION")
     train = lm_sub.add_parser("train", help="train a SentencePiece model and a KenLM n-gram model",
-                              description="Train DIR/sp.model and DIR/lm.binary (lmplz then build_binary; build them "
-                                          "with tools/build_kenlm.sh) on text files (a document a line) or JSON Lines. "
+                              description="Train DIR/sp.model and DIR/lm.binary (lmplz then build_binary; `roots doctor` "
+                                          "prints the command that builds them) on text files (a document a line) or JSON Lines. "
                                           "Every 10th document is held back, scored with the new model, and its "
                                           "perplexity percentiles stored in DIR/lm.json, so that a cut-off can be "
                                           "chosen as a percentile of clean text (PerplexityModel.cutoff).")

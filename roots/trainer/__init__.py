@@ -7,7 +7,7 @@ writes, so a curated corpus can be checked by training on it.
 - `roots.trainer.train`: the training loop, checkpoints that resume exactly, validation, throughput and MFU;
 - `roots.trainer.generate`: sampling from a checkpoint.
 
-torch is needed for everything but `data`: `pip install roots[trainer]`.
+torch is needed for everything but `data`: `pip install 'roots-corpus[trainer]'`.
 """
 from __future__ import annotations
 
@@ -23,5 +23,5 @@ def require_torch():
     try:
         import torch
     except ImportError:
-        raise TrainerError("the trainer needs torch: pip install 'roots[trainer]' (torch==2.13.0)") from None
+        raise TrainerError("the trainer needs torch: pip install 'roots-corpus[trainer]' (torch==2.13.0)") from None
     return torch
