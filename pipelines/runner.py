@@ -28,6 +28,7 @@ from roots.rundir import DOCUMENTS, STATS, list_shards, read_json, remove_tempor
 from roots.fingerprint import combined, fingerprint
 from roots.runlock import run_lock
 from roots.stage import Stage
+from roots.user_stages import with_user_stages
 from roots.stats import Manifest, counts_table
 
 log = logging.getLogger(__name__)
@@ -61,7 +62,8 @@ class DocumentStepPlan:
 def curate_stages(config: RunConfig) -> list[Stage]:
     """The per-document stages of the curate step, in ROOTS's order: normalise, the catalogue cleaning
     each source asks for, boilerplate removal for web sources (before language ID, so that it sees the
-    page's text without its menus), language ID (with a `lid:` section), then the quality filters."""
+    page's text without its menus), language ID (with a `lid:` section), then the quality filters; the config's own `stages:` go where
+    each entry's `after:` says (default: the end)."""
     stages: list[Stage] = [Normalise(max_bytes=config.normalise.max_bytes)]
     cleaning = config.section("cleaning")
     if cleaning.default or cleaning.sources:
@@ -74,7 +76,7 @@ def curate_stages(config: RunConfig) -> list[Stage]:
         stages.append(LanguageId(config.section("lid")))
     if config.section("quality").enabled:
         stages.append(Quality(config.section("quality")))
-    return stages
+    return with_user_stages(stages, config.section("stages"), config.path)   # the config's `stages:`
 
 
 def templates_path(config: RunConfig) -> str:

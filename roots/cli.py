@@ -83,14 +83,9 @@ def _setup_logging(verbose: bool) -> None:
 
 
 def _cmd_run(args: argparse.Namespace, beam_args: list[str], ingest_only: bool = False) -> int:
+    """`roots run` / `roots ingest`: the same `roots.api.execute` that `roots.run` calls, then the summary."""
+    from roots.api import execute, format_steps
     from roots.config import ConfigError, load_config
-
-    logging.disable(logging.WARNING)   # Beam's GCP module warns at import about clients we do not use
-    try:
-        from roots.pipelines.runner import run
-        from roots.stats import format_summary
-    finally:
-        logging.disable(logging.NOTSET)
 
     config = load_config(args.config, args.output)
     if ingest_only and args.source:
@@ -99,21 +94,9 @@ def _cmd_run(args: argparse.Namespace, beam_args: list[str], ingest_only: bool =
         if missing:
             raise ConfigError(f"{args.config}: no source named {', '.join(map(repr, missing))}")
         config = replace(config, sources=chosen)
-    if getattr(args, "engine", "beam") == "spark":
-        from roots.pipelines.spark import run as run_spark
-
-        manifest = run_spark(config, master=args.master, conf=_spark_conf(args.conf))
-    else:
-        manifest = run(config, beam_args, ingest_only=ingest_only)
-    for step, info in manifest.steps.items():
-        if "counts" in info:
-            print(f"step {step}:\n{format_summary(info['counts'])}\n")
-        elif step == "megatron":
-            tokens = sum(cell["tokens"] for cell in info["languages"].values())
-            print(f"step megatron: {tokens:,} tokens in {len(info['languages'])} languages\n")
-        elif step == "tokenizer":
-            trained = f"trained on {info['input_bytes']:,} sampled bytes" if "input_bytes" in info else f"from {info.get('model')}"
-            print(f"step tokenizer: {info.get('vocab_size', '')} pieces, {trained}\n")
+    manifest = execute(config, getattr(args, "engine", "beam"), beam_args, master=getattr(args, "master", None),
+                       conf=_spark_conf(getattr(args, "conf", [])), ingest_only=ingest_only)
+    print(f"{format_steps(manifest.steps)}\n")
     print(f"run directory: {config.output}  (manifest: {manifest.path})")
     return 0
 
