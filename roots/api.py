@@ -179,7 +179,8 @@ class Run:
         return {stage: totals(by_lang) for stage, by_lang in self.counts().items()}
 
     def documents(self) -> "pyarrow.dataset.Dataset":
-        """The kept documents (id, text, lang, source, meta as a JSON string; `language` from the folders)."""
+        """The kept documents (id, text, lang, source, meta: a JSON string, or a struct in a JSONL run;
+        `language` from the folders)."""
         return self._dataset("documents", ("language",))
 
     def rejected(self) -> "pyarrow.dataset.Dataset":
@@ -207,7 +208,7 @@ class Run:
             filesystem = PyFileSystem(FSSpecHandler(handler))
             files = [fs.filesystem(p)[1] for p in files]
         base = fs.filesystem(self._join(kind))[1] if filesystem else self._join(kind)
-        if fmt == "json":   # meta is an object in JSONL shards: let pyarrow infer the schema
+        if fmt == "json" and files:   # meta is an object in JSONL shards: let pyarrow infer the schema
             return ds.dataset(files, format=fmt, partitioning=partitioning, partition_base_dir=base, filesystem=filesystem)
         full = pa.schema(list(schema) + [pa.field(k, pa.string()) for k in keys])
         return ds.dataset(files, schema=full, format=fmt, partitioning=partitioning, partition_base_dir=base,

@@ -241,6 +241,19 @@ def test_a_stage_breaking_the_contract_stops_the_run_naming_it(folder):
             roots.run(str(config), output=str(folder / f"bad-{how}"))
 
 
+def test_datasets_of_a_jsonl_run_and_of_no_documents(folder):
+    """A JSONL run's shards read as datasets too; a run that kept nothing gives an empty documents dataset
+    with the document columns."""
+    config = write_config(folder, [{"use": f"{MODULE}:CountChars", "args": {"max_chars": 1}}], output_format="jsonl",
+                          dedup={"enabled": False})
+    run = roots.run(str(config), output=str(folder / "out-jsonl"))
+    docs = run.documents()
+    assert docs.count_rows() == 0 and docs.schema.names == ["id", "text", "lang", "source", "meta", "language"]
+    rejected = run.rejected().to_table()
+    assert rejected.num_rows == len(corpus()) and set(rejected["stage"].to_pylist()) == {"count_chars"}
+    assert sorted(rejected["id"].to_pylist()) == sorted(f"c/{r['id']}" for r in corpus())
+
+
 def test_a_user_stage_travels_as_its_spec(folder):
     config = load_config(str(write_config(folder, STAGES)))
     spec = config.section("stages").entries[1]
