@@ -31,6 +31,7 @@ from roots.fingerprint import combined, fingerprint
 from roots.runlock import run_lock
 from roots.stage import Stage
 from roots.progress import StepProgress
+from roots.user_stages import with_user_stages
 from roots.stats import Manifest, counts_table
 from roots.run_warnings import run_warnings
 
@@ -67,7 +68,8 @@ class DocumentStepPlan:
 def curate_stages(config: RunConfig) -> list[Stage]:
     """The per-document stages of the curate step, in ROOTS's order: normalise, the catalogue cleaning
     each source asks for, boilerplate removal for web sources (before language ID, so that it sees the
-    page's text without its menus), language ID (with a `lid:` section), then the quality filters."""
+    page's text without its menus), language ID (with a `lid:` section), then the quality filters; the config's own `stages:` go where
+    each entry's `after:` says (default: the end)."""
     stages: list[Stage] = [Normalise(max_bytes=config.normalise.max_bytes)]
     cleaning = config.section("cleaning")
     if cleaning.default or cleaning.sources:
@@ -80,7 +82,7 @@ def curate_stages(config: RunConfig) -> list[Stage]:
         stages.append(LanguageId(config.section("lid"), config.registry()))
     if config.section("quality").enabled:
         stages.append(Quality(config.section("quality"), registry=config.registry()))
-    return stages
+    return with_user_stages(stages, config.section("stages"), config.path)   # the config's `stages:`
 
 
 def templates_path(config: RunConfig) -> str:

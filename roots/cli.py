@@ -88,13 +88,9 @@ def _setup_logging(verbose: bool) -> None:
 
 
 def _cmd_run(args: argparse.Namespace, beam_args: list[str], ingest_only: bool = False) -> int:
+    """`roots run` / `roots ingest`: the same `roots.api.execute` that `roots.run` calls, then the summary."""
+    from roots.api import execute
     from roots.config import ConfigError, load_config
-
-    logging.disable(logging.WARNING)   # Beam's GCP module warns at import about clients we do not use
-    try:
-        from roots.pipelines.runner import run
-    finally:
-        logging.disable(logging.NOTSET)
 
     config = load_config(args.config, args.output)
     if ingest_only and args.source:
@@ -103,12 +99,8 @@ def _cmd_run(args: argparse.Namespace, beam_args: list[str], ingest_only: bool =
         if missing:
             raise ConfigError(f"{args.config}: no source named {', '.join(map(repr, missing))}")
         config = replace(config, sources=chosen)
-    if getattr(args, "engine", "beam") == "spark":
-        from roots.pipelines.spark import run as run_spark
-
-        manifest = run_spark(config, master=args.master, conf=_spark_conf(args.conf), on_step=_print_step)
-    else:
-        manifest = run(config, beam_args, ingest_only=ingest_only, on_step=_print_step)
+    manifest = execute(config, getattr(args, "engine", "beam"), beam_args, master=getattr(args, "master", None),
+                       conf=_spark_conf(getattr(args, "conf", [])), ingest_only=ingest_only, on_step=_print_step)
     for warning in manifest.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     print(f"run directory: {config.output}  (manifest: {manifest.path})")
@@ -120,17 +112,13 @@ def _cmd_run(args: argparse.Namespace, beam_args: list[str], ingest_only: bool =
 
 def _print_step(step: str, info: dict, skipped: bool) -> None:
     """A step's table as it ends, in pipeline order (a resumed run shows the finished ones first)."""
-    from roots.stats import format_summary
+    from roots.api import format_steps
 
-    resumed = " (finished earlier, resumed)" if skipped else (f" ({info['seconds']:.1f} s)" if "seconds" in info else "")
-    if "counts" in info:
-        print(f"step {step}{resumed}:\n{format_summary(info['counts'])}\n", flush=True)
-    elif step == "megatron":
-        tokens = sum(cell["tokens"] for cell in info["languages"].values())
-        print(f"step megatron{resumed}: {tokens:,} tokens in {len(info['languages'])} languages\n", flush=True)
-    elif step == "tokenizer":
-        trained = f"trained on {info['input_bytes']:,} sampled bytes" if "input_bytes" in info else f"from {info.get('model')}"
-        print(f"step tokenizer{resumed}: {info.get('vocab_size', '')} pieces, {trained}\n", flush=True)
+    text = format_steps({step: info})
+    if text:
+        note = " (finished earlier, resumed)" if skipped else (f" ({info['seconds']:.1f} s)" if "seconds" in info else "")
+        head, sep, rest = text.partition(":")
+        print(f"{head}{note}{sep}{rest}\n", flush=True)
 
 
 def _spark_conf(pairs: list[str]) -> dict[str, str]:

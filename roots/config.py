@@ -89,6 +89,7 @@ OPTIONAL_SECTIONS: dict[str, str] = {
     "lid": "roots.lid:LidConfig",
     "tokenizer": "roots.tokenizer:TokenizerConfig",
     "megatron": "roots.megatron:MegatronConfig",
+    "stages": "roots.user_stages:UserStagesConfig",   # your own stages by import path (README, "Your own stage")
 }
 
 _TOP_KEYS = {"name", "sources", "output", "output_format", "shard_target_mb", "normalise", "language_configs",

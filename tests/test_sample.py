@@ -45,7 +45,8 @@ def test_nothing_is_lost_and_counts_match_the_shards(sample_run):
     stages = list(counts)
     # boilerplate runs on the web sources (sample-crawl is marked web: true; warc and wet are web by
     # format), which also get template-line removal by default: their pages repeat no line 10 times.
-    assert stages == ["ingest", "normalise", "cleaning", "boilerplate", "lid", "quality", "dedup", "pii"]
+    # url_blocklist: the sample's own stage (examples/stages.py, `stages:` in sample.yaml), before dedup
+    assert stages == ["ingest", "normalise", "cleaning", "boilerplate", "lid", "quality", "url_blocklist", "dedup", "pii"]
     assert set(steps) == {"templates", "curate", "dedup", "pii", "tokenizer", "megatron"}
     assert steps["templates"]["sources"] == {"sample-crawl": 1, "sample-warc": 0, "sample-wet": 0}
     assert steps["curate"]["boilerplate_lines"]["en"]["cookie"] >= 1
@@ -203,6 +204,16 @@ def test_junk_is_rejected_and_good_text_kept(sample_run):
             assert reasons.get(doc_id, "kept").split(":")[0] in ("kept", "dedup"), (doc_id, reasons.get(doc_id))
     statistics = [json.loads(r["meta"]) for r in read_rows(out, "documents") if r["lang"] == "en"]
     assert statistics and all("quality" in m and m["lid_score"] > 0.8 for m in statistics)
+
+
+def test_the_sample_user_stage_blocks_the_mirror_before_dedup(sample_run):
+    """web-016, the mirror's copy of web-002, goes to the config's UrlBlocklist, so dedup keeps web-002."""
+    out, steps = sample_run
+    rejected = {r["id"]: r for r in read_rows(out, "rejected")}
+    assert rejected["sample-crawl/web-016"]["reason"] == "url_blocklist:blocked_domain"
+    assert "mirror.example.net" in rejected["sample-crawl/web-016"]["detail"]
+    assert "sample-crawl/web-002" in {r["id"] for r in read_rows(out, "documents")}
+    assert totals(stage_counts(steps)["url_blocklist"])["rejected"] == 1
 
 
 def test_duplicates_leave_one_document_each(sample_run):
