@@ -335,7 +335,7 @@ def sample_for_tokenizer(documents_dir: str, out_dir: str, config: SamplingConfi
         else:
             info.update({"selected_docs": 0, "selected_bytes": 0, "duplicate_docs": 0, "lines": 0,
                          "duplicate_lines": 0, "written_bytes": 0, "files": []})
-        log.info("tokenizer sample %s: %d of %d bytes drawn, %d written (%d duplicate lines)", lang,
+        log.debug("tokenizer sample %s: %d of %d bytes drawn, %d written (%d duplicate lines)", lang,
                  info["selected_bytes"], sizes[lang], info["written_bytes"], info["duplicate_lines"])
         languages[lang] = info
     written = sum(i["written_bytes"] for i in languages.values())
