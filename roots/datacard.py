@@ -137,19 +137,21 @@ def load_run(run_dir: str | os.PathLike) -> Run:
     return Run(run_dir, manifest, complete, stages, incomplete)
 
 
-def _registry():
+def _registry(overlay: str | None = None):
+    """The language registry of a run: the packaged configs, with the run's `language_configs` overlay
+    over them when that folder is still there (a language only the overlay has is then named too)."""
     from roots.languages import load_registry
 
     try:
-        return load_registry()
+        return load_registry(overlay=overlay if overlay and os.path.isdir(overlay) else None)
     except RootsError:
         return None
 
 
-def language_name(code: str) -> str:
+def language_name(code: str, overlay: str | None = None) -> str:
     if code == UNKNOWN:
         return "undetermined"
-    registry = _registry()
+    registry = _registry(overlay)
     return registry.get(code).name if registry is not None and code in registry else code
 
 
@@ -410,7 +412,7 @@ def languages_table(run: Run) -> Markdown:
              [f"removed at {s} (docs)" for s in stages] + ["kept: docs", "kept: bytes", "tokens"]
     rows = []
     for f in flows:
-        rows.append([f.code, language_name(f.code), _n(f.input_docs), _n(f.input_bytes), f"{f.relabelled_docs:+,}"]
+        rows.append([f.code, language_name(f.code, run.config.get("language_configs")), _n(f.input_docs), _n(f.input_bytes), f"{f.relabelled_docs:+,}"]
                     + [_reasons_cell(s, f.removed.get(s, {})) for s in stages]
                     + [_n(f.kept_docs), _n(f.kept_bytes), _n(f.tokens)])
     totals = {s: stage_totals(run, s)["rejected"] for s in stages}

@@ -1184,7 +1184,12 @@ def write_min_scores(calibration: Calibration, directory: str | Path) -> list[st
     written = []
     for code, roles in sorted(calibration.languages.items()):
         path = Path(directory) / f"{code}.yaml"
-        lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+        # An overlay folder (README, "Language-config overlays") may not have the file or its lid block yet.
+        lines = path.read_text(encoding="utf-8").splitlines(keepends=True) if path.exists() else []
+        if not any(line.startswith("lid:") for line in lines):
+            if lines and not lines[-1].endswith("\n"):
+                lines[-1] += "\n"
+            lines += ["lid:\n", "  min_score: {}\n", "  min_score_from: \"\"\n"]
         values = ", ".join(f"{role}: {v['min_score']:.2f}" for role, v in sorted(roles.items()))
         measured = "; ".join(f"{role} precision {v['precision']:.3f} recall {v['recall']:.3f}"
                              for role, v in sorted(roles.items()))

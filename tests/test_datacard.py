@@ -448,6 +448,7 @@ def test_huggingface_hub_reads_the_card_with_named_languages(card):
     header, rows = next(t for t in tables(split_card(text)[1]) if t[0][:2] == ["code", "language"])
     named = {row[0]: row[1] for row in rows}
     assert named["fr"] == "French" and named["zh-Hans"].startswith("Chinese") and named["yo"] == "Yoruba"
+    assert named["de"] == "German"   # a language of the run's overlay (examples/language_configs)
 
 
 def _overlaps(boxes) -> list[tuple[int, int]]:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import dataclasses
 import gzip
 import json
+import os
 import pickle
 import shutil
 import subprocess
@@ -625,3 +626,18 @@ def test_calibrate_writes_min_scores_that_load(configs):
     assert policies["fr"].min_score_for(lid.ROOTS) == result.languages["fr"][lid.ROOTS]["min_score"]
     assert "roots lid calibrate" in policies["fr"].min_score_from
     assert (configs / "fr.yaml").read_text(encoding="utf-8").count("min_score:") == 1   # lid.min_score only (the filters block has min_lid_score)
+
+
+def test_min_scores_go_into_an_overlay_folder(tmp_path):
+    """`roots lid calibrate --write --configs OVERLAY`: a language without a file there gets one holding
+    only its lid block; a file without a lid block gets one; the overlay then loads over the package."""
+    result = lid.Calibration(None, None, {"fr": {lid.ROOTS: {"min_score": 0.61, "precision": 0.97, "recall": 0.9}},
+                                          "sw": {lid.ROOTS: {"min_score": 0.55, "precision": 0.96, "recall": 0.8}}},
+                             "roots lid calibrate on my held-back text")
+    (tmp_path / "sw.yaml").write_text("filters:\n  min_words: 12", encoding="utf-8")
+    written = lid.write_min_scores(result, tmp_path)
+    assert sorted(os.path.basename(p) for p in written) == ["fr.yaml", "sw.yaml"]
+    assert (tmp_path / "sw.yaml").read_text(encoding="utf-8").startswith("filters:\n  min_words: 12\nlid:\n")
+    policies = lid.load_policies(load_registry(overlay=str(tmp_path)))
+    assert policies["fr"].min_score_for(lid.ROOTS) == 0.61 and policies["sw"].min_score_for(lid.ROOTS) == 0.55
+    assert "my held-back text" in policies["sw"].min_score_from

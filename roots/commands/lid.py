@@ -81,7 +81,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                            help=f"lowest minimum score allowed (default {MIN_SCORE_FLOOR})")
             p.add_argument("--write", action="store_true",
                            help="write min_score and min_score_from into the lid block of each language config")
-            p.add_argument("--configs", help="folder of the language configs to write (default: the package's)")
+            p.add_argument("--configs", help="folder of the language configs to write: an overlay folder (default: the package's, "
+                                "in a source checkout only)")
         p.add_argument("--text-field", default="text", help="the field holding the text (default: text)")
         p.add_argument("--model", default="bundled",
                        help="our model: `bundled` (shipped in the package, default), `none`, or a file from `roots lid train`")
@@ -204,6 +205,8 @@ def _eval(args: argparse.Namespace) -> int:
 
 
 def _calibrate(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
     from roots.languages import default_directory
     from roots.lid import LidError, calibrate, write_min_scores
 
@@ -226,6 +229,10 @@ def _calibrate(args: argparse.Namespace) -> int:
         if result.unmet:
             print(f"precision target {args.target} not reached: {', '.join(result.unmet)}")
     if args.write:
-        files = write_min_scores(result, args.configs or default_directory())
+        target = args.configs or str(default_directory())
+        if not args.configs and any(part in ("site-packages", "dist-packages") for part in Path(target).parts):
+            raise LidError(f"--write: {target} is the installed package's configs; pass --configs DIR, an overlay "
+                           "folder that your run config's `language_configs:` names")
+        files = write_min_scores(result, target)
         print(f"wrote min_score to {len(files)} language configs", file=sys.stderr)
     return 0
