@@ -45,8 +45,11 @@ def _parser() -> argparse.ArgumentParser:
                                      "Options after `--` go to Beam, e.g. -- --runner DataflowRunner --project P ...")
     run.add_argument("config", help="the run config (YAML), e.g. examples/sample.yaml")
     run.add_argument("--output", help="the run directory (default: the config's `output`)")
-    run.add_argument("--engine", choices=("beam", "spark"), default="beam",
-                     help="beam (default; options after -- go to Beam) or spark (PySpark, see --master)")
+    run.add_argument("--engine", choices=("beam", "spark", "local"), default="beam",
+                     help="beam (default; options after -- go to Beam), spark (PySpark, see --master) or local "
+                          "(a process pool on this machine, see --workers)")
+    run.add_argument("--workers", type=int, default=None,
+                     help="worker processes with --engine local (default: one per core)")
     run.add_argument("--master", default=None,
                      help="the Spark master with --engine spark, e.g. spark://host:7077 (default local[2]; "
                           "under spark-submit, spark-submit's)")
@@ -104,6 +107,12 @@ def _cmd_run(args: argparse.Namespace, beam_args: list[str], ingest_only: bool =
         from roots.pipelines.spark import run as run_spark
 
         manifest = run_spark(config, master=args.master, conf=_spark_conf(args.conf), on_step=_print_step)
+    elif getattr(args, "engine", "beam") == "local":
+        from roots.pipelines.local import run as run_local
+
+        if args.workers is not None and args.workers < 1:
+            raise ConfigError(f"--workers {args.workers}: expected at least 1")
+        manifest = run_local(config, workers=args.workers, on_step=_print_step)
     else:
         manifest = run(config, beam_args, ingest_only=ingest_only, on_step=_print_step)
     for warning in manifest.warnings:
