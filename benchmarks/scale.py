@@ -6,11 +6,11 @@ binaries) on generated corpora of 1x, 4x and 16x documents, on each engine, with
 
 Engines: beam1 = Beam's FnApiRunner, default options (1 worker, in the driver process); beam2 = the same
 with `--direct_num_workers 2 --direct_running_mode multi_processing`; spark = `--engine spark
---master local[2]`. Each run is `python -m roots.cli run CONFIG --output DIR` in a fresh process and a
+--master local[2]`; local1 / local2 = `--engine local --workers 1` / `2` (a process pool). Each run is `python -m roots.cli run CONFIG --output DIR` in a fresh process and a
 fresh run directory. The parent samples the resident memory (RSS) of that process (the driver) and of
 every process under it (Beam's SDK workers; Spark's JVM and its Python workers) every 0.2 s, and tags
 each sample with the step the manifest says is running. Documents/s per core = input documents / wall
-seconds / cores used (1 for beam1, 2 for beam2 and spark). RSS counts shared pages in every process
+seconds / cores used (1 for beam1 and local1, 2 for beam2, spark and local2). RSS counts shared pages in every process
 that maps them, so the "total" column overstates what the machine needs.
 
 Every run is checked: all steps complete in the manifest, megatron/index.json present, and, per size,
@@ -41,6 +41,8 @@ ENGINES: dict[str, tuple[list[str], int]] = {   # name -> (arguments after `run 
     "beam1": ([], 1),
     "beam2": (["--", "--direct_num_workers", "2", "--direct_running_mode", "multi_processing"], 2),
     "spark": (["--engine", "spark", "--master", "local[2]"], 2),
+    "local1": (["--engine", "local", "--workers", "1"], 1),
+    "local2": (["--engine", "local", "--workers", "2"], 2),
 }
 MB = 1 << 20
 

@@ -5,7 +5,6 @@ between fused stages; before a shuffle they become plain tuples, which Beam enco
 """
 from __future__ import annotations
 
-import json
 import logging
 from dataclasses import replace
 from typing import Any, Iterable, Iterator
@@ -14,17 +13,14 @@ import apache_beam as beam
 from apache_beam import pvalue
 from apache_beam.metrics import Metrics
 from apache_beam.transforms.window import GlobalWindows
-import pyarrow as pa
-import pyarrow.parquet as pq
-
-from roots import fs
-from roots.document import (DOCUMENT_SCHEMA, REJECTED_SCHEMA, UNKNOWN_LANG_DIR, Document, Rejection,
-                            meta_to_json, table_to_documents)
+from roots.document import Document, Rejection
 from roots.io.base import SourceSpec, clean_str
 from roots.io.formats import FORMATS
+# Byte counting, rows, shard assignment and writing are the engines' shared ones (plan.py).
+from roots.pipelines.plan import (INGEST, document_row, nbytes as _nbytes, partition_bytes,  # noqa: F401
+                                  read_shard, rejected_row, shard_key, write_rows)
 from roots.progress import ProgressSink
-from roots.rundir import (DOCUMENTS, REJECTED, partition_dir, shard_count, shard_of, shard_path, write_json,
-                          write_shard)
+from roots.rundir import DOCUMENTS, REJECTED, write_json
 from roots.stage import Stage, is_batched
 from roots.stats import KEPT, add_counts
 
@@ -32,11 +28,6 @@ log = logging.getLogger(__name__)
 
 KEPT_TAG = "kept"
 REJECTED_TAG = "rejected"
-INGEST = "ingest"
-
-
-def _nbytes(text: str) -> int:
-    return len(text.encode("utf-8", errors="replace"))
 
 
 class _Counters:
@@ -159,15 +150,6 @@ def rejected_count(item: tuple[str, Rejection]):
     return (stage, rej.doc.lang_dir, rej.reason.code), (1, _nbytes(rej.doc.text))
 
 
-def document_row(doc: Document) -> tuple:
-    return doc.id, doc.text, doc.lang, doc.source, meta_to_json(doc.meta)
-
-
-def rejected_row(item: tuple[str, Rejection]) -> tuple:
-    stage, rej = item
-    return stage, (*document_row(rej.doc), rej.reason.code, rej.detail)
-
-
 class WriteShards(beam.PTransform):
     """Writes rows of one kind (`documents` or `rejected`) to their partition's shards.
 
@@ -187,19 +169,12 @@ class WriteShards(beam.PTransform):
                 | "WriteShard" >> beam.Map(self._write))
 
     def _assign(self, row_with_stage: tuple[str, tuple], sizes: dict) -> tuple[tuple, tuple]:
-        stage, row = row_with_stage
-        lang = row[2] or UNKNOWN_LANG_DIR
-        total = shard_count(sizes[(stage, lang)], self.target_mb)
-        return (stage, lang, shard_of(row[0], total), total), row
+        return shard_key(row_with_stage, sizes, self.target_mb)
 
     def _write(self, keyed: tuple[tuple, Iterable[tuple]]) -> str:
-        (stage, lang, index, total), rows = keyed
-        rows = sorted(rows)   # by id; whole rows break ties between records that share an id
-        schema = DOCUMENT_SCHEMA if self.kind == DOCUMENTS else REJECTED_SCHEMA
-        table = pa.table({name: [r[i] for r in rows] for i, name in enumerate(schema.names)}, schema=schema)
-        path = shard_path(partition_dir(self.out_dir, self.kind, lang, stage or None), index, total, self.fmt)
-        if write_shard(table, path, self.fmt):
-            log.debug("wrote %s (%d rows)", path, len(rows))
+        path, written, n = write_rows(keyed[0], keyed[1], self.out_dir, self.kind, self.fmt)
+        if written:
+            log.debug("wrote %s (%d rows)", path, n)
         else:
             log.debug("kept finished shard %s", path)
         return path
@@ -292,29 +267,6 @@ class DocumentStep(beam.PTransform):
              | f"Sum:{name}" >> beam.CombinePerKey(sum)
              | f"Write:{name}" >> write_pairs(f"{self.stats_prefix}.{name}.json"))
         return summed
-
-
-def read_shard(path: str) -> Iterator[Document]:
-    """The documents of one shard written by WriteShards."""
-    if path.endswith(".parquet"):
-        with fs.open_file(path, "rb") as fh:
-            table = pq.read_table(fh)
-        yield from table_to_documents(table)
-        return
-    with fs.open_file(path, "r", encoding="utf-8") as fh:
-        for line in fh:
-            row = json.loads(line)
-            yield Document(row["id"], row["text"], row["lang"], row["source"], row["meta"])
-
-
-def partition_bytes(item: tuple[tuple[str, str, str], tuple[int, int]], last_stage: str) -> Iterator[tuple]:
-    """The bytes each output partition receives, from the outcome counts: kept documents of the last
-    stage go to ("", lang); rejections of any stage to (stage, lang). Saves a pass over the texts."""
-    (stage, lang, outcome), (_, nbytes) = item
-    if outcome != KEPT:
-        yield (stage, lang), nbytes
-    elif stage == last_stage:
-        yield ("", lang), nbytes
 
 
 def add_counts_combine(values: Iterable[tuple[int, int]]) -> tuple[int, int]:

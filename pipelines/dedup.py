@@ -34,6 +34,7 @@ from roots.dedup.fingerprint import Fingerprinter
 from roots.dedup.keep import EXACT as EXACT_FIELD, RECORD
 from roots.dedup.reasons import STAGE
 from roots.document import Document, Rejection
+from roots.pipelines.plan import DedupPart, nbytes
 
 KEPT_TAG = "kept"
 REJECTED_TAG = "rejected"
@@ -495,12 +496,8 @@ class Deduplicate(beam.PTransform):
         self.modes = modes
 
     def report(self) -> dict[str, Any]:
-        """How this run decides (for the manifest): the LSH bands and rows and their recall at the threshold."""
-        bands, rows = self.config.bands_rows()
-        return {"threshold": self.config.threshold, "num_perm": self.config.num_perm, "bands": bands, "rows": rows,
-                "recall_at_threshold": round(self.config.recall_at_threshold(), 6), "scope": self.config.scope,
-                "verify": self.config.verify, "keep": f"highest meta.{self.config.keep_score}" if self.config.keep_score
-                else "smallest id"}
+        """How this run decides (for the manifest): the plan's DedupPart report."""
+        return DedupPart(self.config).report()
 
     def expand(self, docs):
         config = self.config
@@ -545,10 +542,6 @@ class Deduplicate(beam.PTransform):
 
 
 # --- `roots dedup`: document files in, kept and rejected shards out --------------------------------
-
-def _nbytes(text: str) -> int:
-    return len(text.encode("utf-8", "surrogatepass"))
-
 
 def _read_file(path: str) -> Iterator[Any]:
     from roots.dedup.files import read_documents
@@ -614,7 +607,7 @@ def build_dedup_files(pipeline, inputs: list[str], output: str, rejected: str, c
     rows = (kept_rows, rejected_rows) | "AllRows" >> beam.Flatten()
     sizes = beam.pvalue.AsDict(
         rows
-        | "RowBytes" >> beam.Map(lambda kr: ((kr[0], kr[1][2] or "und"), _nbytes(kr[1][1])))
+        | "RowBytes" >> beam.Map(lambda kr: ((kr[0], kr[1][2] or "und"), nbytes(kr[1][1])))
         | "SumBytes" >> beam.CombinePerKey(sum))
     return (rows
             | "AssignShards" >> beam.Map(_shard_key, sizes, target_mb)

@@ -15,90 +15,32 @@ import sys
 import time
 import uuid
 from collections import deque
-from typing import Any, Callable, Iterable, Iterator
-
-import pyarrow as pa
+from typing import Callable, Iterable, Iterator
 
 from roots import fs
 from roots.config import RunConfig
-from roots.document import DOCUMENT_SCHEMA, REJECTED_SCHEMA, UNKNOWN_LANG_DIR, Document, Rejection
-from roots.io.base import SourceSpec
+from roots.document import Document, Rejection
 from roots.io.formats import FORMATS
-from roots.pipelines.beam_transforms import (INGEST, document_row, partition_bytes, read_shard, rejected_row)
-from roots.pipelines.runner import (DocumentStepPlan, StepCallback, StepResult, begin_step, final_sizes, finish_run,
-                                    finish_step, list_units, plan_steps, remove_intermediate, reset_language_changes,
-                                    run_tokenizer_steps, step_progress, step_root, template_plan)
-from roots.rundir import (DOCUMENTS, REJECTED, STATS, list_shards, partition_dir, shard_count, shard_of, shard_path,
-                          write_json, write_shard)
+from roots.pipelines.plan import (INGEST, Counts, DedupPart, DocumentStepPlan, StepCallback, StepResult,
+                                  apply_stage_stream as _apply, begin_step, document_row, final_sizes, finish_run,
+                                  finish_step, is_dedup as _is_dedup, list_units, partition_sizes, plan_steps,
+                                  read_shard, read_units as _read_units, rejected_row, remove_intermediate, reset_language_changes,
+                                  run_tokenizer_steps, shard_key as _shard_key, step_progress, step_root,
+                                  sum_counts as _sum_counts, template_plan, write_rows)
+from roots.rundir import DOCUMENTS, REJECTED, STATS, list_shards, shard_count, write_json
 from roots.fingerprint import combined, fingerprint
 from roots.runlock import run_lock
-from roots.stage import Stage, is_batched
-from roots.progress import ProgressSink, StepProgress
-from roots.stats import KEPT, Manifest
+from roots.stage import Stage
+from roots.progress import StepProgress
+from roots.stats import Manifest
 
 log = logging.getLogger(__name__)
 
 DEFAULT_MASTER = "local[2]"
 _DOC, _REJ, _COUNT = "D", "R", "C"
-Counts = dict[tuple[str, str, str], list[int]]
-
-
-def _nbytes(text: str) -> int:
-    return len(text.encode("utf-8", errors="replace"))
-
-
-def _count(counts: Counts, key: tuple[str, str, str], text: str) -> None:
-    cell = counts.setdefault(key, [0, 0])
-    cell[0] += 1
-    cell[1] += _nbytes(text)
 
 
 # --- per-partition work (runs on executors) -------------------------------------------------------
-
-def _read_units(units: Iterable[tuple[int, int, str]], sources: tuple[SourceSpec, ...],
-                rejects: deque, counts: Counts, progress: ProgressSink | None = None,
-                sizes: dict[int, int] | None = None) -> Iterator[Document]:
-    """Documents of the input units; rejections of reading go to `rejects` as the `ingest` stage's."""
-    for position, index, unit in units:
-        spec = sources[index]
-        records = FORMATS[spec.format].records(spec, unit)
-        if progress is not None:
-            records = progress.track(records, (sizes or {}).get(position, 0))
-        for record in records:
-            if isinstance(record, Rejection):
-                _count(counts, (INGEST, record.doc.lang_dir, record.reason.code), record.doc.text)
-                rejects.append((INGEST, record))
-            else:
-                _count(counts, (INGEST, record.lang_dir, KEPT), record.text)
-                yield record
-
-
-def _apply(stage: Stage, docs: Iterator[Document], rejects: deque, counts: Counts) -> Iterator[Document]:
-    """One stage over a stream of documents (in batches for a batched stage): kept ones yielded,
-    rejections appended to `rejects`, both counted."""
-    def route(outcome: Document | Rejection) -> Iterator[Document]:
-        if isinstance(outcome, Rejection):
-            _count(counts, (stage.name, outcome.doc.lang_dir, outcome.reason.code), outcome.doc.text)
-            rejects.append((stage.name, outcome))
-        else:
-            _count(counts, (stage.name, outcome.lang_dir, KEPT), outcome.text)
-            yield outcome
-
-    if not is_batched(stage):
-        for doc in docs:
-            yield from route(stage(doc))
-        return
-    batch: list[Document] = []
-    for doc in docs:
-        batch.append(doc)
-        if len(batch) >= stage.batch_size:
-            for outcome in stage.process_batch(batch):
-                yield from route(outcome)
-            batch = []
-    if batch:
-        for outcome in stage.process_batch(batch):
-            yield from route(outcome)
-
 
 #: stages already set up in this Python worker, by the driver's token for one step's stage list:
 #: a reused worker (spark.python.worker.reuse) loads each model once, not once per partition.
@@ -149,23 +91,9 @@ def _pass_through(items: Iterator[Document], rejects: deque, counts: Counts) -> 
     return items
 
 
-def _shard_key(item: tuple[str, tuple], sizes: dict, target_mb: float) -> tuple[tuple, tuple]:
-    """(stage or "", row) → ((stage, lang, shard, shard count), row), as WriteShards assigns them."""
-    stage, row = item
-    lang = row[2] or UNKNOWN_LANG_DIR
-    total = shard_count(sizes[(stage, lang)], target_mb)
-    return (stage, lang, shard_of(row[0], total), total), row
-
-
 def _write_group(keyed: tuple[tuple, Iterable[tuple]], root: str, kind: str, fmt: str) -> str:
     """One shard: its rows sorted (by id, whole rows breaking ties), written under a temporary name."""
-    (stage, lang, index, total), rows = keyed
-    rows = sorted(rows)
-    schema = DOCUMENT_SCHEMA if kind == DOCUMENTS else REJECTED_SCHEMA
-    table = pa.table({name: [r[i] for r in rows] for i, name in enumerate(schema.names)}, schema=schema)
-    path = shard_path(partition_dir(root, kind, lang, stage or None), index, total, fmt)
-    write_shard(table, path, fmt)
-    return path
+    return write_rows(keyed[0], keyed[1], root, kind, fmt)[0]
 
 
 # --- the driver ------------------------------------------------------------------------------------
@@ -213,16 +141,6 @@ def _slices(sc, n: int) -> int:
     return max(1, min(n, 2 * sc.defaultParallelism))
 
 
-def _sum_counts(tables: Iterable[Counts]) -> Counts:
-    total: Counts = {}
-    for table in tables:
-        for key, (docs, nbytes) in table.items():
-            cell = total.setdefault(key, [0, 0])
-            cell[0] += docs
-            cell[1] += nbytes
-    return total
-
-
 class _StepState:
     """A step in progress on Spark: the current kept documents (an RDD), the rejections so far (RDDs
     of (stage, Rejection)), the counts and annotation sums gathered on the driver."""
@@ -249,7 +167,7 @@ class _StepState:
         self.kept = out.filter(lambda t: t[0] == _DOC).map(lambda t: t[1])
         self.rejected.append(out.filter(lambda t: t[0] == _REJ).map(lambda t: t[1]))
 
-    def run_dedup(self, part: Any) -> None:
+    def run_dedup(self, part: DedupPart) -> None:
         """The dedup part, distributed (roots.pipelines.spark_dedup): the Beam transform's rules and output."""
         from pyspark.sql import SparkSession
 
@@ -265,13 +183,6 @@ class _StepState:
     def unpersist(self) -> None:
         for rdd in self.cached:
             rdd.unpersist()
-
-
-def _is_dedup(part: Any) -> bool:
-    """Whether a step part is the global dedup transform (every other part is a per-document Stage)."""
-    from roots.pipelines.dedup import Deduplicate
-
-    return isinstance(part, Deduplicate)
 
 
 def run_document_step(sc, plan: DocumentStepPlan, config: RunConfig, manifest: Manifest, final: bool,
@@ -351,10 +262,7 @@ def _map_rejected(fn, items: Iterable[tuple[str, Rejection]]) -> Iterator[tuple[
 def _write_outputs(state: _StepState, config: RunConfig, last_stage: str, docs_root: str, rejected_map=None) -> None:
     """Kept documents under docs_root/documents, rejections under RUN/rejected (through the plan's
     `rejected_map` first, e.g. PII redaction); one task per shard."""
-    sizes: dict[tuple[str, str], int] = {}
-    for key, value in state.counts.items():
-        for part, nbytes in partition_bytes((key, tuple(value)), last_stage):
-            sizes[part] = sizes.get(part, 0) + nbytes
+    sizes = partition_sizes(state.counts, last_stage)
     sizes_b = state.sc.broadcast(sizes)
     groups = _slices(state.sc, sum(shard_count(n, config.shard_target_mb) for n in sizes.values()))
     target, fmt, run_dir = config.shard_target_mb, config.output_format, config.output

@@ -26,6 +26,7 @@ from roots.dedup.fingerprint import Fingerprinter
 from roots.dedup.keep import RECORD
 from roots.dedup.reasons import STAGE
 from roots.document import Document, Rejection
+from roots.pipelines.plan import nbytes
 from roots.stats import KEPT
 
 #: fingerprinters already set up in this Python worker, by config (a reused worker builds them once)
@@ -161,7 +162,7 @@ def _route_partition(groups: Iterator[tuple[Any, Iterable[tuple]]]) -> Iterator[
             key = (STAGE, doc.lang_dir, out.reason.code if isinstance(out, Rejection) else KEPT)
             cell = counts.setdefault(key, [0, 0])
             cell[0] += 1
-            cell[1] += len(doc.text.encode("utf-8", errors="replace"))
+            cell[1] += nbytes(doc.text)
             yield ("R", (STAGE, out)) if isinstance(out, Rejection) else ("D", out)
     yield "C", counts
 

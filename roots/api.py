@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from roots.document import Document, Rejection
     from roots.stats import Manifest
 
-ENGINES = ("beam", "spark")
+ENGINES = ("beam", "spark", "local")
 
 
 def load(config: Any, output: str | os.PathLike | None = None) -> "RunConfig":
@@ -47,9 +47,10 @@ def load(config: Any, output: str | os.PathLike | None = None) -> "RunConfig":
 
 def execute(config: "RunConfig", engine: str = "beam", beam_args: Iterable[str] = (), master: str | None = None,
             conf: dict[str, str] | None = None, ingest_only: bool = False, on_step: Any = None,
-            progress: bool = True) -> "Manifest":
+            progress: bool = True, workers: int | None = None) -> "Manifest":
     """Run every step of `config` on `engine` (what `roots run` and `roots.run` both call): Beam with
-    `beam_args` (its pipeline options), or PySpark with `master` and `conf` settings. `on_step(name,
+    `beam_args` (its pipeline options), PySpark with `master` and `conf` settings, or the local process
+    pool with `workers` processes (default: one per core). `on_step(name,
     manifest entry, skipped)` hears of each step as it ends; `progress` shows a bar per document step."""
     from roots.config import ConfigError
 
@@ -61,6 +62,10 @@ def execute(config: "RunConfig", engine: str = "beam", beam_args: Iterable[str] 
         from roots.pipelines.spark import run as run_spark
 
         return run_spark(config, master=master, conf=conf, on_step=on_step, progress=progress)
+    if engine == "local":
+        from roots.pipelines.local import run as run_local
+
+        return run_local(config, workers=workers, ingest_only=ingest_only, on_step=on_step, progress=progress)
     logging.disable(logging.WARNING)   # Beam's GCP module warns at import about clients we do not use
     try:
         from roots.pipelines.runner import run as run_beam
@@ -70,11 +75,12 @@ def execute(config: "RunConfig", engine: str = "beam", beam_args: Iterable[str] 
 
 
 def run(config: Any, output: str | os.PathLike | None = None, engine: str = "beam", beam_args: Iterable[str] = (),
-        master: str | None = None, conf: dict[str, str] | None = None, ingest_only: bool = False) -> "Run":
+        master: str | None = None, conf: dict[str, str] | None = None, ingest_only: bool = False,
+        workers: int | None = None) -> "Run":
     """Run a config (YAML path, dict or RunConfig) into its run directory, as `roots run` does: it
     resumes an interrupted run and refuses a folder holding another. Returns the finished Run."""
     cfg = load(config, output)
-    execute(cfg, engine, beam_args, master, conf, ingest_only)
+    execute(cfg, engine, beam_args, master, conf, ingest_only, workers=workers)
     return open_run(cfg.output)
 
 

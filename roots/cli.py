@@ -45,8 +45,11 @@ def _parser() -> argparse.ArgumentParser:
                                      "Options after `--` go to Beam, e.g. -- --runner DataflowRunner --project P ...")
     run.add_argument("config", help="the run config (YAML), e.g. examples/sample.yaml")
     run.add_argument("--output", help="the run directory (default: the config's `output`)")
-    run.add_argument("--engine", choices=("beam", "spark"), default="beam",
-                     help="beam (default; options after -- go to Beam) or spark (PySpark, see --master)")
+    run.add_argument("--engine", choices=("beam", "spark", "local"), default="beam",
+                     help="beam (default; options after -- go to Beam), spark (PySpark, see --master) or local "
+                          "(a process pool on this machine, see --workers)")
+    run.add_argument("--workers", type=int, default=None,
+                     help="worker processes with --engine local (default: one per core)")
     run.add_argument("--master", default=None,
                      help="the Spark master with --engine spark, e.g. spark://host:7077 (default local[2]; "
                           "under spark-submit, spark-submit's)")
@@ -99,8 +102,12 @@ def _cmd_run(args: argparse.Namespace, beam_args: list[str], ingest_only: bool =
         if missing:
             raise ConfigError(f"{args.config}: no source named {', '.join(map(repr, missing))}")
         config = replace(config, sources=chosen)
+    workers = getattr(args, "workers", None)
+    if workers is not None and workers < 1:
+        raise ConfigError(f"--workers {workers}: expected at least 1")
     manifest = execute(config, getattr(args, "engine", "beam"), beam_args, master=getattr(args, "master", None),
-                       conf=_spark_conf(getattr(args, "conf", [])), ingest_only=ingest_only, on_step=_print_step)
+                       conf=_spark_conf(getattr(args, "conf", [])), ingest_only=ingest_only, on_step=_print_step,
+                       workers=workers)
     for warning in manifest.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     print(f"run directory: {config.output}  (manifest: {manifest.path})")

@@ -23,15 +23,15 @@ def _annotated(doc: Document, **extra: str) -> Document:
 
 
 def route_group(docs: Iterable[tuple[Rank, Document]], group_min: Rank, group_size: int, label: Rank | None,
-                exact_reason: Reason = EXACT) -> Iterator[Document | Rejection]:
+                exact_reason: Reason = EXACT, head_seen: bool = False) -> Iterator[Document | Rejection]:
     """Outcomes of the documents of one exact group (or of one sub-shard of it): `group_min` is the
     group's best rank, `group_size` its number of documents, `label` the best rank of its
     near-duplicate component (None if it has no near duplicate).
     The group's best document is kept unless its component holds a better one; every other document
-    is rejected, naming the document that is finally kept."""
+    is rejected, naming the document that is finally kept. `head_seen`: the group's best document was
+    routed elsewhere (an engine routing one document at a time), so an identical copy here is rejected."""
     final = label if label is not None else group_min
     cluster = cluster_id(final)
-    head_seen = False
     for rank, doc in docs:
         if rank == group_min and not head_seen:
             head_seen = True

@@ -1,0 +1,642 @@
+"""`roots run --engine local`: the same steps, stages and run directory as the Beam and Spark engines,
+on a pool of worker processes on this machine, with memory that does not follow the corpus.
+
+Each task (an input unit, or a previous step's shard) streams its documents through the step's
+stages in batches (models loaded once per worker by `setup()`), and writes its kept and rejected rows
+to Arrow spill files per output partition under RUN/.tmp-local/ (phase 1); only counts return to the
+driver. The counts give each partition's bytes, hence its shard count N; then one task per partition
+routes its spilled rows to per-shard spill files and one task per shard sorts its rows by id and
+writes it with the same `write_rows` as Beam and Spark (phase 2): byte-identical output, and document
+text is never held all at once. Dedup computes fingerprints in the workers, keeps only exact keys,
+ranks and band keys in the driver (signature spilling is a later step), finds components by
+union-find, and routes each document by its group's fate in a second streaming pass.
+"""
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import os
+import pickle
+import shutil
+import tempfile
+import time
+import uuid
+from collections import Counter, deque
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterator
+
+import numpy as np
+import pyarrow as pa
+
+from roots import fs
+from roots.config import RunConfig
+from roots.dedup.buckets import bucket_pairs, jaccard, unique_pairs
+from roots.dedup.components import union_find_components
+from roots.dedup.config import DedupConfig
+from roots.dedup.fingerprint import Fingerprinter
+from roots.dedup.keep import EXACT as EXACT_FIELD
+from roots.dedup.reasons import EXACT, STAGE as DEDUP_STAGE, URL, route_group
+from roots.document import DOCUMENT_SCHEMA, REJECTED_SCHEMA, Document, Rejection
+from roots.fingerprint import combined, fingerprint
+from roots.io.base import SourceSpec
+from roots.io.formats import FORMATS
+from roots.pipelines.plan import (INGEST, Counts, DocumentStepPlan, StepCallback, StepResult, apply_stage_stream,
+                                  begin_step, count_into, document_row, final_sizes, finish_run, finish_step,
+                                  is_dedup, list_units, partition_sizes, plan_steps, read_shard, read_units,
+                                  rejected_row, remove_intermediate, reset_language_changes, row_lang,
+                                  run_tokenizer_steps, step_progress,
+                                  step_root, sum_counts, template_plan, write_rows)
+from roots.progress import ProgressSink
+from roots.rundir import DOCUMENTS, REJECTED, STATS, list_shards, shard_count, shard_of, write_json
+from roots.runlock import run_lock
+from roots.stage import Stage
+from roots.stats import KEPT, Manifest
+
+log = logging.getLogger(__name__)
+
+#: The spill folder under the run directory; its name holds `.tmp-`, so a crashed run's is removed.
+SPILL_DIR = ".tmp-local"
+#: Rows buffered per output partition in a task before they are written as one record batch.
+SPILL_ROWS = 2048
+#: Text bytes buffered per partition before a record batch is written, whatever the row count.
+SPILL_BYTES = 16 << 20
+
+#: A partition of a step's output: (kind, stage or "", language folder).
+Partition = tuple[str, str, str]
+
+
+# --- spill files -------------------------------------------------------------------------------------
+
+class _Spill:
+    """Rows of one task, written as Arrow IPC files (one per output partition) in record batches."""
+
+    def __init__(self, folder: str, prefix: str):
+        self.folder, self.prefix = folder, prefix
+        self.buffers: dict[Partition, list[tuple]] = {}
+        self.sizes: dict[Partition, int] = {}
+        self.writers: dict[Partition, Any] = {}
+        self.paths: dict[Partition, str] = {}
+
+    def add(self, part: Partition, row: tuple) -> None:
+        rows = self.buffers.setdefault(part, [])
+        rows.append(row)
+        self.sizes[part] = self.sizes.get(part, 0) + len(row[1])
+        if len(rows) >= SPILL_ROWS or self.sizes[part] >= SPILL_BYTES:
+            self._flush(part)
+
+    def _flush(self, part: Partition) -> None:
+        rows = self.buffers.pop(part, [])
+        self.sizes[part] = 0
+        if not rows:
+            return
+        schema = DOCUMENT_SCHEMA if part[0] == DOCUMENTS else REJECTED_SCHEMA
+        writer = self.writers.get(part)
+        if writer is None:
+            path = os.path.join(self.folder, f"{self.prefix}-{len(self.paths):04d}.arrow")
+            self.paths[part] = path
+            writer = self.writers[part] = pa.ipc.new_stream(path, schema)
+        writer.write_batch(pa.RecordBatch.from_arrays([pa.array([r[i] for r in rows], type=f.type)
+                                                       for i, f in enumerate(schema)], schema=schema))
+
+    def close(self) -> dict[Partition, str]:
+        for part in list(self.buffers):
+            self._flush(part)
+        for writer in self.writers.values():
+            writer.close()
+        return self.paths
+
+
+def _spilled_rows(path: str) -> Iterator[list[tuple]]:
+    """The rows of one spill file, a record batch at a time, as the tuples the writers sort."""
+    with pa.OSFile(path, "rb") as source:
+        for batch in pa.ipc.open_stream(source):
+            yield list(zip(*(column.to_pylist() for column in batch.columns)))
+
+
+# --- worker state: what a worker process has set up, by the driver's token for a step -------------
+
+_READY: dict[str, Any] = {}
+
+
+def _ready(token: str, make: Callable[[], Any]) -> Any:
+    """`make()` once per worker process for this token (a step's stages, a model, a fates table)."""
+    found = _READY.get(token)
+    if found is None:
+        found = _READY[token] = make()
+    return found
+
+
+def _set_up(stages: list[Stage], rejected_map: Any) -> tuple[list[Stage], Any]:
+    for stage in stages:
+        stage.setup()
+    if rejected_map is not None:
+        rejected_map.setup()
+    return stages, rejected_map
+
+
+# --- phase 1: one task per input unit or shard ------------------------------------------------------
+
+@dataclass
+class _Task:
+    """What one phase-1 task reads (`units` of the sources, or a shard `path`) and runs."""
+
+    index: int
+    token: str
+    stages: list
+    rejected_map: Any
+    annotations: dict
+    folder: str
+    units: list | None = None
+    sources: tuple[SourceSpec, ...] = ()
+    path: str | None = None
+    sink: ProgressSink | None = None
+    sizes: dict = field(default_factory=dict)
+    #: the dedup pass 2: (fingerprint file, fates file, this shard's position)
+    dedup: tuple[str, str, int] | None = None
+
+
+def _run_task(task: _Task) -> tuple[Counts, dict, dict[Partition, str]]:
+    """Phase 1 of a step for one unit or shard: documents → stages → rows spilled per partition.
+    Returns the outcome counts, the annotation sums and the spill file of each partition."""
+    stages, rejected_map = _ready(task.token, lambda: _set_up(task.stages, task.rejected_map))
+    rejects: deque = deque()
+    counts: Counts = {}
+    notes: dict[str, dict] = {name: {} for name in task.annotations}
+    if task.units is not None:
+        docs = read_units(task.units, task.sources, rejects, counts, task.sink, task.sizes)
+    else:
+        docs = read_shard(task.path)
+        if task.sink is not None and task.dedup is None:   # a dedup step's input was counted in pass 1
+            docs = task.sink.track(docs)
+        if task.dedup is not None:
+            docs = _route_dedup(docs, task.dedup, rejects, counts)
+    for stage in stages:
+        docs = apply_stage_stream(stage, docs, rejects, counts)
+    spill = _Spill(task.folder, f"p1-{task.index:06d}")
+
+    def drain() -> None:
+        while rejects:
+            item = rejects.popleft()
+            if rejected_map is not None:   # e.g. PII redaction, after the rejection was counted
+                item = rejected_map(item)
+            stage, row = rejected_row(item)
+            spill.add((REJECTED, stage, row_lang(row)), row)
+
+    for doc in docs:
+        drain()
+        for name, fn in task.annotations.items():
+            for key, n in fn(doc).items():
+                notes[name][key] = notes[name].get(key, 0) + n
+        row = document_row(doc)
+        spill.add((DOCUMENTS, "", row_lang(row)), row)
+    drain()
+    return counts, notes, spill.close()
+
+
+# --- phase 2: one task per partition, then one per shard -------------------------------------------
+
+def _route_partition(args: tuple) -> list[tuple[tuple, list[str]]]:
+    """A partition's spill files → its shards: written here when it has one, else its rows routed to
+    one spill file per shard (by `shard_of(id, N)`), returned for the shard tasks."""
+    (kind, stage, lang), total, paths, root, fmt, folder = args
+    if total == 1:
+        rows = [row for path in paths for batch in _spilled_rows(path) for row in batch]
+        write_rows((stage, lang, 0, total), rows, root, kind, fmt)
+        return []
+    spill = _Spill(folder, f"p2-{uuid.uuid4().hex}")
+    for path in paths:
+        for batch in _spilled_rows(path):
+            for row in batch:
+                spill.add((kind, str(shard_of(row[0], total)), lang), row)
+    return [((stage, lang, int(index), total), [path]) for (_, index, _), path in sorted(spill.close().items())]
+
+
+def _write_shard(args: tuple) -> str:
+    """One shard from its spill files: rows sorted by id and written as Beam and Spark write them."""
+    key, paths, root, kind, fmt = args
+    rows = [row for path in paths for batch in _spilled_rows(path) for row in batch]
+    return write_rows(key, rows, root, kind, fmt)[0]
+
+
+# --- dedup: fingerprints in the workers, components in the driver, routing in the workers ----------
+
+_FP_SCHEMA_BASE = [("key", pa.int64()), ("no_score", pa.int8()), ("neg_score", pa.float64()), ("id", pa.string()),
+                   ("record", pa.int64()), ("by_url", pa.bool_())]
+
+
+def _fp_schema(n_bands: int, shingles: bool) -> pa.Schema:
+    fields = [pa.field(name, kind) for name, kind in _FP_SCHEMA_BASE]
+    fields.append(pa.field("bands", pa.binary(8 * n_bands)))
+    if shingles:
+        fields.append(pa.field("shingles", pa.list_(pa.uint32())))
+    return pa.schema(fields)
+
+
+def _fingerprint_task(args: tuple) -> tuple[str, int]:
+    """Pass 1 of dedup for one shard: each document's exact key, rank, band keys (and shingle set when
+    verifying) to a fingerprint file, in the shard's order. No text is kept."""
+    index, path, config, modes, folder, sink = args
+    key = f"fp-{hash((config, tuple(sorted(modes.items())) if modes is not None else None))}"
+    fingerprinter = _ready(key, lambda: _setup_fingerprinter(config, modes))
+    schema = _fp_schema(fingerprinter.bands, config.verify)
+    out = os.path.join(folder, f"fp-{index:06d}.arrow")
+    docs = read_shard(path) if sink is None else sink.track(read_shard(path))
+    n = 0
+    with pa.ipc.new_stream(out, schema) as writer:
+        batch: list[Document] = []
+        for doc in docs:
+            batch.append(doc)
+            if len(batch) >= config.batch_size:
+                writer.write_batch(_fp_batch(fingerprinter, batch, schema, config.verify))
+                n += len(batch)
+                batch = []
+        if batch:
+            writer.write_batch(_fp_batch(fingerprinter, batch, schema, config.verify))
+            n += len(batch)
+    return out, n
+
+
+def _setup_fingerprinter(config: DedupConfig, modes: dict[str, int] | None = None) -> Fingerprinter:
+    found = Fingerprinter(config, modes)
+    found.setup()
+    return found
+
+
+def _fp_batch(fingerprinter: Fingerprinter, docs: list[Document], schema: pa.Schema, verify: bool) -> pa.RecordBatch:
+    fps = fingerprinter(docs)
+    columns = [[fp.exact_key for fp in fps], [fp.rank[0] for fp in fps], [fp.rank[1] for fp in fps],
+               [fp.rank[2] for fp in fps], [fp.rank[3] for fp in fps], [fp.by_url for fp in fps],
+               # a document without shingles has no band keys: a null
+               [None if fp.bands is None else fp.bands.astype(np.uint64).tobytes() for fp in fps]]
+    if verify:
+        columns.append([fp.shingles for fp in fps])
+    return pa.RecordBatch.from_arrays([pa.array(c, type=f.type) for c, f in zip(columns, schema)], schema=schema)
+
+
+def _read_fp(path: str, columns: list[str]) -> pa.Table:
+    with pa.OSFile(path, "rb") as source:
+        return pa.ipc.open_stream(source).read_all().select(columns)
+
+
+def _ranks(table: pa.Table) -> list[tuple]:
+    """Each row's dedup rank (no_score, -score, id, record hash, exact key), as the Fingerprinter makes it."""
+    cols = [table.column(name).to_pylist() for name in ("no_score", "neg_score", "id", "record", "key")]
+    return list(zip(*cols))
+
+
+def dedup_fates(fp_paths: list[str], config: DedupConfig) -> dict[int, tuple]:
+    """The driver's part of dedup: exact groups from the fingerprint files (best rank, size, by_url,
+    where the best copy is), candidate pairs from LSH buckets of the groups' best copies (per band, as
+    Beam groups them), exact-Jaccard verification, components by union-find. Returns the fate of
+    every exact group with copies or near duplicates: key → (best rank, size, by_url, label, where)."""
+    best: dict[int, list] = {}
+    for f, path in enumerate(fp_paths):
+        table = _read_fp(path, ["key", "no_score", "neg_score", "id", "record", "by_url"])
+        for row, (rank, by_url) in enumerate(zip(_ranks(table), table.column("by_url").to_pylist())):
+            key = rank[EXACT_FIELD]
+            entry = best.get(key)
+            if entry is None:
+                best[key] = [1, rank, by_url, (f, row)]
+            else:
+                entry[0] += 1
+                if rank < entry[1]:
+                    entry[1:4] = [rank, by_url, (f, row)]
+    labels: dict = {}
+    if config.near:
+        labels = _near_labels(fp_paths, best, config)
+    fates = {}
+    for key, (count, rank, by_url, where) in best.items():
+        label = labels.get(rank)
+        if count > 1 or label is not None:
+            fates[key] = (rank, count, by_url, label, where)
+    return fates
+
+
+def _head_rows(best: dict[int, list], n_files: int) -> list[list[tuple[int, int]]]:
+    """Per fingerprint file, (row, exact key) of the best copy of each exact group found there."""
+    rows: list[list[tuple[int, int]]] = [[] for _ in range(n_files)]
+    for key, entry in best.items():
+        f, row = entry[3]
+        rows[f].append((row, key))
+    return rows
+
+
+def _near_labels(fp_paths: list[str], best: dict[int, list], config: DedupConfig) -> dict:
+    """rank of a group's best copy → the best rank of its near-duplicate component (groups in one)."""
+    n_bands = config.bands_rows()[0]
+    heads = _head_rows(best, len(fp_paths))
+    nodes, bands = [], []
+    for path, rows in zip(fp_paths, heads):
+        if not rows:
+            continue
+        column = _read_fp(path, ["bands"]).column("bands").combine_chunks()
+        picked = column.take(pa.array([r for r, _ in rows], type=pa.int64()))
+        valid = np.asarray(picked.is_valid())
+        if valid.any():
+            data = b"".join(picked.filter(pa.array(valid)).to_pylist())
+            bands.append(np.frombuffer(data, dtype=np.uint64).reshape(-1, n_bands))
+            nodes.append(np.array([k for (_, k), v in zip(rows, valid) if v], dtype=np.int64))
+    if not nodes:
+        return {}
+    nodes_a, bands_a = np.concatenate(nodes), np.concatenate(bands)
+    us, vs = [], []
+    for band in range(n_bands):   # a bucket is a band key: Beam and Spark group by (band, key)
+        u, v = bucket_pairs(bands_a[:, band], nodes_a, config.max_bucket, config.bucket_reps)
+        us.append(u)
+        vs.append(v)
+    u, v = unique_pairs(np.concatenate(us), np.concatenate(vs))
+    if config.verify and len(u):
+        shingles = _shingles_of(fp_paths, best, set(u.tolist()) | set(v.tolist()))
+        keep = np.array([jaccard(shingles[a], shingles[b]) >= config.threshold
+                         for a, b in zip(u.tolist(), v.tolist())], dtype=bool)
+        u, v = u[keep], v[keep]
+    edges = [(best[a][1], best[b][1]) for a, b in zip(u.tolist(), v.tolist())]
+    return union_find_components(edges)
+
+
+def _shingles_of(fp_paths: list[str], best: dict[int, list], keys: set[int]) -> dict[int, np.ndarray]:
+    """The shingle sets of the best copies of the given exact groups (only those in candidate pairs)."""
+    wanted: list[list[tuple[int, int]]] = [[] for _ in fp_paths]
+    for key in keys:
+        f, row = best[key][3]
+        wanted[f].append((row, key))
+    out: dict[int, np.ndarray] = {}
+    for path, rows in zip(fp_paths, wanted):
+        if rows:
+            column = _read_fp(path, ["shingles"]).column("shingles").combine_chunks()
+            picked = column.take(pa.array([r for r, _ in rows], type=pa.int64()))
+            for (_, key), values in zip(rows, picked.to_pylist()):
+                out[key] = np.asarray(values or [], dtype=np.uint32)
+    return out
+
+
+def _route_dedup(docs: Iterator[Document], spec: tuple[str, str, int], rejects: deque,
+                 counts: Counts) -> Iterator[Document]:
+    """Pass 2 of dedup for one shard: each document (in the shard's order, as fingerprinted) by its
+    exact group's fate, as the Beam transform routes it; rejections to `rejects`, both counted."""
+    fp_path, fates_path, position = spec
+    fates = _ready(f"fates-{fates_path}", lambda: _load(fates_path))
+    table = _read_fp(fp_path, ["key", "no_score", "neg_score", "id", "record"])
+    for row, (doc, rank) in enumerate(zip(docs, _ranks(table))):
+        fate = fates.get(rank[EXACT_FIELD])
+        if fate is None:   # a lone document: no copy, no near duplicate
+            outcome: Document | Rejection = doc
+        else:
+            group_min, count, by_url, label, where = fate
+            outcome = next(route_group([(rank, doc)], group_min, count, label, URL if by_url else EXACT,
+                                       head_seen=where != (position, row)))
+        if isinstance(outcome, Rejection):
+            count_into(counts, (DEDUP_STAGE, outcome.doc.lang_dir, outcome.reason.code), outcome.doc.text)
+            rejects.append((DEDUP_STAGE, outcome))
+        else:
+            count_into(counts, (DEDUP_STAGE, outcome.lang_dir, KEPT), outcome.text)
+            yield outcome
+
+
+def _load(path: str) -> Any:
+    with open(path, "rb") as fh:
+        return pickle.load(fh)
+
+
+# --- the driver --------------------------------------------------------------------------------------
+
+class LocalEngine:
+    """A pool of `workers` processes (forkserver: started clean, no driver threads inherited) and the
+    run directory's spill folder; runs the steps' tasks on them."""
+
+    def __init__(self, workers: int | None, run_dir: str):
+        self.workers = max(1, workers or os.cpu_count() or 1)
+        self.run_dir = run_dir
+        methods = multiprocessing.get_all_start_methods()
+        ctx = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+        self.pool = ctx.Pool(self.workers)
+
+    def spill_folder(self, name: str) -> str:
+        """A fresh spill folder for one step (local even when the run directory is an object store)."""
+        if fs.is_remote(self.run_dir):
+            return tempfile.mkdtemp(prefix=f"roots-local-{name}-")
+        path = os.path.join(self.run_dir, SPILL_DIR, f"{name}-{uuid.uuid4().hex[:8]}")
+        os.makedirs(path)
+        return path
+
+    def map(self, fn: Callable, items: list) -> list:
+        """fn over items on the pool, results in input order; one item per task (load balanced)."""
+        return self.pool.map(fn, items, chunksize=1) if items else []
+
+    def close(self) -> None:
+        self.pool.close()
+        self.pool.join()
+        spill = os.path.join(self.run_dir, SPILL_DIR)
+        if not fs.is_remote(self.run_dir) and os.path.isdir(spill):
+            shutil.rmtree(spill, ignore_errors=True)
+
+
+def run_document_step(engine: LocalEngine, plan: DocumentStepPlan, config: RunConfig, manifest: Manifest,
+                      final: bool, units: list[tuple[int, int, str]] | None = None,
+                      progress: bool = True) -> StepResult:
+    """One document step on the pool unless the manifest marks it complete; the same outputs, counts
+    files and manifest entry as the Beam and Spark engines."""
+    done = begin_step(plan, config, manifest)
+    if done is not None:
+        return done
+    start = time.perf_counter()
+    folder = engine.spill_folder(plan.name)
+    try:
+        with step_progress(plan, config, manifest, units, enabled=progress) as bar:
+            order, tasks = _phase1_tasks(engine, plan, config, units, bar, folder)
+            results = engine.map(_run_task, tasks)
+            counts = sum_counts(r[0] for r in results)
+            _phase2(engine, results, counts, order[-1], config, step_root(config.output, plan.name, final), folder)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    items, annotations = _write_stats(plan, config, counts, [r[1] for r in results])
+    return finish_step(plan, manifest, order, items, time.perf_counter() - start, annotations)
+
+
+def _phase1_tasks(engine: LocalEngine, plan: DocumentStepPlan, config: RunConfig,
+                  units: list[tuple[int, int, str]] | None, bar: Any, folder: str) -> tuple[list[str], list[_Task]]:
+    """The step's stage order and its phase-1 tasks (for a dedup step, after dedup's pass 1)."""
+    parts = list(plan.parts)
+    dedup = None
+    if parts and is_dedup(parts[0]):
+        dedup = parts.pop(0)
+    if any(is_dedup(p) for p in parts) or (dedup is not None and plan.after is None):
+        raise ValueError(f"step {plan.name}: the local engine runs dedup only as the first part of a step "
+                         "that reads another step's shards")
+    token = uuid.uuid4().hex
+    common = dict(token=token, stages=parts, rejected_map=plan.rejected_map, annotations=plan.annotations,
+                  folder=folder, sink=bar.sink)
+    order = [p.name for p in plan.parts]
+    if plan.after is None:
+        units = list_units(config.sources) if units is None else units
+        tasks = [_Task(i, units=[unit], sources=config.sources, sizes={unit[0]: bar.unit_sizes.get(unit[0], 0)},
+                       **common) for i, unit in enumerate(units)]
+        return [INGEST] + order, tasks
+    paths = list_shards(step_root(config.output, plan.after, False))
+    if dedup is None:
+        return order, [_Task(i, path=path, **common) for i, path in enumerate(paths)]
+    fps = engine.map(_fingerprint_task, [(i, path, dedup.config, dedup.modes, folder, bar.sink)
+                                           for i, path in enumerate(paths)])
+    fates = dedup_fates([p for p, _ in fps], dedup.config)
+    log.debug("step %s: %d documents fingerprinted, %d exact groups with copies or near duplicates",
+              plan.name, sum(n for _, n in fps), len(fates))
+    fates_path = os.path.join(folder, "fates.pickle")
+    with open(fates_path, "wb") as fh:
+        pickle.dump(fates, fh, protocol=pickle.HIGHEST_PROTOCOL)
+    del fates
+    return order, [_Task(i, path=path, dedup=(fps[i][0], fates_path, i), **common) for i, path in enumerate(paths)]
+
+
+def _phase2(engine: LocalEngine, results: list, counts: Counts, last_stage: str, config: RunConfig,
+            docs_root: str, folder: str) -> None:
+    """Shards from the phase-1 spill files: one task per partition, then one per shard of those with more."""
+    sizes = partition_sizes(counts, last_stage)
+    by_part: dict[Partition, list[str]] = {}
+    for _, _, spilled in results:
+        for part, path in spilled.items():
+            by_part.setdefault(part, []).append(path)
+    fmt, target = config.output_format, config.shard_target_mb
+    jobs = []
+    for (kind, stage, lang), paths in sorted(by_part.items()):
+        root = docs_root if kind == DOCUMENTS else config.output
+        total = shard_count(sizes[(stage, lang)], target)
+        jobs.append(((kind, stage, lang), total, paths, root, fmt, folder))
+    shards = engine.map(_route_partition, jobs)
+    writes = [(key, paths, job[3], job[0][0], fmt) for job, found in zip(jobs, shards) for key, paths in found]
+    engine.map(_write_shard, writes)
+    log.debug("wrote %d partitions (%d routed to %d shards)", len(jobs), sum(1 for s in shards if s), len(writes))
+
+
+def _write_stats(plan: DocumentStepPlan, config: RunConfig, counts: Counts, notes: list[dict]) -> tuple[list, dict]:
+    """Counts and annotations of a finished step, written to RUN/stats as the Beam runner writes them."""
+    stats_prefix = os.path.join(config.output, STATS, plan.name)
+    items = sorted((k, tuple(v)) for k, v in counts.items())
+    write_json(f"{stats_prefix}.counts.json", [[list(k), list(v)] for k, v in items])
+    summed: dict[str, dict] = {}
+    for table in notes:
+        for name, cells in table.items():
+            cell = summed.setdefault(name, {})
+            for key, n in cells.items():
+                cell[key] = cell.get(key, 0) + n
+    annotations = {name: [[list(k), v] for k, v in sorted(summed.get(name, {}).items())]
+                   for name in sorted(plan.annotations)}
+    for name, pairs in annotations.items():
+        write_json(f"{stats_prefix}.{name}.json", pairs)
+    return items, annotations
+
+
+# --- the template-line step and the Megatron binaries -----------------------------------------------
+
+def _template_task(args: tuple) -> Counter:
+    """One unit's normalised lines (>= min_chars) counted per (source, digest)."""
+    from roots.filters.cleaning import template_line_hashes
+    from roots.filters.normalise import normalise_text
+
+    unit, sources, min_chars = args
+    spec = sources[unit[1]]
+    found: Counter = Counter()
+    for record in FORMATS[spec.format].records(spec, unit[2]):
+        if not isinstance(record, Rejection):
+            found.update((record.source, h) for h in template_line_hashes(normalise_text(record.text), min_chars))
+    return found
+
+
+def run_template_step(engine: LocalEngine, config: RunConfig, manifest: Manifest,
+                      units: list[tuple[int, int, str]]) -> None:
+    """The template-line counts that Cleaning needs (see runner.run_template_step), on the pool."""
+    from roots.filters.cleaning import TemplateLines
+
+    plan = template_plan(config, manifest, units)
+    if plan is None:
+        return
+    total: Counter = Counter()
+    for found in engine.map(_template_task, [(u, config.sources, plan.min_chars) for u in plan.units]):
+        total.update(found)
+    fixed: dict[str, set] = {}
+    for (src, h), n in total.items():
+        if n >= plan.min_count:
+            fixed.setdefault(src, set()).add(h)
+    TemplateLines(plan.min_chars, plan.min_count, fixed=fixed).save(plan.path)
+    plan.complete(manifest)
+
+
+def _encode_task(args: tuple) -> list[tuple[tuple[str, int], str]]:
+    """One document shard encoded; each Megatron shard's chunk pickled to a spill file."""
+    from roots.pipelines.megatron import encode_unit
+
+    index, unit, model_path, config, folder = args
+    sp, eod, dtype = _ready(f"sp-{model_path}", lambda: _load_tokenizer(model_path))
+    out = []
+    for n, (key, chunk) in enumerate(encode_unit(sp, eod, dtype, config, unit)):
+        path = os.path.join(folder, f"enc-{index:06d}-{n:04d}.pickle")
+        with open(path, "wb") as fh:
+            pickle.dump(chunk, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        out.append((key, path))
+    return out
+
+
+def _load_tokenizer(model_path: str) -> tuple:
+    from roots.megatron import dtype_for_vocab, eod_id
+    from roots.tokenizer import load_sentencepiece
+
+    sp = load_sentencepiece(model_path)
+    return sp, eod_id(sp), dtype_for_vocab(sp.get_piece_size())
+
+
+def _write_megatron_task(args: tuple) -> list[dict]:
+    from roots.pipelines.megatron import write_chunks
+
+    key, paths, model_path, out_dir, config = args
+    dtype = _ready(f"sp-{model_path}", lambda: _load_tokenizer(model_path))[2]
+    return list(write_chunks(out_dir, dtype, config, (key, [_load(p) for p in paths])))
+
+
+def tokenize_on_pool(engine: LocalEngine) -> Callable[..., list[dict]]:
+    """The binarisation's engine part on the pool (see roots.pipelines.megatron.run_tokenize): document
+    shards encoded in parallel tasks, chunks spilled to disk, each Megatron shard written by one task."""
+    def run(units: list, model_path: str, out_dir: str, config) -> list[dict]:
+        folder = engine.spill_folder("megatron")
+        try:
+            encoded = engine.map(_encode_task, [(i, u, model_path, config, folder) for i, u in enumerate(units)])
+            by_key: dict[tuple[str, int], list[str]] = {}
+            for found in encoded:
+                for key, path in found:
+                    by_key.setdefault(key, []).append(path)
+            jobs = [(key, paths, model_path, out_dir, config) for key, paths in sorted(by_key.items())]
+            return [record for records in engine.map(_write_megatron_task, jobs) for record in records]
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
+    return run
+
+
+def run(config: RunConfig, workers: int | None = None, ingest_only: bool = False,
+        plans: list[DocumentStepPlan] | None = None, on_step: StepCallback | None = None,
+        progress: bool = True) -> Manifest:
+    """Every step of `config` (or the `plans` given) on a pool of `workers` processes (default: one
+    per core) into `config.output`, resuming a crashed or finished run as the Beam runner does."""
+    plans = plan_steps(config, ingest_only) if plans is None else plans
+    units = list_units(config.sources)
+    fs.makedirs(config.output)
+    with run_lock(config.output):   # a second run on this folder is refused, not mixed in
+        parts = fingerprint(config)   # config, inputs, models: a changed one is refused
+        manifest = Manifest.open(config.output, config.to_dict(), combined(parts), parts)
+        reset_language_changes(config, manifest, plans)   # changed language configs: recompute what reads them
+        engine = LocalEngine(workers, config.output)
+        try:
+            if not ingest_only:
+                run_template_step(engine, config, manifest, units)
+            for i, plan in enumerate(plans):
+                result = run_document_step(engine, plan, config, manifest, final=i == len(plans) - 1,
+                                           units=units if plan.after is None else None, progress=progress)
+                log.debug("step %s %s in %.1f s", result.name, "skipped" if result.skipped else "done",
+                          result.seconds)
+                if on_step is not None:
+                    on_step(result.name, manifest.steps[result.name], result.skipped)
+            if not ingest_only:
+                run_tokenizer_steps(config, manifest, [], final_sizes(manifest, plans[-1].name),
+                                    engine=tokenize_on_pool(engine), on_step=on_step)
+                remove_intermediate(config)
+        finally:
+            engine.close()
+        finish_run(config, manifest, plans)
+    return manifest
