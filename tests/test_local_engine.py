@@ -187,7 +187,7 @@ def test_dedup_passes_match_the_reference(tmp_path, config):
         path = str(tmp_path / f"part-{k}.parquet")
         write_shard(documents_to_table(sorted(docs[k::3], key=lambda d: d.id)), path, "parquet")
         paths.append(path)
-    fps = [local._fingerprint_task((k, path, cfg, str(tmp_path), None)) for k, path in enumerate(paths)]
+    fps = [local._fingerprint_task((k, path, cfg, None, str(tmp_path), None)) for k, path in enumerate(paths)]
     assert sum(n for _, n in fps) == len(docs)
     fates_path = tmp_path / "fates.pickle"
     fates_path.write_bytes(__import__("pickle").dumps(local.dedup_fates([p for p, _ in fps], cfg)))
