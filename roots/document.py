@@ -132,19 +132,6 @@ def documents_to_table(docs: list[Document]) -> pa.Table:
     }, schema=DOCUMENT_SCHEMA)
 
 
-def rejections_to_table(rejections: list[Rejection]) -> pa.Table:
-    """Rejections as a table of REJECTED_SCHEMA, in the order given."""
-    return pa.table({
-        "id": [r.doc.id for r in rejections],
-        "text": [r.doc.text for r in rejections],
-        "lang": [r.doc.lang for r in rejections],
-        "source": [r.doc.source for r in rejections],
-        "meta": [meta_to_json(r.doc.meta) for r in rejections],
-        "reason": [r.reason.code for r in rejections],
-        "detail": [r.detail for r in rejections],
-    }, schema=REJECTED_SCHEMA)
-
-
 def table_to_documents(table: pa.Table) -> list[Document]:
     """The inverse of `documents_to_table` (extra columns are ignored)."""
     cols = {name: table.column(name).to_pylist() for name in ("id", "text", "lang", "source", "meta")}
