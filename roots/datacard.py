@@ -714,8 +714,8 @@ def waterfall_steps(run: Run, unit: str) -> list[tuple[str, int, str]]:
 
 def plot_waterfall(run: Run):
     """Documents and bytes from what was read to what was kept, one step down per stage."""
-    fig = _figure(10, 4.2)
-    axes = fig.subplots(1, 2)
+    fig = _figure(10, 7.6)
+    axes = fig.subplots(2, 1)   # one above the other: each panel the full width, so value labels fit over their bars
     for ax, unit in zip(axes, ("docs", "bytes")):
         bars = waterfall_steps(run, unit)
         level = 0
