@@ -3,6 +3,7 @@ its own outputs and exits 0; its profile summary charges library calls to the ro
 from __future__ import annotations
 
 import cProfile
+import os
 import subprocess
 import sys
 import time
@@ -13,8 +14,11 @@ PEERS = ROOT / ".venv-peers" / "bin" / "python"
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 import e2e  # noqa: E402
+import pytest  # noqa: E402
 
 
+@pytest.mark.skipif(os.environ.get("ROOTS_SLOW_TESTS") != "1",
+                    reason="a whole benchmark run (about a minute, two with datatrove): set ROOTS_SLOW_TESTS=1")
 def test_smallest_run_of_both_sides(tmp_path):
     out = tmp_path / "e2e.md"
     done = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "e2e.py"), "--sizes", "1", "--base-docs", "120",
