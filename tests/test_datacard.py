@@ -386,6 +386,8 @@ def test_the_command_writes_the_card_and_refuses_a_non_run(sample_run, tmp_path,
 # --- the card where it lies: loadable, the run's languages only, no absolute path ---------------------
 
 
+@pytest.mark.skipif(os.environ.get("ROOTS_SLOW_TESTS") != "1",
+                    reason="datasets builds its cache twice (about 23 s): set ROOTS_SLOW_TESTS=1")
 def test_datasets_loads_the_card_where_it_lies_even_after_the_run_moved(sample_run, tmp_path):
     """`datasets.load_dataset(RUN/datacard)` (the default place) and, with `--output RUN`,
     `load_dataset(RUN)`: the configs' paths resolve from the card's folder, also in a copy of the run."""

@@ -4,6 +4,7 @@ that read it; and `lang_field`, a language per record, checked against the same 
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pyarrow.parquet as pq
@@ -187,6 +188,8 @@ def test_lang_field_config_errors(tmp_path, source, match):
         load_config(str(tmp_path / "run.yaml"))
 
 
+@pytest.mark.skipif(os.environ.get("ROOTS_SLOW_TESTS") != "1",
+                    reason="Beam's multi-process workers (about 13 s): set ROOTS_SLOW_TESTS=1")
 def test_an_overlay_language_runs_on_separate_worker_processes(tmp_path):
     """`de` exists only in the overlay: the stages carry the registry to Beam's worker processes."""
     overlay(tmp_path / "lc", {"de.yaml": GERMAN})
