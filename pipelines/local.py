@@ -37,20 +37,19 @@ from roots.dedup.fingerprint import Fingerprinter
 from roots.dedup.keep import EXACT as EXACT_FIELD
 from roots.dedup.reasons import EXACT, STAGE as DEDUP_STAGE, URL, route_group
 from roots.document import DOCUMENT_SCHEMA, REJECTED_SCHEMA, Document, Rejection
-from roots.fingerprint import combined, fingerprint
 from roots.io.base import SourceSpec
 from roots.io.formats import FORMATS
 from roots.pipelines.plan import (INGEST, Counts, DocumentStepPlan, StepCallback, StepResult, apply_stage_stream,
-                                  begin_step, count_into, document_row, final_sizes, finish_run, finish_step,
+                                  begin_step, document_row, final_sizes, finish_run, finish_step,
                                   is_dedup, list_units, partition_sizes, plan_steps, read_shard, read_units,
-                                  rejected_row, remove_intermediate, reset_language_changes, row_lang,
+                                  open_manifest, rejected_row, remove_intermediate, route_outcome, row_lang,
                                   run_tokenizer_steps, step_progress,
                                   step_root, sum_counts, template_plan, write_rows)
 from roots.progress import ProgressSink
 from roots.rundir import DOCUMENTS, REJECTED, STATS, list_shards, shard_count, shard_of, write_json
 from roots.runlock import run_lock
 from roots.stage import Stage
-from roots.stats import KEPT, Manifest
+from roots.stats import Manifest
 
 log = logging.getLogger(__name__)
 
@@ -385,12 +384,7 @@ def _route_dedup(docs: Iterator[Document], spec: tuple[str, str, int], rejects: 
             group_min, count, by_url, label, where = fate
             outcome = next(route_group([(rank, doc)], group_min, count, label, URL if by_url else EXACT,
                                        head_seen=where != (position, row)))
-        if isinstance(outcome, Rejection):
-            count_into(counts, (DEDUP_STAGE, outcome.doc.lang_dir, outcome.reason.code), outcome.doc.text)
-            rejects.append((DEDUP_STAGE, outcome))
-        else:
-            count_into(counts, (DEDUP_STAGE, outcome.lang_dir, KEPT), outcome.text)
-            yield outcome
+        yield from route_outcome(DEDUP_STAGE, outcome, rejects, counts)
 
 
 def _load(path: str) -> Any:
@@ -618,9 +612,7 @@ def run(config: RunConfig, workers: int | None = None, ingest_only: bool = False
     units = list_units(config.sources)
     fs.makedirs(config.output)
     with run_lock(config.output):   # a second run on this folder is refused, not mixed in
-        parts = fingerprint(config)   # config, inputs, models: a changed one is refused
-        manifest = Manifest.open(config.output, config.to_dict(), combined(parts), parts)
-        reset_language_changes(config, manifest, plans)   # changed language configs: recompute what reads them
+        manifest = open_manifest(config, plans)   # another config, inputs or models refused; changed language configs reset
         engine = LocalEngine(workers, config.output)
         try:
             if not ingest_only:

@@ -34,6 +34,7 @@ from roots import fs
 from roots.progress import ProgressSink, StepProgress
 from roots.rundir import (DOCUMENTS, STATS, partition_dir, remove_temporary_files, shard_count, shard_of,
                           shard_path, write_shard)
+from roots.fingerprint import combined, fingerprint
 from roots.run_warnings import run_warnings
 from roots.stage import Stage, is_batched
 from roots.stats import KEPT, Manifest, counts_table
@@ -294,6 +295,16 @@ def reset_language_changes(config: RunConfig, manifest: Manifest, plans: list[Do
     return reset_changed_steps(manifest, config.registry(), order, {p.name: p.after for p in plans}, config.output)
 
 
+def open_manifest(config: RunConfig, plans: list[DocumentStepPlan]) -> Manifest:
+    """The run's manifest, under the run lock: refused when the folder holds a run of another config,
+    inputs or models (roots.fingerprint); the steps whose language-config content changed are reset.
+    Every engine opens a run this way."""
+    parts = fingerprint(config)
+    manifest = Manifest.open(config.output, config.to_dict(), combined(parts), parts)
+    reset_language_changes(config, manifest, plans)
+    return manifest
+
+
 def final_sizes(manifest: Manifest, step: str) -> dict[str, int]:
     """Bytes of kept documents per language after the last document step (sizes the binary shards)."""
     info = manifest.steps[step]
@@ -381,24 +392,24 @@ def read_units(units: Iterable[tuple[int, int, str]], sources: tuple[SourceSpec,
         if progress is not None:
             records = progress.track(records, (sizes or {}).get(position, 0))
         for record in records:
-            if isinstance(record, Rejection):
-                count_into(counts, (INGEST, record.doc.lang_dir, record.reason.code), record.doc.text)
-                rejects.append((INGEST, record))
-            else:
-                count_into(counts, (INGEST, record.lang_dir, KEPT), record.text)
-                yield record
+            yield from route_outcome(INGEST, record, rejects, counts)
+
+
+def route_outcome(stage: str, outcome: Document | Rejection, rejects: deque, counts: Counts) -> Iterator[Document]:
+    """A stage's outcome counted under `stage`: a kept document is yielded, a rejection appended to `rejects`."""
+    if isinstance(outcome, Rejection):
+        count_into(counts, (stage, outcome.doc.lang_dir, outcome.reason.code), outcome.doc.text)
+        rejects.append((stage, outcome))
+    else:
+        count_into(counts, (stage, outcome.lang_dir, KEPT), outcome.text)
+        yield outcome
 
 
 def apply_stage_stream(stage: Stage, docs: Iterator[Document], rejects: deque, counts: Counts) -> Iterator[Document]:
     """One stage over a stream of documents (in batches for a batched stage): kept ones yielded,
     rejections appended to `rejects`, both counted."""
     def route(outcome: Document | Rejection) -> Iterator[Document]:
-        if isinstance(outcome, Rejection):
-            count_into(counts, (stage.name, outcome.doc.lang_dir, outcome.reason.code), outcome.doc.text)
-            rejects.append((stage.name, outcome))
-        else:
-            count_into(counts, (stage.name, outcome.lang_dir, KEPT), outcome.text)
-            yield outcome
+        return route_outcome(stage.name, outcome, rejects, counts)
 
     if not is_batched(stage):
         for doc in docs:

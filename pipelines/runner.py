@@ -20,12 +20,12 @@ from roots.pipelines.beam_transforms import INGEST, DocumentStep, ReadShards, Re
 from roots.pipelines.plan import (  # noqa: F401
     CURATE, DEDUP, INGEST_STEP, MEGATRON, PII, SOURCES, STEPS_DIR, TEMPLATES, TOKENIZER, DedupPart,
     DocumentStepPlan, StepCallback, StepResult, TemplatePlan, begin_step, curate_stages, final_sizes, finish_run,
-    finish_step, list_units, nest, plan_steps, remove_intermediate, reset_language_changes, run_tokenizer_steps,
+    finish_step, list_units, nest, open_manifest, plan_steps, remove_intermediate, reset_language_changes,
+    run_tokenizer_steps,
     source_count, step_progress,
     step_root, template_plan, templates_path)
 from roots import fs
 from roots.rundir import STATS, list_shards, read_json
-from roots.fingerprint import combined, fingerprint
 from roots.runlock import run_lock
 from roots.stage import Stage
 from roots.progress import StepProgress
@@ -144,9 +144,7 @@ def run(config: RunConfig, beam_args: list[str] | None = None, ingest_only: bool
     units = list_units(config.sources)
     fs.makedirs(config.output)
     with run_lock(config.output):   # a second run on this folder is refused, not mixed in
-        parts = fingerprint(config)   # config, inputs, models: a changed one is refused
-        manifest = Manifest.open(config.output, config.to_dict(), combined(parts), parts)
-        reset_language_changes(config, manifest, plans)   # changed language configs: recompute what reads them
+        manifest = open_manifest(config, plans)   # another config, inputs or models refused; changed language configs reset
         if not ingest_only:
             run_template_step(config, manifest, beam_args or [], units)
         for i, plan in enumerate(plans):

@@ -24,11 +24,10 @@ from roots.io.formats import FORMATS
 from roots.pipelines.plan import (INGEST, Counts, DedupPart, DocumentStepPlan, StepCallback, StepResult,
                                   apply_stage_stream as _apply, begin_step, document_row, final_sizes, finish_run,
                                   finish_step, is_dedup as _is_dedup, list_units, partition_sizes, plan_steps,
-                                  read_shard, read_units as _read_units, rejected_row, remove_intermediate, reset_language_changes,
+                                  open_manifest, read_shard, read_units as _read_units, rejected_row, remove_intermediate,
                                   run_tokenizer_steps, shard_key as _shard_key, step_progress, step_root,
                                   sum_counts as _sum_counts, template_plan, write_rows)
 from roots.rundir import DOCUMENTS, REJECTED, STATS, list_shards, shard_count, write_json
-from roots.fingerprint import combined, fingerprint
 from roots.runlock import run_lock
 from roots.stage import Stage
 from roots.progress import StepProgress
@@ -318,9 +317,7 @@ def run(config: RunConfig, master: str | None = None, plans: list[DocumentStepPl
     fs.makedirs(config.output)
     own = spark is None
     with run_lock(config.output):   # a second run on this folder is refused, not mixed in
-        parts = fingerprint(config)   # config, inputs, models: a changed one is refused
-        manifest = Manifest.open(config.output, config.to_dict(), combined(parts), parts)
-        reset_language_changes(config, manifest, plans)   # changed language configs: recompute what reads them
+        manifest = open_manifest(config, plans)   # another config, inputs or models refused; changed language configs reset
         spark = spark_session(master, conf=conf) if own else spark
         _run_steps(spark, config, plans, units, manifest, own, on_step, progress)
         finish_run(config, manifest, plans)
