@@ -10,10 +10,13 @@ lines, each for a named rule, and records how many per rule in `meta["boilerplat
 | --- | --- |
 | `cookie`, `copyright`, `javascript`, `legal` | it holds a consent, copyright, "enable JavaScript" or policy phrase of one of 24 languages and is not long (C4's policy and javascript lines; copyright also by `©`) |
 | `share`, `login`, `subscribe`, `read_more`, `navigation` | it starts with a button or menu phrase and is short; a one-word phrase must be the whole line |
+| `comments`, `credit` | it holds a comment-form string ("Your email address will not be published", "Save my name, email…") or a photo credit (`Getty Images`, `REUTERS/`, `Image credit`, `Foto:`) and is not long |
+| `byline` | it has at most 10 words, no terminal punctuation, and opens with a byline word ("Written by", "Updated", "Publicado", "作者："), or with a bare "By" / "Por" / "Oleh" followed by a capitalised word (a name) |
+| `date_line` | it has at most 10 words, a digit, and nothing but numbers and month, weekday or time words ("19 Nov 2019 05:44 GMT", "3H ago", "hace 3 horas"): a date, time or counter alone |
 | `link_list` | it is three or more short segments split by `|`, `·`, `•`, `»`, `›`, ` / `, ` > `, ` - ` (menus, breadcrumbs) |
 | `language_list` | it is made of language names written in their own language (two or more, or one next to another) |
 | `title_case_list` | it has 20 or more words, no terminal punctuation, and most words capitalised (category lists) |
-| `menu_run` | it is short (fewer than `line_max_words` words) without terminal punctuation, in a run of at least `max_short_run` such lines (C4's terminal punctuation rule, kept to where it is boilerplate) |
+| `menu_run` | it is short (fewer than `line_max_words` words) without terminal punctuation, in a run of at least `max_short_run` such lines, lines removed by the rules above counting in the run (C4's terminal punctuation rule, kept to where it is boilerplate) |
 | `dangling_short` | it is short without terminal punctuation and no prose follows it (a heading is kept: prose follows) |
 | `repeated_line` | it repeats a line kept earlier in the document (`remove_repeated_lines`, on by default) |
 
@@ -44,7 +47,8 @@ boilerplate lines were at least `block_rule_removed_fraction` (0.5) of the chara
 block of kept lines (consecutive but for blank lines: no removed line between them) is under
 `min_block_words` (50, Gopher's minimum document) words has no running text left: what an index page, or
 a page whose article the extractor lost, leaves is single teasers, captions, bios and notices, each
-standing alone between menus. An article, however short, is one block: of the 181 article-extraction
+standing alone between menus (a credit, byline or date line does not break a block: they sit inside
+articles, between a caption and the next paragraph). An article, however short, is one block: of the 181 article-extraction
 pages' full text it rejects none (the shortest article has 83 words); of their leftovers once the
 article is taken away it rejects 43 that the other boilerplate rules keep (28 that no later stage
 rejected either); it costs one ground-truth
@@ -60,7 +64,7 @@ from dataclasses import dataclass
 from typing import Any, Iterable
 
 from roots.document import Document, Reason, Rejection, register_reason
-from roots.filters.boilerplate_phrases import AUTONYMS, KINDS, PhraseKind
+from roots.filters.boilerplate_phrases import AUTONYMS, BYLINE, BYLINE_NAMED, DATE_WORDS, KINDS, PhraseKind
 
 STAGE = "boilerplate"
 META_KEY = "boilerplate"
@@ -191,8 +195,33 @@ _MATCHERS: tuple[_Matcher, ...] = tuple(_compile(rule, kind) for rule, kind in K
 _CONTAINS_ANY = re.compile(trie_pattern(sorted({p.casefold() for m in _MATCHERS if m.kind.match == "contains"
                                                 for ps in m.kind.phrases.values() for p in ps} | {"©", "copyright"})))
 _AUTONYM = re.compile("(?<!\\w)(?:" + trie_pattern(AUTONYMS) + ")(?!\\w)")
+_BYLINE = re.compile(r"[\W_]*(?:" + trie_pattern(sorted({b.casefold() for b in BYLINE})) + r")(?:(?<=\W)|(?!\w))")
+_BYLINE_NAMED = re.compile(r"[\W_]*(?:" + "|".join(BYLINE_NAMED) + r")(?:\s+(\S)|$)", re.IGNORECASE)
+_DATE_SPLIT = re.compile(r"[\s,;|·/()\[\]]+")
+_DIGIT = re.compile(r"\d")
 _AUTONYM_FIRST = frozenset(a[0] for a in AUTONYMS)
 _WHOLE_MAX_WORDS = max(len(w.split()) for m in _MATCHERS for w in m.whole) if any(m.whole for m in _MATCHERS) else 0
+
+
+def is_byline(line: str, words: int) -> bool:
+    """An author, editor or date credit: a line of at most 10 words without terminal punctuation that
+    starts with a byline opener ("Written by", "Updated", "Publicado"), or with a bare "By" / "Por" /
+    "Oleh" followed by a capitalised word (a name) or nothing."""
+    if words > 10 or has_terminal(line):
+        return False
+    if _BYLINE.match(line.casefold()):
+        return True
+    named = _BYLINE_NAMED.match(line)
+    return named is not None and (named.group(1) is None or named.group(1).isupper())
+
+
+def is_date_line(line: str, words: int) -> bool:
+    """A date, time or counter alone: at most 10 words, a digit, and every token a number or a month,
+    weekday or time word (`DATE_WORDS`): "19 Nov 2019 05:44 GMT", "Updated Nov 19, 9:41 AM", "1H ago"."""
+    if words > 10 or not _DIGIT.search(line):
+        return False
+    tokens = [t.strip(".:-–—'\"") for t in _DATE_SPLIT.split(line.casefold())]
+    return all(_DIGIT.search(t) or t in DATE_WORDS for t in tokens if t)
 
 
 def autonym_count(line: str) -> int:
@@ -391,7 +420,7 @@ class Boilerplate:
                     run.append(j)
                 j += 1
             short = [k for k in run if not rules[k]]
-            if len(short) >= cfg.max_short_run:
+            if len(run) >= cfg.max_short_run:   # lines removed by their own rule count: a menu holds them too
                 for k in short:
                     rules[k] = "menu_run"
             elif j >= size:   # nothing follows: not a heading
@@ -419,6 +448,10 @@ class Boilerplate:
                 return m.rule
         if phrases and words <= KINDS["copyright"].max_words and _COPYRIGHT_MARK.search(line):
             return "copyright"
+        if is_date_line(line, words):
+            return "date_line"
+        if is_byline(line, words):
+            return "byline"
         if is_link_list(line, wide):   # before punctuation: an Indic menu may end in `|`, read as a danda
             return "link_list"
         if has_terminal(line):
@@ -529,12 +562,17 @@ def prose_chars(lines: list[str], wide: bool, line_words: int, sentence_words: i
     return sum(len(l) for l, p in zip(lines, prose) if p)
 
 
+#: Rules for lines that sit inside an article (a photo credit, a byline, a date): removing one does not
+#: break the block of running text around it.
+IN_ARTICLE_RULES = frozenset({"credit", "byline", "date_line"})
+
+
 def longest_block(lines: list[str], rules: list[str], wide: bool) -> int:
-    """Words in the longest block of kept lines: lines kept one after another, blank lines between
-    them allowed, no removed line between them."""
+    """Words in the longest block of kept lines: lines kept one after another, blank lines (and lines
+    removed by `IN_ARTICLE_RULES`) between them allowed, no other removed line between them."""
     best = current = 0
     for line, rule in zip(lines, rules):
-        if not line.strip():
+        if not line.strip() or rule in IN_ARTICLE_RULES:
             continue
         if rule:
             current = 0

@@ -140,7 +140,7 @@ LEGAL = PhraseKind("contains", 12, {
 
 SHARE = PhraseKind("starts", 8, {
     "en": ("share this", "share on", "share via", "share:", "share article", "follow us", "like us on",
-           "tweet", "pin it", "email this", "print this", "share", "print", "comments", "leave a comment",
+           "tweet", "pin it", "email this", "print this", "share", "print", "comments", "reply", "replies", "leave a comment",
            "leave a reply", "post a comment", "comments are closed", "advertisement", "sponsored",
            "sponsored content", "post was not sent", "email check failed",
            "your blog cannot share posts by email", "end of dialog window", "beginning of dialog window"),
@@ -294,11 +294,105 @@ NAVIGATION = PhraseKind("starts", 6, {
     "yo": ("ojú ìwé àkọ́kọ́",),
 })
 
+COMMENTS = PhraseKind("contains", 40, {
+    "en": ("your email address will not be published", "required fields are marked", "save my name, email",
+           "this site uses akismet", "learn how your comment data is processed", "want to join the discussion",
+           "feel free to contribute", "your comment will be reviewed", "comments are moderated",
+           "post limit reached", "you must be logged in to post a comment", "notify me of follow-up comments",
+           "notify me of new posts", "be the first to comment", "view comments", "show comments",
+           "hide comments", "join the conversation", "add a comment", "have your say", "comment policy"),
+    "fr": ("votre adresse e-mail ne sera pas publiée", "votre adresse de messagerie ne sera pas publiée",
+           "les champs obligatoires sont indiqués", "enregistrer mon nom, mon e-mail", "soyez le premier à commenter",
+           "ajouter un commentaire", "afficher les commentaires"),
+    "es": ("tu dirección de correo electrónico no será publicada", "su dirección de correo electrónico no será publicada",
+           "los campos obligatorios están marcados", "guarda mi nombre, correo electrónico", "sé el primero en comentar",
+           "añadir un comentario", "ver comentarios"),
+    "pt": ("o seu endereço de email não será publicado", "o seu endereço de e-mail não será publicado",
+           "seu endereço de e-mail não será publicado", "seu endereço de email não será publicado",
+           "campos obrigatórios são marcados", "guardar o meu nome, email", "salvar meus dados neste navegador",
+           "seja o primeiro a comentar", "ver comentários"),
+    "ca": ("la vostra adreça electrònica no es publicarà", "l'adreça electrònica no es publicarà",
+           "els camps necessaris estan marcats"),
+    "id": ("alamat email anda tidak akan dipublikasikan", "ruas yang wajib ditandai", "simpan nama, email",
+           "jadilah yang pertama berkomentar", "lihat komentar"),
+    "vi": ("email của bạn sẽ không được hiển thị công khai", "các trường bắt buộc được đánh dấu", "lưu tên của tôi",
+           "xem bình luận"),
+    "ar": ("لن يتم نشر عنوان بريدك الإلكتروني", "الحقول الإلزامية مشار إليها", "احفظ اسمي", "كن أول من يعلق",
+           "أضف تعليقا", "أضف تعليقاً"),
+    "ur": ("آپ کا ای میل ایڈریس شائع نہیں کیا جائے گا", "تبصرہ کریں"),
+    "zh-Hans": ("您的电子邮箱地址不会被公开", "您的邮箱地址不会被公开", "必填项已用", "在此浏览器中保存我的显示名称",
+                "查看评论", "发表你的评论"),
+    "zh-Hant": ("你的電子郵件位址並不會被公開", "您的電子郵件地址不會被公開", "必填欄位標示為", "在瀏覽器中儲存顯示名稱",
+                "查看留言"),
+    "hi": ("आपका ईमेल पता प्रकाशित नहीं किया जाएगा", "आवश्यक फ़ील्ड चिह्नित हैं", "टिप्पणी लिखें"),
+    "mr": ("आपला ईमेल पत्ता प्रकाशित केला जाणार नाही",),
+    "bn": ("আপনার ইমেল ঠিকানা প্রকাশ করা হবে না", "আপনার ই-মেইল এ্যাড্রেস প্রকাশিত হবে না"),
+    "ta": ("உங்கள் மின்னஞ்சல் வெளியிடப்பட மாட்டாது",),
+    "sw": ("barua pepe yako haitachapishwa",),
+})
+
+CREDIT = PhraseKind("contains", 16, {
+    "en": ("getty images", "shutterstock", "istockphoto", "image credit", "photo credit", "picture credit",
+           "image source", "image courtesy", "photo courtesy", "photo by ", "photograph by", "photo:", "photograph:",
+           "picture:", "image:", "(photo", "ap photo", "afp photo", "afp via getty", "/reuters", "reuters/",
+           "/ reuters", "epa-efe", "/ap)", "(ap)"),
+    "fr": ("crédit photo", "crédits photo", "photo :", "crédit :", "crédits :", "illustration :"),
+    "es": ("foto:", "fotografía:", "crédito:", "imagen:", "foto de ", "fuente de la imagen"),
+    "pt": ("foto:", "fotografia:", "crédito:", "imagem:", "foto de ", "créditos:"),
+    "ca": ("foto:", "fotografia:", "imatge:"),
+    "id": ("foto:", "sumber foto", "sumber gambar", "gambar:"),
+    "vi": ("ảnh:", "nguồn ảnh", "ảnh minh họa"),
+    "ar": ("صورة:", "مصدر الصورة", "الصورة:", "تصوير:"),
+    "ur": ("تصویر:", "فوٹو:"),
+    "zh-Hans": ("图片来源", "图源：", "摄影：", "图片：", "图/"),
+    "zh-Hant": ("圖片來源", "攝影：", "圖片：", "圖/"),
+    "hi": ("फोटो:", "फ़ोटो:", "तस्वीर:", "फोटो साभार", "फ़ोटो साभार"),
+    "bn": ("ছবি:", "ছবি :"),
+    "sw": ("picha:",),
+})
+
 #: Every kind, by the rule name it records (`boilerplate:<kind>` in meta and the manifest).
 KINDS: dict[str, PhraseKind] = {
     "cookie": COOKIE, "copyright": COPYRIGHT, "javascript": JAVASCRIPT, "legal": LEGAL, "share": SHARE,
     "login": LOGIN, "subscribe": SUBSCRIBE, "read_more": READ_MORE, "navigation": NAVIGATION,
+    "comments": COMMENTS, "credit": CREDIT,
 }
+
+#: Byline openers (`byline` rule): a short line without terminal punctuation that starts with one is an
+#: author, editor or date credit. `BYLINE_NAMED` are bare prepositions ("By", "Por", "Oleh"): the word
+#: after them must be capitalised (a name), so "By 2020" or "Por qué" are not bylines.
+BYLINE: tuple[str, ...] = (
+    "written by", "posted by", "reviewed by", "medically reviewed by", "fact checked by", "edited by",
+    "reported by", "story by", "words by", "updated", "last updated", "published", "posted on", "author:",
+    "authors:", "publié le", "mis à jour le", "rédigé par", "auteur :", "publicado", "actualizado",
+    "escrito por", "autor:", "atualizado", "publicat", "actualitzat", "penulis:", "editor:", "reporter:",
+    "diperbarui", "dipublikasikan", "tác giả:", "cập nhật", "đăng lúc", "بقلم", "آخر تحديث", "نشر في",
+    "作者：", "作者:", "发布时间", "更新时间", "來源：", "来源：", "编辑：", "編輯：", "發布時間", "更新時間",
+    "लेखक:", "अपडेट", "प्रकाशित",
+)
+BYLINE_NAMED: tuple[str, ...] = ("by", "par", "por", "per", "oleh", "bởi", "von", "door")
+
+#: Month and weekday names and time words (`date_line` rule): a short line made of these and numbers
+#: only ("Updated Nov 19, 9:41 AM", "19 Nov 2019 05:44 GMT", "32M ago", "0") is a date, time or counter.
+DATE_WORDS: frozenset[str] = frozenset("""
+january february march april may june july august september october november december
+jan feb mar apr jun jul aug sep sept oct nov dec
+monday tuesday wednesday thursday friday saturday sunday mon tue tues wed thu thurs fri sat sun
+am pm a.m. p.m. gmt utc et est edt cst cdt pst pdt bst cet cest ist wib wita wit ago updated posted published
+on at min mins minute minutes hr hrs hour hours day days week weeks month months year years
+janvier février mars avril mai juin juillet août septembre octobre novembre décembre
+lundi mardi mercredi jeudi vendredi samedi dimanche le il y a h heure heures
+enero febrero marzo abril mayo junio julio agosto septiembre octubre noviembre diciembre
+lunes martes miércoles jueves viernes sábado domingo de del hace horas minutos días
+janeiro fevereiro março maio junho julho setembro outubro novembro dezembro
+segunda-feira terça-feira quarta-feira quinta-feira sexta-feira sábado domingo em às há
+gener febrer març maig juny juliol agost setembre octubre novembre desembre
+januari februari maret mei juni juli agustus oktober desember
+senin selasa rabu kamis jumat sabtu minggu pukul jam menit hari lalu yang
+tháng năm ngày giờ phút trước lúc
+يناير فبراير مارس أبريل مايو يونيو يوليو أغسطس سبتمبر أكتوبر نوفمبر ديسمبر منذ ساعة ساعات دقيقة
+जनवरी फ़रवरी फरवरी मार्च अप्रैल मई जून जुलाई अगस्त सितंबर अक्टूबर नवंबर दिसंबर
+""".split())
 
 #: Language names as each language writes its own (CLDR autonyms, as Wikipedia's interlanguage menus and
 #: site language switchers show them); a line made only of these is a language menu.
