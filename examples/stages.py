@@ -18,6 +18,7 @@ class UrlBlocklist:
         self.name = name
         self.domains = frozenset(d.strip().lower().rstrip(".") for d in domains)
         self.reason = Reason(name, "blocked_domain", "the page's URL is on a blocklisted domain")
+        self.reasons = [self.reason]   # what its reasons mean: the data card prints it
 
     def setup(self) -> None:
         """Nothing to load (a large list would be read here, once per worker)."""

@@ -61,28 +61,19 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import Iterable
 
-from roots.document import Document, Reason, Rejection, register_reason
+from roots import reasons
+from roots.document import Document, Reason, Rejection
 from roots.filters.boilerplate_phrases import AUTONYMS, BYLINE, BYLINE_NAMED, DATE_WORDS, KINDS, PhraseKind
+from roots.stage_configs import WEB_FORMATS, BoilerplateConfig  # noqa: F401
 
 STAGE = "boilerplate"
 META_KEY = "boilerplate"
-#: Source formats that are web crawls: the stage and template removal apply to them by default.
-WEB_FORMATS = ("warc", "wet")
-
-EMPTY = register_reason(Reason(STAGE, "empty", "nothing is left once boilerplate lines are removed"))
-TOO_LITTLE = register_reason(Reason(STAGE, "too_little_left", "fewer words than min_words_left once boilerplate lines are removed"))
-DUP_LINES = register_reason(Reason(STAGE, "duplicate_lines", "too many repeated lines (Gopher), by count or characters"))
-DUP_PARAS = register_reason(Reason(STAGE, "duplicate_paragraphs", "too many repeated paragraphs (Gopher), by count or characters"))
-BULLETS = register_reason(Reason(STAGE, "bullet_lines", "too many lines start with a bullet (Gopher)"))
-ELLIPSIS = register_reason(Reason(STAGE, "ellipsis_lines", "too many lines end with an ellipsis (Gopher)"))
-SHORT_LINES = register_reason(Reason(STAGE, "short_lines", "too many lines under short_line_chars characters (FineWeb)"))
-PUNCT = register_reason(Reason(STAGE, "terminal_punctuation", "too few lines end with terminal punctuation (FineWeb)"))
-NO_RUNNING_TEXT = register_reason(Reason(STAGE, "no_running_text", "most of the page was boilerplate and no block of "
-                                         "running text left between removed lines has min_block_words words"))
-PROSE = register_reason(Reason(STAGE, "prose_share", "too little of the page is in paragraph-length lines: headlines, "
-                                                     "teasers and captions, not prose"))
+(EMPTY, TOO_LITTLE, DUP_LINES, DUP_PARAS, BULLETS, ELLIPSIS, SHORT_LINES, PUNCT, NO_RUNNING_TEXT,
+ PROSE) = (reasons.BOILERPLATE[n] for n in (
+    "empty", "too_little_left", "duplicate_lines", "duplicate_paragraphs", "bullet_lines", "ellipsis_lines",
+    "short_lines", "terminal_punctuation", "no_running_text", "prose_share"))
 
 # --- cheap line measures --------------------------------------------------------------------------------
 
@@ -252,111 +243,6 @@ def is_title_case_list(line: str, min_words: int = 20, share: float = 0.6) -> bo
     if len(words) < min_words or any(ch in line for ch in ".!?;"):
         return False
     return sum(w[0].isupper() for w in words) >= share * len(words)
-
-
-# --- configuration --------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class BoilerplateConfig:
-    """The run config's `boilerplate:` section.
-
-    ```yaml
-    boilerplate:
-      enabled: true          # the stage, for web sources
-      sources: null          # source names it applies to; default: formats warc/wet and sources with web: true
-      templates: true        # also give those sources ROOTS's dedup_template (unless cleaning lists them)
-      line_max_words: 15     # a line without terminal punctuation and fewer words is "short"
-      min_sentence_words: 3  # a line with terminal punctuation but fewer words is short too (C4)
-      max_short_run: 3       # runs of this many short lines are menus
-      min_words_left: 20
-      max_duplicate_line_fraction: 0.3          # Gopher
-      max_duplicate_line_char_fraction: 0.2
-      max_duplicate_paragraph_fraction: 0.3
-      max_duplicate_paragraph_char_fraction: 0.2
-      max_bullet_line_fraction: 0.9
-      max_ellipsis_line_fraction: 0.3
-      max_short_line_fraction: 0.67             # FineWeb
-      short_line_chars: 30
-      min_terminal_punctuation_fraction: 0.12   # FineWeb
-      min_lines_for_fractions: 3                # the share rules judge documents of at least this many lines
-      min_prose_char_fraction: 0.3              # prose_share: characters in paragraphs, that is lines of
-      prose_line_words: 20                      # prose_line_words words or more, or runs of prose_run lines
-      prose_sentence_words: 5                   # that are sentences (prose_sentence_words+ words, terminal
-      prose_run: 3                              # punctuation), of pages of min_lines_for_prose lines or more
-      min_lines_for_prose: 5
-      min_block_words: 50                       # no_running_text: a page of which boilerplate lines were at least
-      block_rule_removed_fraction: 0.5          # this share of the characters, and whose longest block of kept
-                                                # lines not broken by a removed line is under min_block_words words
-      remove_repeated_lines: true   # a line repeating an earlier kept line goes (`repeated_line`); the
-                                    # duplicate rules then see one copy. false: Gopher's reading, the page is judged
-    ```
-    """
-
-    enabled: bool = True
-    sources: tuple[str, ...] | None = None
-    templates: bool = True
-    line_max_words: int = 15
-    min_sentence_words: int = 3
-    max_short_run: int = 3
-    min_words_left: int = 20
-    max_duplicate_line_fraction: float = 0.3
-    max_duplicate_line_char_fraction: float = 0.2
-    max_duplicate_paragraph_fraction: float = 0.3
-    max_duplicate_paragraph_char_fraction: float = 0.2
-    max_bullet_line_fraction: float = 0.9
-    max_ellipsis_line_fraction: float = 0.3
-    max_short_line_fraction: float = 0.67
-    short_line_chars: int = 30
-    min_terminal_punctuation_fraction: float = 0.12
-    min_lines_for_fractions: int = 3
-    min_prose_char_fraction: float = 0.3
-    prose_line_words: int = 20
-    prose_sentence_words: int = 5
-    prose_run: int = 3
-    min_lines_for_prose: int = 5
-    min_block_words: int = 50
-    block_rule_removed_fraction: float = 0.5
-    remove_repeated_lines: bool = True
-
-    @classmethod
-    def from_dict(cls, data: Any, where: str) -> "BoilerplateConfig":
-        """Validate a `boilerplate:` mapping; a ConfigError naming `where` and the key on any problem."""
-        from roots.config import ConfigError
-
-        if data is None:
-            return cls()
-        if not isinstance(data, dict):
-            raise ConfigError(f"{where}: expected a mapping, got {type(data).__name__}")
-        fields = cls.__dataclass_fields__
-        values: dict[str, Any] = {}
-        for key, value in data.items():
-            if key not in fields:
-                raise ConfigError(f"{where}: key {key!r} is not a known key (known: {', '.join(sorted(fields))})")
-            default = fields[key].default
-            if key == "sources":
-                if value is not None and (not isinstance(value, list) or not all(isinstance(v, str) for v in value)):
-                    raise ConfigError(f"{where}: key 'sources' must be a list of source names")
-                values[key] = None if value is None else tuple(value)
-            elif isinstance(default, bool):
-                if not isinstance(value, bool):
-                    raise ConfigError(f"{where}: key {key!r} must be true or false, got {value!r}")
-                values[key] = value
-            elif isinstance(default, int):
-                if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-                    raise ConfigError(f"{where}: key {key!r} must be a non-negative integer, got {value!r}")
-                values[key] = value
-            else:
-                if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 1:
-                    raise ConfigError(f"{where}: key {key!r} must be a number from 0 to 1, got {value!r}")
-                values[key] = float(value)
-        return cls(**values)
-
-    def applies_to(self, specs: Iterable[Any]) -> tuple[str, ...]:
-        """The names of the sources (SourceSpecs) the stage and template removal apply to."""
-        if self.sources is not None:
-            return self.sources
-        return tuple(s.name for s in specs if s.format in WEB_FORMATS or getattr(s, "web", False))
 
 
 # --- the stage ------------------------------------------------------------------------------------------

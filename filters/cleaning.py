@@ -25,15 +25,15 @@ from collections import Counter
 from dataclasses import dataclass, field, replace
 from typing import Any, Iterable
 
-from roots.document import Document, Reason, Rejection, register_reason
+from roots import reasons
+from roots.document import Document, Rejection
 from roots.errors import RootsError
 from roots.filters.stats import strip_special
 from roots.rundir import read_json, write_json
+from roots.stage_configs import CLEANING_FILTERS, CLEANING_MAPS, OPERATIONS, TEMPLATE, CleaningConfig  # noqa: F401
 
 STAGE = "cleaning"
-EMPTY = register_reason(Reason(STAGE, "empty", "the text is empty (after cleaning)"))
-SMALL_WORDS = register_reason(Reason(STAGE, "small_words", "fewer space-separated words than the source's min_words"))
-SMALL_BYTES = register_reason(Reason(STAGE, "small_bytes", "fewer UTF-8 bytes than the source's min_bytes"))
+EMPTY, SMALL_WORDS, SMALL_BYTES = (reasons.CLEANING[n] for n in ("empty", "small_words", "small_bytes"))
 
 # --- ROOTS's maps before its quality filters --------------------------------------------------------
 
@@ -209,84 +209,8 @@ class TemplateLines:
 
 MAPS = {"remove_html_spans": remove_html_spans, "replace_newlines": replace_newlines,
         "remove_lines_with_code": remove_lines_with_code}
-FILTERS = ("remove_empty_docs", "filter_small_docs", "filter_small_docs_bytes")
-TEMPLATE = "dedup_template"
-OPERATIONS = tuple(FILTERS) + tuple(MAPS) + (TEMPLATE,)
-
-
-@dataclass(frozen=True)
-class CleaningConfig:
-    """The run config's `cleaning:` section: which operations each source gets, in order.
-
-    ```yaml
-    cleaning:
-      default: [remove_empty_docs]            # sources not listed below
-      sources:
-        wiki-sw: [remove_empty_docs, dedup_template, remove_html_spans, filter_small_docs_bytes]
-      min_words: 15                           # filter_small_docs
-      min_bytes: 300                          # filter_small_docs_bytes
-      template_min_chars: 15                  # dedup_template
-      template_min_count: 10
-    ```
-    """
-
-    default: tuple[str, ...] = ()
-    sources: dict[str, tuple[str, ...]] = field(default_factory=dict)
-    min_words: int = 15
-    min_bytes: int = 300
-    template_min_chars: int = 15
-    template_min_count: int = 10
-
-    def operations(self, source: str) -> tuple[str, ...]:
-        """The operations of `source`, in order."""
-        return self.sources.get(source, self.default)
-
-    def with_template(self, sources: Iterable[str]) -> "CleaningConfig":
-        """This config with `dedup_template` added for `sources` that it does not list by name (they get
-        the default operations then `dedup_template`): web sources get template removal by default
-        (BoilerplateConfig.templates); a source listed under `sources` keeps exactly what it lists."""
-        extra = {name: self.default + (TEMPLATE,) for name in sources
-                 if name not in self.sources and TEMPLATE not in self.default}
-        return replace(self, sources={**self.sources, **extra}) if extra else self
-
-    @property
-    def needs_template_counts(self) -> bool:
-        """Whether some source asks for `dedup_template` (then counts must be gathered first)."""
-        return TEMPLATE in self.default or any(TEMPLATE in ops for ops in self.sources.values())
-
-    @classmethod
-    def from_dict(cls, data: Any, where: str) -> "CleaningConfig":
-        """Validate a `cleaning:` mapping; a ConfigError naming `where` and the key on any problem."""
-        from roots.config import ConfigError
-
-        if data is None:
-            return cls()
-        if not isinstance(data, dict):
-            raise ConfigError(f"{where}: expected a mapping, got {type(data).__name__}")
-        known = {"default", "sources", "min_words", "min_bytes", "template_min_chars", "template_min_count"}
-        for key in data:
-            if key not in known:
-                raise ConfigError(f"{where}: key {key!r} is not a known key (known: {', '.join(sorted(known))})")
-
-        def ops(value: Any, key: str) -> tuple[str, ...]:
-            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-                raise ConfigError(f"{where}: key {key!r} must be a list of operation names")
-            for name in value:
-                if name not in OPERATIONS:
-                    raise ConfigError(f"{where}: key {key!r}: unknown operation {name!r} (one of {', '.join(OPERATIONS)})")
-            return tuple(value)
-
-        sources = data.get("sources") or {}
-        if not isinstance(sources, dict):
-            raise ConfigError(f"{where}: key 'sources' must be a mapping of source name to operations")
-        ints = {}
-        for key in ("min_words", "min_bytes", "template_min_chars", "template_min_count"):
-            value = data.get(key, getattr(cls, key))
-            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-                raise ConfigError(f"{where}: key {key!r} must be a non-negative integer, got {value!r}")
-            ints[key] = value
-        return cls(default=ops(data.get("default", []), "default"),
-                   sources={str(k): ops(v, f"sources.{k}") for k, v in sources.items()}, **ints)
+FILTERS = CLEANING_FILTERS
+assert set(MAPS) == set(CLEANING_MAPS), "roots.stage_configs.CLEANING_MAPS names every map"
 
 
 @dataclass

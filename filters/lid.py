@@ -7,7 +7,8 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from roots.document import Document, Reason, Rejection, register_reason
+from roots import reasons
+from roots.document import Document, Rejection
 from roots.languages import Registry
 from roots.lid import (BUNDLED, LID176, LOW, NO_TEXT, NOISE, ROOTS, TRUST_SOURCE, WRONG, Identifier, LidConfig,
                        Prediction, load_model, load_policies, prepare_text)
@@ -15,14 +16,7 @@ from roots.lid import (BUNDLED, LID176, LOW, NO_TEXT, NOISE, ROOTS, TRUST_SOURCE
 log = logging.getLogger(__name__)
 
 LID = "lid"
-WRONG_LANGUAGE = register_reason(Reason(LID, "wrong_language",
-                                        "the LID model says the text is in another language than its source's, "
-                                        "or the text's script rules the language out"))
-LOW_SCORE = register_reason(Reason(LID, "low_score",
-                                   "the LID score is under the language's min_score (or the text has no letters)"))
-NOISE_REASON = register_reason(Reason(LID, "noise",
-                                      "our LID model files the text under its noise class: junk such as repeated "
-                                      "tokens, keyboard mash, markup, code, numbers or link lists, not language"))
+WRONG_LANGUAGE, LOW_SCORE, NOISE_REASON = (reasons.LID[n] for n in ("wrong_language", "low_score", "noise"))
 
 #: Prefix of the programming languages' codes: code never goes through natural-language LID.
 CODE_PREFIX = "code-"

@@ -13,6 +13,7 @@ from dataclasses import field, fields, make_dataclass, replace
 from typing import Any
 
 from roots.languages import LanguageConfig, LanguageConfigError
+from roots.schema import field_value, setting
 from roots.filters.rules import (CODE, NATURAL, ROOTS_DEFAULT, ROOTS_GITHUB, ROOTS_PARAMS,  # noqa: F401
                                  params_of)
 from roots.filters.words import KINDS
@@ -24,10 +25,21 @@ _PYTYPES = {"int": int, "int?": int | None, "ratio": float, "ratio?": float | No
             "tokenizer": str}
 
 
+def _groups(value: tuple[int, ...]) -> str | None:
+    return None if all(v > 1 for v in value) else f"must be a list of integers greater than 1, got {list(value)!r}"
+
+
+#: The checks of each kind (roots.schema field metadata).
+_RULES: dict[str, dict[str, Any]] = {"int": {"ge": 0}, "ratio": {"ge": 0, "le": 1}, "number": {"ge": 0},
+                                     "percentile": {"ge": 0, "le": 100}, "ints": {"check": _groups},
+                                     "tokenizer": {"choices": KINDS}}
+
+
 def _make(name: str, kind: str, doc: str) -> type:
     """A frozen dataclass with one field per registered parameter of `kind` (filters/rules.py), its
     registered default, and `sources` (key → where the value came from)."""
-    cls = make_dataclass(name, [(p.key, _PYTYPES[p.kind], field(default=p.default)) for p in params_of(kind)]
+    cls = make_dataclass(name, [(p.key, _PYTYPES[p.kind], setting(p.default, **_RULES.get(p.kind.rstrip("?"), {})))
+                                for p in params_of(kind)]
                          + [("sources", dict, field(default_factory=dict, compare=False))], frozen=True)
     cls.__doc__ = doc
     cls.__module__ = __name__
@@ -38,7 +50,6 @@ NaturalFilters = _make("NaturalFilters", NATURAL, "Thresholds, settings and word
                        "(the parameters of filters/rules.py's natural rules).")
 CodeFilters = _make("CodeFilters", CODE, "ROOTS's GitHub rules for source code, plus generated and minified "
                     "file detection (the parameters of filters/rules.py's code rules).")
-_TYPES: dict[str, str] = {p.key: p.kind for kind in (NATURAL, CODE) for p in params_of(kind)}
 _DEFAULT_SOURCES: dict[str, str] = {p.key: p.source for kind in (NATURAL, CODE) for p in params_of(kind)}
 #: Keys of which at most one may be set: the perplexity cut-off is absolute or a percentile.
 EXCLUSIVE = (("max_perplexity", "max_perplexity_percentile"),)
@@ -48,49 +59,9 @@ def _keys(cls) -> list[str]:
     return [f.name for f in fields(cls) if f.name != "sources"]
 
 
-def _check(value: Any, kind: str, where: str, key: str) -> Any:
-    """`value` checked against `kind` (a trailing `?` allows null); a LanguageConfigError otherwise."""
-    optional = kind.endswith("?")
-    kind = kind.rstrip("?")
-    if value is None:
-        if optional:
-            return None
-        raise LanguageConfigError(f"{where}: key 'filters.{key}' must not be null")
-
-    def bad(expected: str) -> LanguageConfigError:
-        hint = ""
-        if isinstance(value, str) and kind in ("int", "ratio", "number", "percentile"):
-            hint = " (write it unquoted, as a plain decimal)"
-        return LanguageConfigError(f"{where}: key 'filters.{key}' must be {expected}, got {type(value).__name__} {value!r}{hint}")
-
-    if kind == "bool":
-        if not isinstance(value, bool):
-            raise bad("true or false")
-        return value
-    if kind == "int":
-        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-            raise bad("a non-negative integer")
-        return value
-    if kind in ("ratio", "number", "percentile"):
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise bad("a number")
-        top = {"ratio": 1, "percentile": 100}.get(kind)
-        if value < 0 or (top is not None and value > top):
-            raise bad(f"a number between 0 and {top}" if top else "a non-negative number")
-        return float(value)
-    if kind == "ints":
-        if not isinstance(value, list) or not all(isinstance(v, int) and not isinstance(v, bool) and v > 1 for v in value):
-            raise bad("a list of integers greater than 1")
-        return tuple(value)
-    if kind in ("str", "path"):
-        if not isinstance(value, str):
-            raise bad("a string")
-        return value
-    if kind == "tokenizer":
-        if value not in KINDS:
-            raise bad(f"one of {', '.join(KINDS)}")
-        return value
-    raise AssertionError(kind)
+def _check(cls: type, value: Any, where: str, key: str) -> Any:
+    """`value` checked against the field `key` of `cls` (roots.schema); a LanguageConfigError otherwise."""
+    return field_value(cls, key, value, where, f"filters.{key}", error=LanguageConfigError)
 
 
 def _entry(raw: Any, where: str, key: str) -> tuple[Any, str]:
@@ -122,14 +93,14 @@ def parse_filters(lang: LanguageConfig, overrides: dict[str, Any] | None = None,
             raise LanguageConfigError(f"{where}: key 'filters.{key}' is not a filter setting of a {kind} language "
                                       f"(known: {', '.join(keys)})")
         value, source = _entry(raw, where, key)
-        values[key] = _check(value, _TYPES[key], where, key)
+        values[key] = _check(cls, value, where, key)
         sources[key] = source
     _exclusive(values, where, "", set(section), sources)
     overridden: dict[str, Any] = {}
     for key, value in (overrides or {}).items():
         if key not in keys:
             raise LanguageConfigError(f"{overrides_where}: {lang.code}: key {key!r} is not a filter setting (known: {', '.join(keys)})")
-        values[key] = overridden[key] = _check(value, _TYPES[key], overrides_where or where, key)
+        values[key] = overridden[key] = _check(cls, value, overrides_where or where, key)
         sources[key] = f"run config {overrides_where}".strip()
     _exclusive(values, overrides_where or where, f"{lang.code}: ", set(overridden), sources)
     base = os.path.dirname(os.path.abspath(lang.path))

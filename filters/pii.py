@@ -2,72 +2,17 @@
 and replaces it by `PI:TYPE` tags (or fake values); it redacts and never rejects."""
 from __future__ import annotations
 
-import difflib
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
 from roots.document import Document, Rejection
 from roots.languages import Registry, load_registry
-from roots.pii import (DEFAULT_NATURAL, REPLACE_MODES, SPAN_TYPES, PiiDetector, PiiSettings, language_settings,
-                       redact, spans_to_meta)
+from roots.pii import DEFAULT_NATURAL, PiiDetector, PiiSettings, language_settings, redact, spans_to_meta
+from roots.stage_configs import PiiConfig
 
 #: The key of `Document.meta` that holds the spans: [{"type", "start", "end"}], offsets into the text before redaction.
 META_KEY = "pii"
-
-
-@dataclass(frozen=True)
-class PiiConfig:
-    """The `pii:` section of a run config.
-
-    replace: `tag` writes `PI:EMAIL`, `PI:PHONE`, ... (as ROOTS did); `fake` writes a realistic fake
-    value of the same shape, drawn from a generator seeded by the document id (deterministic).
-    tag_format: how a tag is written, `{type}` standing for the span type.
-    keep_types: span types left in the text (still recorded in meta), e.g. [USER].
-    keep_raw_rejected: false (default) redacts rejected documents like kept ones, at every stage, so no
-    raw value of a detected type is anywhere under RUN; true keeps them raw, for an audit of what the
-    filters removed (the manifest says so).
-    """
-
-    replace: str = "tag"
-    tag_format: str = "PI:{type}"
-    keep_types: tuple[str, ...] = ()
-    keep_raw_rejected: bool = False
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any] | None, where: str) -> "PiiConfig":
-        """Validate the section; every problem is a ConfigError naming `where` and the key."""
-        from roots.config import ConfigError
-
-        data = {} if data is None else data
-        if not isinstance(data, dict):
-            raise ConfigError(f"{where}: expected a mapping, got {type(data).__name__}")
-        known = ("replace", "tag_format", "keep_types", "keep_raw_rejected")
-        for key in data:
-            if key not in known:
-                close = difflib.get_close_matches(str(key), known, n=1)
-                hint = f" (did you mean {close[0]!r}?)" if close else f" (known: {', '.join(known)})"
-                raise ConfigError(f"{where}: key {key!r} is not a known key{hint}")
-        replace = data.get("replace", cls.replace)
-        if replace not in REPLACE_MODES:
-            raise ConfigError(f"{where}: key 'replace' must be one of {', '.join(REPLACE_MODES)}, got {replace!r}")
-        tag_format = data.get("tag_format", cls.tag_format)
-        if not isinstance(tag_format, str) or "{type}" not in tag_format:
-            raise ConfigError(f"{where}: key 'tag_format' must be a string containing {{type}}, got {tag_format!r}")
-        try:
-            tag_format.format(type="EMAIL")
-        except (KeyError, IndexError, ValueError) as err:
-            raise ConfigError(f"{where}: key 'tag_format' is not a valid format string: {err}") from None
-        keep = data.get("keep_types", [])
-        if not isinstance(keep, list) or not all(isinstance(t, str) for t in keep):
-            raise ConfigError(f"{where}: key 'keep_types' must be a list of span types")
-        for t in keep:
-            if t not in SPAN_TYPES:
-                raise ConfigError(f"{where}: key 'keep_types': {t!r} is not a span type ({', '.join(SPAN_TYPES)})")
-        keep_raw = data.get("keep_raw_rejected", False)
-        if not isinstance(keep_raw, bool):
-            raise ConfigError(f"{where}: key 'keep_raw_rejected' must be true or false, got {keep_raw!r}")
-        return cls(replace=replace, tag_format=tag_format, keep_types=tuple(keep), keep_raw_rejected=keep_raw)
 
 
 @dataclass

@@ -29,13 +29,13 @@ filters are on, their thresholds and where each value came from, and why a filte
 """
 from __future__ import annotations
 
-import difflib
 import logging
 import os
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
-from roots.document import UNKNOWN_LANG_DIR, Document, Reason, Rejection, register_reason
+from roots.document import UNKNOWN_LANG_DIR, Document, Reason, Rejection
+from roots.reasons import QUALITY as QUALITY_REASONS
 from roots.errors import RootsError
 from roots.filters import stats
 from roots.filters.cleaning import remove_long_words, remove_url_words, uniform_whitespace
@@ -43,14 +43,15 @@ from roots.filters.params import SPACY_LIST, CodeFilters, NaturalFilters, parse_
 from roots.filters.rules import CODE_RULES, NATURAL_RULES, RULES, Context, Rule
 from roots.filters.words import CHARACTERS, SENTENCEPIECE, SPACY, SplitterSpec, WordSplitter, spacy_code
 from roots.languages import Registry, load_registry
+from roots.stage_configs import QualityConfig
 
 log = logging.getLogger(__name__)
 
 STAGE = "quality"
 
 
-#: The rejection reason of every registered rule (filters/rules.py), by rule name.
-_BY_NAME: dict[str, Reason] = {r.name: register_reason(Reason(STAGE, r.name, r.description)) for r in RULES}
+#: The rejection reason of every registered rule (filters/rules.py), by rule name (declared in roots.reasons).
+_BY_NAME: dict[str, Reason] = {r.name: QUALITY_REASONS[r.name] for r in RULES}
 #: The filters of natural languages, in order (ROOTS's, with Gopher's repetition rules after ROOTS's).
 NATURAL_ORDER = tuple(r.name for r in NATURAL_RULES)
 #: The filters of code languages, in order.
@@ -64,97 +65,6 @@ _NATURAL_CHAIN = tuple(r for r in NATURAL_RULES if r.compute is not None)
 
 class QualityConfigError(RootsError):
     """A quality setup that cannot run (a missing word list or model); names the file and key."""
-
-
-@dataclass(frozen=True)
-class QualityConfig:
-    """The run config's `quality:` section.
-
-    ```yaml
-    quality:
-      enabled: true          # false: the stage is not added to the run
-      compute_all: true      # compute every statistic of every document (uncensored histograms for
-                             # tuning); false stops at the first failing filter (faster on junk)
-      apply_maps: true       # ROOTS's maps before the filters (whitespace, URL words, long words)
-      lm_dir: null           # folder of `roots lm train` outputs, one subfolder per language (DIR/en/)
-      stopwords_dir: null    # folder of <lang>.txt lists from `roots resources stopwords`; wins over spaCy's
-      flagged_words_dir: null  # folder of <lang>.txt flagged-word lists
-      lid_score_key: lid_score   # the meta key the LID stage writes its score to
-      batch_size: 256
-      languages:             # per-language overrides of the language configs' filters, bare values
-        en: {max_perplexity: 1200}
-    ```
-    Relative folders resolve against the run config's folder.
-    """
-
-    enabled: bool = True
-    compute_all: bool = True
-    apply_maps: bool = True
-    lm_dir: str | None = None
-    stopwords_dir: str | None = None
-    flagged_words_dir: str | None = None
-    lid_score_key: str = "lid_score"
-    batch_size: int = 256
-    languages: dict[str, dict[str, Any]] = field(default_factory=dict)
-
-    @property
-    def where(self) -> str:
-        """Where the section was read (for messages); not part of the config's identity."""
-        return getattr(self, "_where", "quality")
-
-    @classmethod
-    def from_dict(cls, data: Any, where: str, base: str = "", registry: Registry | None = None) -> "QualityConfig":
-        """Validate a `quality:` mapping (None: the defaults); folders resolve against `base` (the run
-        config's folder). A ConfigError naming `where` (e.g. `run.yaml: quality`) and the key on any
-        problem, including a language's filters, word list or model that does not resolve (in `registry`,
-        the run's, overlay included; None: the packaged one)."""
-        from roots.config import ConfigError
-
-        data = {} if data is None else data
-        if not isinstance(data, dict):
-            raise ConfigError(f"{where}: expected a mapping, got {type(data).__name__}")
-        known = set(cls.__dataclass_fields__)
-        for key in data:
-            if key not in known:
-                close = difflib.get_close_matches(str(key), sorted(known), n=1)
-                hint = f" (did you mean {close[0]!r}?)" if close else f" (known: {', '.join(sorted(known))})"
-                raise ConfigError(f"{where}: key {key!r} is not a known key{hint}")
-        out: dict[str, Any] = {}
-        for key in ("enabled", "compute_all", "apply_maps"):
-            if key in data:
-                if not isinstance(data[key], bool):
-                    raise ConfigError(f"{where}: key {key!r} must be true or false, got {data[key]!r}")
-                out[key] = data[key]
-        for key in ("lm_dir", "stopwords_dir", "flagged_words_dir"):
-            value = data.get(key)
-            if value is None:
-                continue
-            if not isinstance(value, str) or not value:
-                raise ConfigError(f"{where}: key {key!r} must be a folder path, got {value!r}")
-            path = value if os.path.isabs(value) or not base else os.path.normpath(os.path.join(base, value))
-            if not os.path.isdir(path):
-                raise ConfigError(f"{where}: key {key!r}: folder {path} does not exist")
-            out[key] = path
-        if "lid_score_key" in data:
-            if not isinstance(data["lid_score_key"], str) or not data["lid_score_key"]:
-                raise ConfigError(f"{where}: key 'lid_score_key' must be a non-empty string")
-            out["lid_score_key"] = data["lid_score_key"]
-        if "batch_size" in data:
-            value = data["batch_size"]
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ConfigError(f"{where}: key 'batch_size' must be a positive integer, got {value!r}")
-            out["batch_size"] = value
-        languages = data.get("languages") or {}
-        if not isinstance(languages, dict) or not all(isinstance(v, dict) for v in languages.values()):
-            raise ConfigError(f"{where}: key 'languages' must map language codes to mappings of filter settings")
-        config = cls(**out, languages={str(k): dict(v) for k, v in languages.items()})
-        object.__setattr__(config, "_where", where)
-        if config.enabled:
-            try:
-                Quality(config, registry=registry)  # every language's filters, lists and models resolve, before any work
-            except RootsError as err:
-                raise ConfigError(str(err)) from None
-        return config
 
 
 @dataclass

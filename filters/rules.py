@@ -6,14 +6,15 @@ Everything else reads this registry: the stage's check chain (`filters/quality.p
 `filters:` section of a language config (`filters/params.py` builds `NaturalFilters` and
 `CodeFilters` from it), the tuning tables (`roots/tuning.py`) and the data card.
 
-Adding a rule is one function and one entry:
+Adding a rule is one function, one entry, and one line saying what it removes under `QUALITY` in
+`roots/reasons.py` (the core's table of reasons, which the data card reads):
 
 ```python
 def _exclamations(ctx: Context) -> dict[str, Any]:
     "Share of the words that end a sentence with '!' (why: shouting spam)."
     return {"exclamations": ctx.text.count("!") / max(1, len(ctx.words))}
 
-RULES = (..., Rule("exclamations", "natural", "too many exclamation marks", _exclamations,
+RULES = (..., Rule("exclamations", "natural", _exclamations,
                    statistics=(Statistic("exclamations", "exclamation marks per word", upper="max_exclamations"),),
                    params=(Param("max_exclamations", "ratio?", 0.1, "our choice"),)), ...)
 ```
@@ -28,6 +29,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Collection, Mapping, Sequence
 
 from roots.filters import stats
+from roots.reasons import QUALITY as QUALITY_REASONS
 
 ROOTS_PARAMS = "ROOTS parameters_filtering.py (bigscience-workshop/data-preparation)"
 ROOTS_DEFAULT = f"{ROOTS_PARAMS}, parameters_filtering_default"
@@ -121,7 +123,6 @@ class Rule:
 
     name: str
     kind: str
-    description: str
     compute: Callable[[Context], dict[str, Any]] | None
     statistics: tuple[Statistic, ...]
     params: tuple[Param, ...] = ()
@@ -136,6 +137,11 @@ class Rule:
     @property
     def reason(self) -> str:
         return f"quality:{self.name}"
+
+    @property
+    def description(self) -> str:
+        """What the rule removes: its reason's description (roots.reasons.QUALITY, where the data card reads it)."""
+        return QUALITY_REASONS[self.name].description
 
     def off(self, limits: Mapping[str, Any]) -> str | None:
         """Why the rule is off by its parameters alone (every bound null, or its flag false), else None."""
@@ -244,46 +250,39 @@ NATURAL_SETTINGS: tuple[Param, ...] = (
 )
 
 RULES: tuple[Rule, ...] = (
-    Rule("word_count", NATURAL, "fewer words than the language's min_words, or more than max_words", _word_count,
+    Rule("word_count", NATURAL, _word_count,
          (Statistic("words", "words per document", lower="min_words", upper="max_words", log=True),),
          (_rd("min_words", "int", 10, "number_words_min_cutoff"),
           _rd("max_words", "int", 100_000, "number_words_max_cutoff"))),
-    Rule("char_repetition", NATURAL, "character n-gram repetition ratio above the language's maximum",
-         _char_repetition, (Statistic("char_repetition", "character n-gram repetition ratio",
-                                      upper="max_char_repetition"),),
+    Rule("char_repetition", NATURAL, _char_repetition,
+         (Statistic("char_repetition", "character n-gram repetition ratio", upper="max_char_repetition"),),
          (_rd("char_repetition_n", "int", 10, "character_repetition_length"),
           _rd("max_char_repetition", "ratio?", 0.2, "character_repetition_max_cutoff"))),
-    Rule("word_repetition", NATURAL, "word n-gram repetition ratio above the language's maximum", _word_repetition,
+    Rule("word_repetition", NATURAL, _word_repetition,
          (Statistic("word_repetition", "word n-gram repetition ratio", upper="max_word_repetition"),),
          (_rd("word_repetition_n", "int", 5, "word_repetition_length"),
           _rd("max_word_repetition", "ratio?", 0.3, "word_repetition_max_cutoff"))),
-    Rule("duplicate_lines", NATURAL, "too many lines, or characters in lines, that repeat an earlier line (Gopher)",
-         _duplicate_lines, tuple(s for s, _ in _DUP_LINES), tuple(p for _, p in _DUP_LINES)),
-    Rule("duplicate_paragraphs", NATURAL, "too many paragraphs, or characters in paragraphs, that repeat an "
-         "earlier paragraph (Gopher)", _duplicate_paragraphs, tuple(s for s, _ in _DUP_PARAGRAPHS),
+    Rule("duplicate_lines", NATURAL, _duplicate_lines, tuple(s for s, _ in _DUP_LINES), tuple(p for _, p in _DUP_LINES)),
+    Rule("duplicate_paragraphs", NATURAL, _duplicate_paragraphs, tuple(s for s, _ in _DUP_PARAGRAPHS),
          tuple(p for _, p in _DUP_PARAGRAPHS)),
-    Rule("top_ngrams", NATURAL, "the most frequent word 2-, 3- or 4-gram covers too many characters (Gopher)",
-         _top_ngrams, tuple(s for s, _ in _TOP), tuple(p for _, p in _TOP)),
-    Rule("duplicate_ngrams", NATURAL, "repeated word 5- to 10-grams cover too many characters (Gopher)",
-         _duplicate_ngrams, tuple(s for s, _ in _DUP), tuple(p for _, p in _DUP)),
-    Rule("special_characters", NATURAL, "share of special characters above the language's maximum",
-         _special_characters, (Statistic("special_characters", "share of special characters (whitespace not counted)",
+    Rule("top_ngrams", NATURAL, _top_ngrams, tuple(s for s, _ in _TOP), tuple(p for _, p in _TOP)),
+    Rule("duplicate_ngrams", NATURAL, _duplicate_ngrams, tuple(s for s, _ in _DUP), tuple(p for _, p in _DUP)),
+    Rule("special_characters", NATURAL, _special_characters, (Statistic("special_characters", "share of special characters (whitespace not counted)",
                                          upper="max_special_characters"),),
          (Param("max_special_characters", "ratio?", 0.25, "default (key absent): ROOTS's default 0.4 counted "
                 "whitespace; 0.25 is the floor of the recalibration without it (benchmarks/filter_calibration.py)"),)),
-    Rule("stopwords", NATURAL, "stopword ratio below the language's minimum", _stopwords,
+    Rule("stopwords", NATURAL, _stopwords,
          (Statistic("stopwords", "stopword ratio", lower="min_stopwords"),),
          (_rd("min_stopwords", "ratio?", 0.1, "stopwords_min_cutoff"),
           _rd("stopwords", "path?", None, "a list: 'spacy' or a file")), needs="stopwords"),
-    Rule("flagged_words", NATURAL, "flagged-word ratio above the language's maximum", _flagged_words,
+    Rule("flagged_words", NATURAL, _flagged_words,
          (Statistic("flagged_words", "flagged-word ratio", upper="max_flagged_words"),),
          (_rd("max_flagged_words", "ratio?", 0.1, "flagged_words_max_cutoff"),
           _rd("flagged_words", "path?", None, "a file")), needs="flagged_words"),
-    Rule("lid_score", NATURAL, "language-identification score below the language's minimum", _lid_score,
+    Rule("lid_score", NATURAL, _lid_score,
          (Statistic("lid_score", "language-identification score", lower="min_lid_score", in_meta=True),),
          (_rd("min_lid_score", "ratio?", 0.7, "lang_id_min_cutoff"),)),
-    Rule("perplexity", NATURAL, "KenLM perplexity above the language's maximum (absolute, or a percentile of "
-         "the model's reference text)", None,
+    Rule("perplexity", NATURAL, None,
          (Statistic("perplexity", "KenLM perplexity", upper="max_perplexity", log=True, in_meta=True),),
          (Param("max_perplexity", "number?", None, "off (key absent): ROOTS's absolute perplexity_max_cutoff "
                 "values mean something only for ROOTS's own KenLM models"),
@@ -291,26 +290,21 @@ RULES: tuple[Rule, ...] = (
           _rd("perplexity_model", "path?", None, "a folder made by `roots lm train`")), needs="lm",
          switches=("max_perplexity_percentile",)),
     # --- code: ROOTS's GitHub rules, plus generated and minified files -------------------------------
-    Rule("code_size", CODE, "source file of at most min_chars or at least max_chars characters",
-         lambda ctx: {"chars": stats.char_count(ctx.text)},
+    Rule("code_size", CODE, lambda ctx: {"chars": stats.char_count(ctx.text)},
          (Statistic("chars", "characters per file", lower="min_chars", upper="max_chars", exclusive=True, log=True),),
          (Param("min_chars", "int", 100, ROOTS_GITHUB), Param("max_chars", "int", 200_000, ROOTS_GITHUB))),
-    Rule("code_line_length", CODE, "source file with a line longer than max_line_length",
-         lambda ctx: {"max_line_length": stats.max_line_length(ctx.text)},
+    Rule("code_line_length", CODE, lambda ctx: {"max_line_length": stats.max_line_length(ctx.text)},
          (Statistic("max_line_length", "longest line (characters)", upper="max_line_length", log=True),),
          (Param("max_line_length", "int?", 1000, ROOTS_GITHUB),)),
-    Rule("code_non_alphanumeric", CODE, "share of non-alphanumeric characters outside the allowed range",
-         lambda ctx: {"non_alphanumeric": stats.non_alphanumeric_ratio(ctx.text)},
+    Rule("code_non_alphanumeric", CODE, lambda ctx: {"non_alphanumeric": stats.non_alphanumeric_ratio(ctx.text)},
          (Statistic("non_alphanumeric", "share of non-alphanumeric characters", lower="min_non_alphanumeric",
                     upper="max_non_alphanumeric"),),
          (Param("min_non_alphanumeric", "ratio?", 0.15, ROOTS_GITHUB),
           Param("max_non_alphanumeric", "ratio?", 0.65, ROOTS_GITHUB))),
-    Rule("code_autogenerated", CODE, "source file generated by a tool",
-         lambda ctx: {"autogenerated": stats.is_autogenerated(ctx.text)},
+    Rule("code_autogenerated", CODE, lambda ctx: {"autogenerated": stats.is_autogenerated(ctx.text)},
          (Statistic("autogenerated", "generated by a tool (a marker in the first lines)", flag="reject_autogenerated"),),
          (Param("reject_autogenerated", "bool", True, ROOTS_GITHUB),)),
-    Rule("code_minified", CODE, "minified or packed source file",
-         lambda ctx: {"minified": stats.is_minified(ctx.text)},
+    Rule("code_minified", CODE, lambda ctx: {"minified": stats.is_minified(ctx.text)},
          (Statistic("minified", "minified (very long lines)", flag="reject_minified"),),
          (Param("reject_minified", "bool", True, ROOTS_GITHUB),)),
 )

@@ -3,7 +3,7 @@
 languages written without spaces (Chinese), whitespace otherwise.
 
 Every splitter returns *normalised words*: each token lowercased, stripped of special characters at
-both ends (`roots.filters.stats.strip_special`), and dropped when nothing is left, as ROOTS's
+both ends (`roots.special.normalise_word`), and dropped when nothing is left, as ROOTS's
 `get_words_from_document(lower_case=True, strip_characters=special_characters)` did.
 
 Speed: spaCy's tokenizer splits text on whitespace and then tokenizes each chunk with its prefix,
@@ -20,7 +20,7 @@ from itertools import chain
 from typing import Protocol
 
 from roots.errors import RootsError
-from roots.filters.stats import strip_special
+from roots.special import normalise_word  # noqa: F401 - re-exported: the words of every splitter
 
 log = logging.getLogger(__name__)
 
@@ -44,11 +44,6 @@ class WordSplitter(Protocol):
     def words(self, text: str) -> list[str]: ...
 
     def describe(self) -> str: ...
-
-
-def normalise_word(token: str) -> str:
-    """A token as the statistics see it: lowercased, special characters stripped from both ends."""
-    return strip_special(token.lower())
 
 
 class _Memo:

@@ -16,7 +16,7 @@ DISTRIBUTION = "roots-corpus"
 
 #: Public name → the module that defines it, imported on first access (PEP 562).
 _LAZY = {
-    "run": "roots.api", "open_run": "roots.api", "apply": "roots.api", "Run": "roots.api",
+    "run": "roots.pipelines.api", "open_run": "roots.api", "apply": "roots.api", "Run": "roots.api",
     "Document": "roots.document", "Reason": "roots.document", "Rejection": "roots.document",
 }
 __all__ = ["__version__", *_LAZY]

@@ -1,12 +1,13 @@
-"""The Python API: `roots.run` runs a config exactly as `roots run` does (the CLI calls `execute` too),
-`roots.open_run` reads a run directory, and `roots.apply` runs stages on documents in memory.
+"""The Python API of the core: `roots.open_run` reads a run directory, `roots.apply` runs stages on
+documents in memory, and `load` reads a config. `roots.run` (a config run exactly as `roots run` does)
+lives in roots.pipelines.api, which names the engines: the core imports neither the filters nor the
+pipelines (tests/test_layers.py).
 
 Importing this module (and so `import roots`) loads neither Beam, Spark nor pyarrow: each is imported
 by the call that needs it.
 """
 from __future__ import annotations
 
-import logging
 import os
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Iterable, NamedTuple
@@ -19,9 +20,6 @@ if TYPE_CHECKING:
     from roots.config import RunConfig
     from roots.document import Document, Rejection
     from roots.stats import Manifest
-
-ENGINES = ("beam", "spark", "local")
-
 
 def load(config: Any, output: str | os.PathLike | None = None) -> "RunConfig":
     """A validated RunConfig from a YAML path, a dict (paths resolve against the current folder) or a
@@ -43,45 +41,6 @@ def load(config: Any, output: str | os.PathLike | None = None) -> "RunConfig":
                               "steps need a local or mounted folder: remove those sections")
         return replace(config, output=out)
     raise ConfigError(f"roots.run: expected a config path, dict or RunConfig, got {type(config).__name__}")
-
-
-def execute(config: "RunConfig", engine: str = "beam", beam_args: Iterable[str] = (), master: str | None = None,
-            conf: dict[str, str] | None = None, ingest_only: bool = False, on_step: Any = None,
-            progress: bool = True, workers: int | None = None) -> "Manifest":
-    """Run every step of `config` on `engine` (what `roots run` and `roots.run` both call): Beam with
-    `beam_args` (its pipeline options), PySpark with `master` and `conf` settings, or the local process
-    pool with `workers` processes (default: one per core). `on_step(name,
-    manifest entry, skipped)` hears of each step as it ends; `progress` shows a bar per document step."""
-    from roots.config import ConfigError
-
-    if engine not in ENGINES:
-        raise ConfigError(f"engine {engine!r} is not one of {', '.join(ENGINES)}")
-    if engine == "spark":
-        if ingest_only:
-            raise ConfigError("ingest runs on the beam engine only")
-        from roots.pipelines.spark import run as run_spark
-
-        return run_spark(config, master=master, conf=conf, on_step=on_step, progress=progress)
-    if engine == "local":
-        from roots.pipelines.local import run as run_local
-
-        return run_local(config, workers=workers, ingest_only=ingest_only, on_step=on_step, progress=progress)
-    logging.disable(logging.WARNING)   # Beam's GCP module warns at import about clients we do not use
-    try:
-        from roots.pipelines.runner import run as run_beam
-    finally:
-        logging.disable(logging.NOTSET)
-    return run_beam(config, list(beam_args), ingest_only=ingest_only, on_step=on_step, progress=progress)
-
-
-def run(config: Any, output: str | os.PathLike | None = None, engine: str = "beam", beam_args: Iterable[str] = (),
-        master: str | None = None, conf: dict[str, str] | None = None, ingest_only: bool = False,
-        workers: int | None = None) -> "Run":
-    """Run a config (YAML path, dict or RunConfig) into its run directory, as `roots run` does: it
-    resumes an interrupted run and refuses a folder holding another. Returns the finished Run."""
-    cfg = load(config, output)
-    execute(cfg, engine, beam_args, master, conf, ingest_only, workers=workers)
-    return open_run(cfg.output)
 
 
 def open_run(path: str | os.PathLike) -> "Run":

@@ -5,7 +5,6 @@ import argparse
 import importlib
 import logging
 import sys
-from dataclasses import replace
 
 DESCRIPTION = """\
 roots turns raw multilingual text and source code into a curated training corpus.
@@ -90,57 +89,6 @@ def _setup_logging(verbose: bool) -> None:
         logging.getLogger("apache_beam").setLevel(logging.ERROR)
 
 
-def _cmd_run(args: argparse.Namespace, beam_args: list[str], ingest_only: bool = False) -> int:
-    """`roots run` / `roots ingest`: the same `roots.api.execute` that `roots.run` calls, then the summary."""
-    from roots.api import execute
-    from roots.config import ConfigError, load_config
-
-    config = load_config(args.config, args.output)
-    if ingest_only and args.source:
-        chosen = tuple(s for s in config.sources if s.name in set(args.source))
-        missing = sorted(set(args.source) - {s.name for s in chosen})
-        if missing:
-            raise ConfigError(f"{args.config}: no source named {', '.join(map(repr, missing))}")
-        config = replace(config, sources=chosen)
-    workers = getattr(args, "workers", None)
-    if workers is not None and workers < 1:
-        raise ConfigError(f"--workers {workers}: expected at least 1")
-    manifest = execute(config, getattr(args, "engine", "beam"), beam_args, master=getattr(args, "master", None),
-                       conf=_spark_conf(getattr(args, "conf", [])), ingest_only=ingest_only, on_step=_print_step,
-                       workers=workers)
-    for warning in manifest.warnings:
-        print(f"warning: {warning}", file=sys.stderr)
-    print(f"run directory: {config.output}  (manifest: {manifest.path})")
-    if manifest.warnings and getattr(args, "strict", False):
-        print(f"roots: {len(manifest.warnings)} warning(s) and --strict: exit 2", file=sys.stderr)
-        return 2
-    return 0
-
-
-def _print_step(step: str, info: dict, skipped: bool) -> None:
-    """A step's table as it ends, in pipeline order (a resumed run shows the finished ones first)."""
-    from roots.api import format_steps
-
-    text = format_steps({step: info})
-    if text:
-        note = " (finished earlier, resumed)" if skipped else (f" ({info['seconds']:.1f} s)" if "seconds" in info else "")
-        head, sep, rest = text.partition(":")
-        print(f"{head}{note}{sep}{rest}\n", flush=True)
-
-
-def _spark_conf(pairs: list[str]) -> dict[str, str]:
-    """`--conf KEY=VALUE` settings as a dict; a malformed one is a one-line error."""
-    from roots.config import ConfigError
-
-    conf = {}
-    for pair in pairs:
-        key, sep, value = pair.partition("=")
-        if not sep or not key.strip():
-            raise ConfigError(f"--conf {pair!r}: expected KEY=VALUE, e.g. spark.driver.memory=8g")
-        conf[key.strip()] = value
-    return conf
-
-
 def _cmd_languages(args: argparse.Namespace) -> int:
     from roots.commands.overlay import registry_of
     from roots.languages import format_table
@@ -160,7 +108,9 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "languages":
             return _cmd_languages(args)
         if args.command in ("run", "ingest"):
-            return _cmd_run(args, beam_args, ingest_only=args.command == "ingest")
+            from roots.commands.run import cmd_run
+
+            return cmd_run(args, beam_args, ingest_only=args.command == "ingest")
         args.beam_args = beam_args
         return args.handler(args)
     except RootsError as err:

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import difflib
 import hashlib
-import importlib
-import inspect
 import json
 import os
 from dataclasses import asdict, dataclass, field, replace
@@ -13,21 +11,18 @@ from typing import Any
 
 import yaml
 
-from roots.errors import RootsError
+from roots.errors import ConfigError  # noqa: F401 - raised by every section; defined with RootsError
 from roots.io.base import SourceSpec
+from roots.schema import Section, check_keys, field_value, parse, setting
 
 OUTPUT_FORMATS = ("parquet", "jsonl")
 
 
-class ConfigError(RootsError):
-    """A run config that cannot be run; the message is one line naming the file and the key."""
-
-
 @dataclass(frozen=True)
-class NormaliseConfig:
+class NormaliseConfig(Section):
     """Settings of the normalise stage."""
 
-    max_bytes: int = 5_000_000
+    max_bytes: int = setting(5_000_000, ge=1)
 
 
 @dataclass(frozen=True)
@@ -71,66 +66,78 @@ class RunConfig:
         # Where the overlay lies is not what the outputs depend on; its content is, per step
         # (roots.stepkeys), so that a changed threshold recomputes only the steps that read it.
         data.pop("language_configs")
+        for entry in (data.get("stages") or {}).get("entries", ()):
+            entry.pop("reasons", None)   # what a user stage's reasons mean is for the data card, not the outputs
         blob = json.dumps(data, sort_keys=True, separators=(",", ":"), default=str)
         return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
 
-#: Stage sections of a run config and the dataclass that parses each (`from_dict(data, where)`),
-#: imported when a config is read: the stages own their settings, the config only dispatches.
-STAGE_SECTIONS: dict[str, str] = {
-    "cleaning": "roots.filters.cleaning:CleaningConfig",
-    "boilerplate": "roots.filters.boilerplate:BoilerplateConfig",
-    "quality": "roots.filters.quality:QualityConfig",
-    "dedup": "roots.dedup.config:DedupConfig",
-    "pii": "roots.filters.pii:PiiConfig",
-}
-#: Sections of steps that run only when the config names them (None otherwise).
-OPTIONAL_SECTIONS: dict[str, str] = {
-    "lid": "roots.lid:LidConfig",
-    "tokenizer": "roots.tokenizer:TokenizerConfig",
-    "megatron": "roots.megatron:MegatronConfig",
-    "stages": "roots.user_stages:UserStagesConfig",   # your own stages by import path (README, "Your own stage")
-}
+#: Stage sections of a run config, present whether or not the file names them (defaults then).
+STAGE_SECTIONS = ("cleaning", "boilerplate", "quality", "dedup", "pii")
+#: Sections of steps that run only when the config names them (None otherwise); `stages:` are your own
+#: stages by import path (README, "Your own stage").
+OPTIONAL_SECTIONS = ("lid", "tokenizer", "megatron", "stages")
 
-_TOP_KEYS = {"name", "sources", "output", "output_format", "shard_target_mb", "normalise", "language_configs",
-             *STAGE_SECTIONS, *OPTIONAL_SECTIONS}
 
-#: The typed readers of the language-config sections (see roots.languages.OPTIONAL_SECTIONS), by the
-#: section they read; every overlaid language goes through each before any work starts.
-LANGUAGE_SECTION_READERS: dict[str, str] = {
-    "filters": "roots.filters.params:parse_filters",
-    "lid": "roots.lid:parse_policy",
-    "pii": "roots.pii:language_settings",
-}
+def section_classes() -> dict[str, type]:
+    """The dataclass that parses each section (`from_dict(data, where, base)`): schema, all in the core,
+    imported when a config is read so that `import roots.config` stays light."""
+    from roots.dedup.config import DedupConfig
+    from roots.lid import LidConfig
+    from roots.megatron import MegatronConfig
+    from roots.stage_configs import BoilerplateConfig, CleaningConfig, PiiConfig, QualityConfig
+    from roots.tokenizer import TokenizerConfig
+    from roots.user_stages import UserStagesConfig
+
+    return {"cleaning": CleaningConfig, "boilerplate": BoilerplateConfig, "quality": QualityConfig,
+            "dedup": DedupConfig, "pii": PiiConfig, "lid": LidConfig, "tokenizer": TokenizerConfig,
+            "megatron": MegatronConfig, "stages": UserStagesConfig}
+
+
+@dataclass(frozen=True)
+class RunSettings:
+    """The run config's own keys (the stage sections aside), as roots.schema checks them."""
+
+    name: str = setting(nonempty=True)
+    sources: list[Any] = setting(describe="a list of sources")
+    output: str | None = None
+    output_format: str = setting("parquet", choices=OUTPUT_FORMATS)
+    shard_target_mb: float = setting(256.0, gt=0)
+    normalise: NormaliseConfig = field(default_factory=NormaliseConfig)
+    language_configs: str | None = None
+
+
+_TOP_KEYS = {*RunSettings.__dataclass_fields__, *STAGE_SECTIONS, *OPTIONAL_SECTIONS}
+
+
+def overlaid(registry: Any) -> list[Any]:
+    """The languages of `registry` that its overlay folder sets (none without an overlay)."""
+    if not registry.overlay:
+        return []
+    overlay = os.path.realpath(registry.overlay)
+    return [lang for lang in registry if os.path.dirname(os.path.realpath(lang.path)) == overlay]
 
 
 def check_overlay(registry: Any) -> None:
-    """Every language the overlay sets, read by each typed section reader (filters, LID policy, PII,
-    sampling): a bad value stops the run here, one line naming the overlay file and the key."""
+    """Every language the overlay sets, read by the core's typed section readers (LID policy, PII,
+    sampling): a bad value stops the run here, one line naming the overlay file and the key. The
+    `filters:` section is the quality stage's, read when the stages are built (roots.pipelines.api.check)."""
+    from roots.lid import parse_policy
+    from roots.pii import language_settings
     from roots.sampling import language_sampling
 
-    if not registry.overlay:
-        return
-    readers = {name: getattr(importlib.import_module(t.split(":")[0]), t.split(":")[1])
-               for name, t in LANGUAGE_SECTION_READERS.items()}
-    overlay = os.path.realpath(registry.overlay)
-    for lang in registry:
-        if os.path.dirname(os.path.realpath(lang.path)) != overlay:
-            continue
-        for name, read in readers.items():
-            if name == "lid" and not lang.is_natural:
-                continue
-            read(lang)
+    for lang in overlaid(registry):
+        if lang.is_natural:
+            parse_policy(lang)
+        language_settings(lang)
         language_sampling(registry, lang.code)
 
 
-def resolve_language_configs(value: Any, where: str, base: str) -> str:
+def resolve_language_configs(value: str | None, where: str, base: str) -> str:
     """The `language_configs:` folder as an absolute path ("" when not set); a ConfigError when it is
     not a folder that exists."""
     if value is None or value == "":
         return ""
-    if not isinstance(value, str):
-        raise ConfigError(f"{where}: key 'language_configs' must be a folder path, got {type(value).__name__}")
     path = value if os.path.isabs(value) else os.path.normpath(os.path.join(base, value))
     if not os.path.isdir(path):
         raise ConfigError(f"{where}: key 'language_configs': folder {path} does not exist")
@@ -140,8 +147,8 @@ def resolve_language_configs(value: Any, where: str, base: str) -> str:
 def overlay_registry(overlay: str, where: str) -> Any:
     """The registry with `overlay` merged in and checked (check_overlay); any problem is a ConfigError
     of one line naming the overlay file and key."""
-    from roots.languages import load_registry
     from roots.errors import RootsError
+    from roots.languages import load_registry
 
     try:
         registry = load_registry(overlay=overlay or None)
@@ -151,21 +158,15 @@ def overlay_registry(overlay: str, where: str) -> Any:
     return registry
 
 
-def _parse_sections(data: dict[str, Any], where: str, base: str, registry: Any = None) -> dict[str, Any]:
+def _parse_sections(data: dict[str, Any], where: str, base: str) -> dict[str, Any]:
     """Every stage section parsed by its own dataclass: defaults where the file has none, and None
     for an optional step the file does not name."""
     parsed: dict[str, Any] = {}
-    for name, target in {**STAGE_SECTIONS, **OPTIONAL_SECTIONS}.items():
+    for name, cls in section_classes().items():
         if name in OPTIONAL_SECTIONS and data.get(name) is None:
             parsed[name] = None
             continue
-        module, cls_name = target.split(":")
-        cls = getattr(importlib.import_module(module), cls_name)
-        params = inspect.signature(cls.from_dict).parameters
-        takes_base = "base" in params   # sections that name files
-        args = (data.get(name), f"{where}: {name}") + ((base,) if takes_base else ())
-        kwargs = {"registry": registry} if "registry" in params else {}   # sections checked per language
-        parsed[name] = cls.from_dict(*args, **kwargs)
+        parsed[name] = cls.from_dict(data.get(name), f"{where}: {name}", base)
     tokenizer = parsed["tokenizer"]
     if tokenizer is not None and tokenizer.model and not os.path.isabs(tokenizer.model):
         parsed["tokenizer"] = replace(tokenizer, model=os.path.normpath(os.path.join(base, tokenizer.model)))
@@ -174,76 +175,54 @@ def _parse_sections(data: dict[str, Any], where: str, base: str, registry: Any =
     return parsed
 
 
-_SOURCE_KEYS = {"name", "path", "format", "text_field", "id_field", "lang", "lang_field", "license", "options", "web"}
 #: Formats whose records are objects with fields, where `lang_field` can name one.
 RECORD_FORMATS = ("jsonl", "parquet", "hf_dataset")
-_NORMALISE_KEYS = {"max_bytes"}
 
 
-def _unknown(where: str, key: str, known: set[str]) -> ConfigError:
-    close = difflib.get_close_matches(key, sorted(known), n=1)
-    hint = f" (did you mean {close[0]!r}?)" if close else f" (known: {', '.join(sorted(known))})"
-    return ConfigError(f"{where}: key {key!r} is not a known key{hint}")
+@dataclass(frozen=True)
+class SourceEntry:
+    """One entry of `sources:` as written (roots.schema checks it; `_source` resolves it)."""
+
+    name: str = setting(nonempty=True)
+    path: str = setting(nonempty=True)
+    format: str = setting()
+    text_field: str = "text"
+    id_field: str | None = None
+    lang: str = ""
+    lang_field: str | None = setting(None, nonempty=True)
+    license: str = ""
+    options: dict[str, Any] = field(default_factory=dict)
+    web: bool = False
 
 
-def _check_keys(where: str, data: Any, known: set[str], required: set[str]) -> dict[str, Any]:
-    if not isinstance(data, dict):
-        raise ConfigError(f"{where}: expected a mapping, got {type(data).__name__}")
-    for key in data:
-        if key not in known:
-            raise _unknown(where, str(key), known)
-    for key in sorted(required):
-        if key not in data:
-            raise ConfigError(f"{where}: missing key {key!r}")
-    return data
-
-
-def _typed(where: str, key: str, value: Any, kind: type | tuple[type, ...]) -> Any:
-    if isinstance(value, bool) and kind in (int, float, (int, float)):
-        raise ConfigError(f"{where}: key {key!r} must be a number, got bool")
-    if not isinstance(value, kind):
-        want = kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
-        raise ConfigError(f"{where}: key {key!r} must be {want}, got {type(value).__name__}")
-    return value
+_SOURCE_KEYS = set(SourceEntry.__dataclass_fields__)   # read by benchmarks/curation_quality.py
 
 
 def _source(where: str, data: Any, base: str, formats: set[str], languages: set[str]) -> SourceSpec:
-    data = _check_keys(where, data, _SOURCE_KEYS, {"name", "path", "format"})
-    name = _typed(where, "name", data["name"], str)
-    where = f"{where.rsplit(':', 1)[0]}: source {name!r}"
-    fmt = _typed(where, "format", data["format"], str)
-    if fmt not in formats:
-        raise ConfigError(f"{where}: format {fmt!r} is not one of {', '.join(sorted(formats))}")
-    lang = _typed(where, "lang", data.get("lang", ""), str)
-    if lang and lang not in languages:
-        close = difflib.get_close_matches(lang, sorted(languages), n=1)
+    if isinstance(data, dict) and "name" in data:
+        where = f"{where.rsplit(':', 1)[0]}: source {field_value(SourceEntry, 'name', data['name'], where)!r}"
+    entry = parse(SourceEntry, data, where)
+    if entry.format not in formats:
+        raise ConfigError(f"{where}: format {entry.format!r} is not one of {', '.join(sorted(formats))}")
+    if entry.lang and entry.lang not in languages:
+        close = difflib.get_close_matches(entry.lang, sorted(languages), n=1)
         hint = f" (did you mean {close[0]!r}?)" if close else " (see `roots languages`)"
-        raise ConfigError(f"{where}: lang {lang!r} is not in the language registry{hint}")
-    path = _typed(where, "path", data["path"], str)
+        raise ConfigError(f"{where}: lang {entry.lang!r} is not in the language registry{hint}")
+    path = entry.path
     if "://" not in path and not os.path.isabs(path):
         path = os.path.normpath(os.path.join(base, path))
-    id_field = data.get("id_field")
-    if id_field is not None:
-        _typed(where, "id_field", id_field, str)
-    lang_field = data.get("lang_field")
-    if lang_field is not None:
-        _typed(where, "lang_field", lang_field, str)
-        if not lang_field:
-            raise ConfigError(f"{where}: key 'lang_field' must name a field, got an empty string")
-        if lang:
+    if entry.lang_field is not None:
+        if entry.lang:
             raise ConfigError(f"{where}: keys 'lang' and 'lang_field' are both set: keep one (lang for a source "
                               "in one language, lang_field when each record names its own)")
-        if fmt not in RECORD_FORMATS:
+        if entry.format not in RECORD_FORMATS:
             raise ConfigError(f"{where}: key 'lang_field' needs records with fields (format "
-                              f"{', '.join(RECORD_FORMATS)}), not format {fmt!r}")
+                              f"{', '.join(RECORD_FORMATS)}), not format {entry.format!r}")
     return SourceSpec(
-        name=name, path=path, format=fmt,
-        text_field=_typed(where, "text_field", data.get("text_field", "text"), str),
-        id_field=id_field, lang=lang, lang_field=lang_field,
-        languages=tuple(sorted(languages)) if lang_field else (),
-        license=_typed(where, "license", data.get("license", ""), str),
-        options=dict(_typed(where, "options", data.get("options") or {}, dict)),
-        web=_typed(where, "web", data.get("web", False), bool),
+        name=entry.name, path=path, format=entry.format, text_field=entry.text_field, id_field=entry.id_field,
+        lang=entry.lang, lang_field=entry.lang_field,
+        languages=tuple(sorted(languages)) if entry.lang_field else (),
+        license=entry.license, options=dict(entry.options), web=entry.web,
     )
 
 
@@ -268,33 +247,23 @@ def parse_config(data: Any, path: str, output: str | None = None) -> RunConfig:
     from roots.fs import is_remote
     from roots.io.formats import FORMATS
     where = path
-    data = _check_keys(where, data, _TOP_KEYS, {"name", "sources"})
+    data = check_keys(data, where, _TOP_KEYS, {"name", "sources"})
     base = os.path.dirname(os.path.abspath(path))
-    sources_raw = _typed(where, "sources", data["sources"], list)
-    if not sources_raw:
+    top = parse(RunSettings, {k: v for k, v in data.items() if k in RunSettings.__dataclass_fields__}, where)
+    if not top.sources:
         raise ConfigError(f"{where}: key 'sources' is empty: name at least one source")
-    overlay = resolve_language_configs(data.get("language_configs"), where, base)
+    overlay = resolve_language_configs(top.language_configs, where, base)
     registry = overlay_registry(overlay, where)
     languages = set(registry.codes)
     sources = tuple(_source(f"{where}: sources[{i}]", s, base, set(FORMATS), languages)
-                    for i, s in enumerate(sources_raw))
+                    for i, s in enumerate(top.sources))
     seen: set[str] = set()
     for spec in sources:
         if spec.name in seen:
             raise ConfigError(f"{where}: source name {spec.name!r} is used twice; names must be unique")
         seen.add(spec.name)
-    out_fmt = _typed(where, "output_format", data.get("output_format", "parquet"), str)
-    if out_fmt not in OUTPUT_FORMATS:
-        raise ConfigError(f"{where}: output_format {out_fmt!r} is not one of {', '.join(OUTPUT_FORMATS)}")
-    shard_mb = _typed(where, "shard_target_mb", data.get("shard_target_mb", 256.0), (int, float))
-    if shard_mb <= 0:
-        raise ConfigError(f"{where}: shard_target_mb must be positive, got {shard_mb}")
-    norm = _check_keys(f"{where}: normalise", data.get("normalise") or {}, _NORMALISE_KEYS, set())
-    max_bytes = _typed(f"{where}: normalise", "max_bytes", norm.get("max_bytes", NormaliseConfig.max_bytes), int)
-    if max_bytes <= 0:
-        raise ConfigError(f"{where}: normalise: max_bytes must be positive, got {max_bytes}")
-    out = output or _typed(where, "output", data.get("output", f"runs/{data['name']}"), str)
-    stages = _parse_sections(data, where, base, registry)
+    out = output or top.output or f"runs/{top.name}"
+    stages = _parse_sections(data, where, base)
     stages["cleaning"] = _web_defaults(stages, sources, where)
     local_only = [name for name in ("tokenizer", "megatron") if stages.get(name) is not None]
     if is_remote(out) and local_only:
@@ -303,9 +272,8 @@ def parse_config(data: Any, path: str, output: str | None = None) -> RunConfig:
             "local or mounted folder (SentencePiece and Megatron read files by path): remove those sections, "
             "then run `roots tokenizer` / `roots megatron` on a copy of RUN/documents")
     return RunConfig(
-        name=_typed(where, "name", data["name"], str), sources=sources, output=out,
-        output_format=out_fmt, shard_target_mb=float(shard_mb),
-        normalise=NormaliseConfig(max_bytes=max_bytes), stages=stages,
+        name=top.name, sources=sources, output=out, output_format=top.output_format,
+        shard_target_mb=float(top.shard_target_mb), normalise=top.normalise, stages=stages,
         path=os.path.abspath(path), language_configs=overlay,
     )
 

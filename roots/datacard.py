@@ -8,7 +8,6 @@ manifest; a step or stage the run did not have is said to be absent, never print
 from __future__ import annotations
 
 import glob
-import importlib
 import logging
 import os
 import re
@@ -51,9 +50,6 @@ LICENCE_ALIASES = {"odc-by-1.0": "odc-by", "odbl-1.0": "odbl", "pddl-1.0": "pddl
                    "gpl-3.0-only": "gpl-3.0", "gpl-3.0-or-later": "gpl-3.0", "gpl-2.0-only": "gpl-2.0",
                    "gpl-2.0-or-later": "gpl-2.0", "lgpl-3.0-only": "lgpl-3.0", "lgpl-2.1-only": "lgpl-2.1",
                    "agpl-3.0-only": "agpl-3.0", "agpl-3.0-or-later": "agpl-3.0", "bsl-1.0": "bsl-1.0"}
-#: Modules that declare rejection reasons, imported (when present) for the reasons' descriptions.
-_REASON_MODULES = ("roots.filters.normalise", "roots.filters.cleaning", "roots.filters.lid",
-                   "roots.filters.quality", "roots.dedup.reasons")
 _DEDUP = "dedup"
 _ABSENT = {
     "lid": "No language-identification stage in this run (its config has no `lid:` section): each document's "
@@ -181,16 +177,15 @@ def size_category(n: int) -> str:
     return "n>1T"
 
 
-def reason_descriptions() -> dict[str, str]:
-    """Every known rejection reason's description (stage modules that are installed declare theirs)."""
-    for module in _REASON_MODULES:
-        try:
-            importlib.import_module(module)
-        except Exception:  # an optional stage that is not installed
-            continue
-    from roots.document import REASONS
+def reason_descriptions(config: dict | None = None) -> dict[str, str]:
+    """Every known rejection reason's description: the built-in stages' (roots.reasons) and those the
+    run's own stages declared (recorded in its config, `stages.entries[].reasons`)."""
+    from roots.reasons import REASONS
 
-    return {code: r.description for code, r in REASONS.items()}
+    known = {code: r.description for code, r in REASONS.items()}
+    for entry in ((config or {}).get("stages") or {}).get("entries", ()):
+        known.update((code, text) for code, text in entry.get("reasons", ()))
+    return known
 
 
 # --- the numbers ---------------------------------------------------------------------------------
@@ -652,7 +647,7 @@ def reasons_legend(run: Run) -> Markdown:
     codes = sorted({r for _, stage in run.stages for cell in run.counts(stage).values() for r in cell["rejected"]})
     if not codes:
         return Markdown("No document was rejected.")
-    known = reason_descriptions()
+    known = reason_descriptions(run.config)
     return Markdown(_markdown_table(["reason", "meaning"], [[f"`{c}`", known.get(c, "")] for c in codes]))
 
 

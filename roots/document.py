@@ -13,6 +13,8 @@ from typing import Any
 
 import pyarrow as pa
 
+from roots.reasons import BAD_INPUT, REASONS, Reason, register_reason  # noqa: F401 - the record's reasons, re-exported
+
 #: The language value of a document whose language is not known yet (`language=und` in the run directory).
 UNKNOWN_LANG = ""
 #: How an unknown language is spelled in partition folders and manifests.
@@ -35,22 +37,6 @@ class Document:
         return self.lang or UNKNOWN_LANG_DIR
 
 
-@dataclass(frozen=True)
-class Reason:
-    """Why a stage rejected a document, written `stage:name` in the run directory."""
-
-    stage: str
-    name: str
-    description: str
-
-    @property
-    def code(self) -> str:
-        return f"{self.stage}:{self.name}"
-
-    def __str__(self) -> str:
-        return self.code
-
-
 @dataclass
 class Rejection:
     """A document a stage did not pass on, with the reason and a one-line human detail."""
@@ -60,45 +46,25 @@ class Rejection:
     detail: str = ""
 
 
-# --- The reasons of ingestion and normalisation. Later stages declare theirs in their own modules. ---
-BAD_INPUT = "bad_input"
-INVALID_UTF8 = Reason(BAD_INPUT, "invalid_utf8", "the bytes are not valid UTF-8 (or hold lone surrogates)")
-BROKEN_JSON = Reason(BAD_INPUT, "broken_json", "the line is not valid JSON")
-NOT_AN_OBJECT = Reason(BAD_INPUT, "not_an_object", "the JSON value is not an object")
-MISSING_FIELD = Reason(BAD_INPUT, "missing_field", "the record has no text field")
-WRONG_TYPE = Reason(BAD_INPUT, "wrong_type", "the text field is not a string (or the id field is an object or array)")
-EMPTY_TEXT = Reason(BAD_INPUT, "empty_text", "the text is empty or only whitespace and control characters")
-TOO_LARGE = Reason(BAD_INPUT, "too_large", "the text is larger than the configured maximum")
-UNREADABLE_FILE = Reason(BAD_INPUT, "unreadable_file", "the file could not be opened or decoded at all")
-SCHEMA_MISMATCH = Reason(BAD_INPUT, "schema_mismatch", "the table has no column for the configured text field")
-BINARY_FILE = Reason(BAD_INPUT, "binary_file", "the file holds binary data, not text")
-UNKNOWN_LANGUAGE = Reason(BAD_INPUT, "unknown_language", "no registry language matches the file")
-VENDORED_FILE = Reason(BAD_INPUT, "vendored_file", "the file lies in a vendored or generated folder")
-NOT_A_DOCUMENT = Reason(BAD_INPUT, "not_a_document", "the record holds no document (a WARC request, metadata or info record)")
-NO_EXTRACTED_TEXT = Reason(BAD_INPUT, "no_extracted_text", "HTML extraction found no main text")
-BAD_FIELD = Reason(BAD_INPUT, "bad_field", "a field other than the text nests too deeply to be stored (over 255 levels)")
-COMPRESSION_RATIO = Reason(BAD_INPUT, "compression_ratio", "the compressed file decompresses to more than "
-                           "max_compression_ratio times its size (a decompression bomb): the rest of it is not read")
-DUPLICATE_ID = Reason(BAD_INPUT, "duplicate_id", "an earlier record of the same input file has the same id")
-BAD_LANG_FIELD = Reason(BAD_INPUT, "bad_lang_field", "the record's language (the source's lang_field) is missing, "
-                        "not a string, or not a code of the language registry")
-
-#: Every reason declared by the core, by code; stages register theirs with `register_reason`.
-REASONS: dict[str, Reason] = {}
-
-
-def register_reason(reason: Reason) -> Reason:
-    """Add a reason to the table of known reasons (idempotent) and return it."""
-    known = REASONS.setdefault(reason.code, reason)
-    if known != reason:
-        raise ValueError(f"reason {reason.code} is declared twice with different descriptions")
-    return reason
-
-
-for _r in (INVALID_UTF8, BROKEN_JSON, NOT_AN_OBJECT, MISSING_FIELD, WRONG_TYPE, EMPTY_TEXT, TOO_LARGE,
-           UNREADABLE_FILE, SCHEMA_MISMATCH, BINARY_FILE, UNKNOWN_LANGUAGE, VENDORED_FILE,
-           NOT_A_DOCUMENT, NO_EXTRACTED_TEXT, BAD_FIELD, COMPRESSION_RATIO, DUPLICATE_ID, BAD_LANG_FIELD):
-    register_reason(_r)
+# --- The reasons of ingestion and normalisation (declared with every other in roots.reasons). ---
+INVALID_UTF8 = REASONS["bad_input:invalid_utf8"]
+BROKEN_JSON = REASONS["bad_input:broken_json"]
+NOT_AN_OBJECT = REASONS["bad_input:not_an_object"]
+MISSING_FIELD = REASONS["bad_input:missing_field"]
+WRONG_TYPE = REASONS["bad_input:wrong_type"]
+EMPTY_TEXT = REASONS["bad_input:empty_text"]
+TOO_LARGE = REASONS["bad_input:too_large"]
+UNREADABLE_FILE = REASONS["bad_input:unreadable_file"]
+SCHEMA_MISMATCH = REASONS["bad_input:schema_mismatch"]
+BINARY_FILE = REASONS["bad_input:binary_file"]
+UNKNOWN_LANGUAGE = REASONS["bad_input:unknown_language"]
+VENDORED_FILE = REASONS["bad_input:vendored_file"]
+NOT_A_DOCUMENT = REASONS["bad_input:not_a_document"]
+NO_EXTRACTED_TEXT = REASONS["bad_input:no_extracted_text"]
+BAD_FIELD = REASONS["bad_input:bad_field"]
+COMPRESSION_RATIO = REASONS["bad_input:compression_ratio"]
+DUPLICATE_ID = REASONS["bad_input:duplicate_id"]
+BAD_LANG_FIELD = REASONS["bad_input:bad_lang_field"]
 
 
 # --- Arrow schemas: `meta` is a JSON string so shard schemas never drift. ---

@@ -3,3 +3,7 @@
 
 class RootsError(ValueError):
     """A problem with the user's config, inputs or models, stated in one line naming the file and key."""
+
+
+class ConfigError(RootsError):
+    """A config that cannot be run; the message is one line naming the file and the key."""

@@ -57,6 +57,7 @@ from roots import fs, lid_noise
 from roots.errors import RootsError
 from roots.hanzi import chinese_script
 from roots.languages import LanguageConfig, LanguageConfigError, Registry, load_registry
+from roots.schema import Section, setting
 
 log = logging.getLogger(__name__)
 
@@ -663,8 +664,34 @@ class Identifier:
 # --- the stage's config --------------------------------------------------------------------------
 
 
+def _model_file(raw: Any, where: str, key: str, base: str) -> str:
+    """A `lid:` key naming a fastText model file: resolved against the config's folder and checked."""
+    from roots.errors import ConfigError
+
+    if not isinstance(raw, str) or not raw:
+        raise ConfigError(f"{where}: key {key!r} must be a file path, got {raw!r}")
+    path = raw if os.path.isabs(raw) or not base else os.path.normpath(os.path.join(base, raw))
+    try:
+        check_model_file(path)
+    except LidError as err:
+        raise ConfigError(f"{where}: key {key!r}: {err}") from None
+    return path
+
+
+def _lid176_setting(raw: Any, where: str, key: str, base: str) -> bool | str:
+    """`lid.lid176`: true (the shipped lid.176), false, or another pretrained model's file."""
+    return raw if isinstance(raw, bool) else _model_file(raw, where, key, base)
+
+
+def _model_setting(raw: Any, where: str, key: str, base: str) -> str | None:
+    """`lid.model`: `bundled`, none (`none`, false, null) or a model file."""
+    if raw is None or raw is False or raw == "none":
+        return None
+    return BUNDLED if raw == BUNDLED else _model_file(raw, where, key, base)
+
+
 @dataclass(frozen=True)
-class LidConfig:
+class LidConfig(Section):
     """The `lid` section of a run config: which model files play which role, and batching.
 
     `model` absent (or `bundled`) uses the model shipped in the package (`BUNDLED_MODEL`); `none`
@@ -672,74 +699,32 @@ class LidConfig:
 
     #: Our model: BUNDLED (the shipped one), a path, or None: languages whose policy says `roots` fall
     #: back (see module doc).
-    model: str | None = BUNDLED
+    model: str | None = setting(BUNDLED, parse=_model_setting)
     #: True: the shipped lid.176.ftz; False: none; a path: another pretrained fastText LID model.
-    lid176: bool | str = True
-    batch_size: int = DEFAULT_BATCH_SIZE
-    max_chars: int = DEFAULT_MAX_CHARS
+    lid176: bool | str = setting(True, parse=_lid176_setting)
+    batch_size: int = setting(DEFAULT_BATCH_SIZE, ge=1)
+    max_chars: int = setting(DEFAULT_MAX_CHARS, ge=1)
     #: Lowest probability of our model's `noise` class that rejects a text as `lid:noise`.
-    noise_min_score: float = DEFAULT_NOISE_MIN_SCORE
+    noise_min_score: float = setting(DEFAULT_NOISE_MIN_SCORE, ge=0, le=1)
     #: Lowest probability at which our model, naming a language outside the registry, overrules lid.176.
-    other_min_score: float = DEFAULT_OTHER_MIN_SCORE
+    other_min_score: float = setting(DEFAULT_OTHER_MIN_SCORE, ge=0, le=1)
 
-    @classmethod
-    def from_dict(cls, data: dict[str, Any] | None, where: str, base: str = "") -> "LidConfig":
-        """Validate the section; paths resolve against `base` (the config's folder). ConfigError names the
-        key; a model file that is missing or not a fastText model is reported here, before any work."""
-        from roots.config import ConfigError
+    def check(self, where: str) -> None:
+        """At least one model, and the shipped ones present (a ConfigError naming the key, before any work)."""
+        from roots.errors import ConfigError
 
-        data = {} if data is None else data
-        if not isinstance(data, dict):
-            raise ConfigError(f"{where}: expected a mapping, got {type(data).__name__}")
-        known = ("model", "lid176", "batch_size", "max_chars", "noise_min_score", "other_min_score")
-        for key in data:
-            if key not in known:
-                near = difflib.get_close_matches(str(key), known, n=1)
-                hint = f" (did you mean {near[0]!r}?)" if near else f" (known: {', '.join(known)})"
-                raise ConfigError(f"{where}: key {key!r} is not a known key{hint}")
-
-        def path_of(key: str, value: Any) -> str:
-            if not isinstance(value, str) or not value:
-                raise ConfigError(f"{where}: key {key!r} must be a file path, got {value!r}")
-            path = value if os.path.isabs(value) or not base else os.path.normpath(os.path.join(base, value))
-            try:
-                check_model_file(path)
-            except LidError as err:
-                raise ConfigError(f"{where}: key {key!r}: {err}") from None
-            return path
-
-        model = data.get("model", BUNDLED)
-        if model is None or model is False or model == "none":
-            model = None
-        elif model == BUNDLED:
+        if self.model is None and self.lid176 is False:
+            raise ConfigError(f"{where}: no LID model: set 'model' (roots lid train) or 'lid176'")
+        if self.model == BUNDLED:
             try:
                 check_model_file(str(BUNDLED_MODEL))
             except LidError as err:
                 raise ConfigError(f"{where}: key 'model': the bundled model is missing from the package ({err})") from None
-        else:
-            model = path_of("model", model)
-        lid176 = data.get("lid176", True)
-        if not isinstance(lid176, bool):
-            lid176 = path_of("lid176", lid176)
-        elif lid176:
+        if self.lid176 is True:
             try:
                 lid176_path()
             except LidError as err:
                 raise ConfigError(f"{where}: key 'lid176': {err}") from None
-        if model is None and lid176 is False:
-            raise ConfigError(f"{where}: no LID model: set 'model' (roots lid train) or 'lid176'")
-        sizes = {}
-        for key, default in (("batch_size", DEFAULT_BATCH_SIZE), ("max_chars", DEFAULT_MAX_CHARS)):
-            value = data.get(key, default)
-            if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-                raise ConfigError(f"{where}: key {key!r} must be a positive integer, got {value!r}")
-            sizes[key] = value
-        for key, default in (("noise_min_score", DEFAULT_NOISE_MIN_SCORE), ("other_min_score", DEFAULT_OTHER_MIN_SCORE)):
-            value = data.get(key, default)
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0.0 <= value <= 1.0:
-                raise ConfigError(f"{where}: key {key!r} must be a number from 0 to 1, got {value!r}")
-            sizes[key] = float(value)
-        return cls(model=model, lid176=lid176, **sizes)
 
     def model_paths(self) -> dict[str, str]:
         """{role: file} of the models this config uses."""

@@ -36,6 +36,7 @@ from typing import Iterable, Iterator, Sequence
 import numpy as np
 
 from roots.errors import RootsError
+from roots.schema import Section, setting
 
 MAGIC = b"MMIDIDX\x00\x00"
 VERSION = 1
@@ -358,50 +359,17 @@ MAX_FILE_TOKENS = 2**31 - 1
 
 
 @dataclass(frozen=True)
-class MegatronConfig:
+class MegatronConfig(Section):
     """The run config's `megatron:` section."""
 
-    shard_target_mb: float = 256.0    # each language's documents in shards of about this much text
-    max_file_tokens: int = MAX_FILE_TOKENS  # a shard holding more continues in `..._NNNNN-001` and so on
-    batch_size: int = 256             # documents per SentencePiece call
-    num_threads: int = 1              # SentencePiece threads per worker (Beam's workers give the parallelism)
-    alpha: float = 1.0                # blend: p_lang ∝ training_weight × tokens^alpha (1: as the corpus)
-    languages: tuple[str, ...] | None = None  # only these languages (None: every language=XX folder)
+    shard_target_mb: float = setting(256.0, gt=0)    # each language's documents in shards of about this much text
+    max_file_tokens: int = setting(MAX_FILE_TOKENS, ge=1, le=MAX_FILE_TOKENS)  # a shard holding more continues in `..._NNNNN-001` and so on
+    batch_size: int = setting(256, ge=1)      # documents per SentencePiece call
+    num_threads: int = setting(1, ge=1)       # SentencePiece threads per worker (Beam's workers give the parallelism)
+    alpha: float = setting(1.0, ge=0)         # blend: p_lang ∝ training_weight × tokens^alpha (1: as the corpus)
+    languages: tuple[str, ...] | None = setting(None, item_name="language code")  # only these languages (None: every language=XX folder)
     blend_prefix: str | None = None   # folder written before each shard in blend.txt (None: none, names
     #                                   relative to the megatron folder; never the run's own absolute path)
-
-    @classmethod
-    def from_dict(cls, data, where: str) -> "MegatronConfig":
-        """Validate a mapping (the `megatron:` section); a bad key is a ConfigError naming it."""
-        from roots.config import ConfigError
-        from roots.sampling import _integer, _mapping, _number
-
-        data = _mapping(data, where, set(cls.__dataclass_fields__))
-        kw: dict = {}
-        for key in ("shard_target_mb", "alpha"):
-            if key in data:
-                kw[key] = _number(where, key, data[key])
-        for key in ("max_file_tokens", "batch_size", "num_threads"):
-            if key in data:
-                kw[key] = _integer(where, key, data[key])
-        if data.get("languages") is not None:
-            langs = data["languages"]
-            if not isinstance(langs, list) or not all(isinstance(l, str) for l in langs):
-                raise ConfigError(f"{where}: key 'languages' must be a list of language codes")
-            kw["languages"] = tuple(langs)
-        if data.get("blend_prefix") is not None:
-            if not isinstance(data["blend_prefix"], str):
-                raise ConfigError(f"{where}: key 'blend_prefix' must be a string")
-            kw["blend_prefix"] = data["blend_prefix"]
-        config = cls(**kw)
-        for key in ("shard_target_mb", "batch_size", "num_threads"):
-            if getattr(config, key) <= 0:
-                raise ConfigError(f"{where}: key {key!r} must be positive, got {getattr(config, key)}")
-        if not 0 < config.max_file_tokens <= MAX_FILE_TOKENS:
-            raise ConfigError(f"{where}: key 'max_file_tokens' must be in 1..{MAX_FILE_TOKENS}, got {config.max_file_tokens}")
-        if config.alpha < 0:
-            raise ConfigError(f"{where}: key 'alpha' must be 0 or more, got {config.alpha}")
-        return config
 
 
 def shard_prefix(lang: str, shard: int, part: int = 0) -> str:

@@ -2,7 +2,7 @@
 frequencies in a reference corpus (`roots resources stopwords`); flagged-word lists from files.
 
 A list file is UTF-8 text, one word a line; lines starting with `#` are comments (the header says how
-the list was made). Entries are normalised as words are (`roots.filters.words.normalise_word`), so a
+the list was made). Entries are normalised as words are (`roots.special.normalise_word`), so a
 list matches what the splitter produces.
 """
 from __future__ import annotations
@@ -41,7 +41,7 @@ def spacy_stopwords(code: str) -> frozenset[str] | None:
 
 def normalised_list(words: Iterable[str]) -> frozenset[str]:
     """The entries as the statistics see words: lowercased, stripped of special characters, non-empty."""
-    from roots.filters.words import normalise_word
+    from roots.special import normalise_word
 
     return frozenset(w for w in map(normalise_word, words) if w)
 

@@ -16,13 +16,13 @@ import logging
 import os
 import tempfile
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
-from roots.config import ConfigError
 from roots.errors import RootsError
 from roots.rundir import copy_file, write_bytes, write_json
-from roots.sampling import SamplingConfig, _integer, _mapping, _number
+from roots.sampling import SamplingConfig
+from roots.schema import Section, setting
 
 log = logging.getLogger(__name__)
 
@@ -41,61 +41,24 @@ class TokenizerError(RootsError):
 
 
 @dataclass(frozen=True)
-class TokenizerConfig:
+class TokenizerConfig(Section):
     """The run config's `tokenizer:` section: how to train (or which model to use) and how to sample."""
 
-    vocab_size: int = BLOOM_VOCAB_SIZE
-    model_type: str = "bpe"
-    character_coverage: float = 0.9995   # the rarest characters fall back to bytes
-    input_sentence_size: int = 20_000_000  # lines SentencePiece draws from the sample (0: all of them)
-    max_sentence_length: int = 16384     # bytes; SentencePiece skips longer lines
-    max_piece_length: int = 16
-    num_threads: int = 2
-    seed: int = 0
+    vocab_size: int = setting(BLOOM_VOCAB_SIZE, ge=16)
+    model_type: str = setting("bpe", choices=MODEL_TYPES)
+    character_coverage: float = setting(0.9995, gt=0, le=1)   # the rarest characters fall back to bytes
+    input_sentence_size: int = setting(20_000_000, ge=0)  # lines SentencePiece draws from the sample (0: all of them)
+    max_sentence_length: int = setting(16384, ge=1)     # bytes; SentencePiece skips longer lines
+    max_piece_length: int = setting(16, ge=1)
+    num_threads: int = setting(2, ge=1)
+    seed: int = setting(0, ge=0)
     add_dummy_prefix: bool = True
     hard_vocab_limit: bool = True        # false lets unigram stop below vocab_size on small data
     hf: bool = True                      # also write the Hugging Face form
     model: str | None = None             # an existing spm.model to use instead of training one
-    sample: SamplingConfig = field(default_factory=SamplingConfig)
-
-    @classmethod
-    def from_dict(cls, data: Any, where: str) -> "TokenizerConfig":
-        """Validate a mapping (the `tokenizer:` section); a bad key is a ConfigError naming it."""
-        data = _mapping(data, where, set(cls.__dataclass_fields__))
-        kw: dict[str, Any] = {}
-        for key in ("vocab_size", "input_sentence_size", "max_sentence_length", "max_piece_length",
-                    "num_threads", "seed"):
-            if key in data:
-                kw[key] = _integer(where, key, data[key])
-        if "character_coverage" in data:
-            kw["character_coverage"] = _number(where, "character_coverage", data["character_coverage"])
-        for key in ("add_dummy_prefix", "hard_vocab_limit", "hf"):
-            if key in data:
-                if not isinstance(data[key], bool):
-                    raise ConfigError(f"{where}: key {key!r} must be true or false, got {data[key]!r}")
-                kw[key] = data[key]
-        if "model_type" in data:
-            kw["model_type"] = data["model_type"]
-            if kw["model_type"] not in MODEL_TYPES:
-                raise ConfigError(f"{where}: key 'model_type' must be one of {', '.join(MODEL_TYPES)}, got {data['model_type']!r}")
-        if data.get("model") is not None:
-            if not isinstance(data["model"], str):
-                raise ConfigError(f"{where}: key 'model' must be a path, got {type(data['model']).__name__}")
-            kw["model"] = data["model"]
-        if "sample" in data:
-            kw["sample"] = SamplingConfig.from_dict(data["sample"], f"{where}: sample")
-        config = cls(**kw)
-        if config.vocab_size < 16:
-            raise ConfigError(f"{where}: key 'vocab_size' must be at least 16, got {config.vocab_size}")
-        if not 0 < config.character_coverage <= 1:
-            raise ConfigError(f"{where}: key 'character_coverage' must be in (0, 1], got {config.character_coverage}")
-        for key in ("input_sentence_size", "seed"):
-            if getattr(config, key) < 0:
-                raise ConfigError(f"{where}: key {key!r} must be 0 or more, got {getattr(config, key)}")
-        for key in ("max_sentence_length", "max_piece_length", "num_threads"):
-            if getattr(config, key) <= 0:
-                raise ConfigError(f"{where}: key {key!r} must be positive, got {getattr(config, key)}")
-        return config
+    #: roots.sampling validates its own section (`tokenizer: sample:`).
+    sample: SamplingConfig = setting(default_factory=SamplingConfig,
+                                     parse=lambda raw, where, key, base: SamplingConfig.from_dict(raw, f"{where}: {key}"))
 
 
 def trainer_options(config: TokenizerConfig) -> dict[str, Any]:

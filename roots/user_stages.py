@@ -9,7 +9,9 @@ stages:
 
 A user stage follows the same contract as the built-ins (roots.stage.Stage): a `name`, `setup()` once
 per worker, `__call__(doc)` (or `batch_size` and `process_batch(docs)`) returning the document or a
-`Rejection` whose reason is namespaced by the stage's name (`Reason(self.name, "why", ...)`). The
+`Rejection` whose reason is namespaced by the stage's name (`Reason(self.name, "why", ...)`). A stage
+may declare what its reasons mean, `reasons = {"why": "what it removes"}` (or a list of its `Reason`s):
+the run's config records them and the data card prints them beside the counts. The
 class is imported and built while the config is read, so an import error or bad args stop the run
 before any work; `use`, `args` and the module's file are part of the run's identity. Workers rebuild
 the stage from that spec (`UserStage` pickles as it), so Beam and Spark workers import the module
@@ -25,6 +27,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from roots.errors import RootsError
+from roots.schema import setting
 
 #: The built-in stages of the curate step a user stage may follow (`after:`), in run order.
 CURATE_STAGES = ("normalise", "cleaning", "boilerplate", "lid", "quality")
@@ -32,7 +35,6 @@ CURATE_STAGES = ("normalise", "cleaning", "boilerplate", "lid", "quality")
 RESERVED = frozenset({"ingest", *CURATE_STAGES, "dedup", "pii", "templates", "curate", "tokenizer", "megatron"})
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 _USE = re.compile(r"^[A-Za-z_][\w.]*:[A-Za-z_][\w.]*$")
-_KEYS = {"use", "args", "after"}
 
 
 class UserStageError(RootsError):
@@ -53,6 +55,8 @@ class UserStageSpec:
     local: bool = False
     #: The stage's `name` as built (stage names key the counts and rejected/stage=S folders).
     name: str = ""
+    #: The descriptions of its rejection reasons, (code, description), from the stage's `reasons`.
+    reasons: tuple[tuple[str, str], ...] = ()
 
     @property
     def path(self) -> str:
@@ -76,7 +80,8 @@ class UserStagesConfig:
     @classmethod
     def from_dict(cls, data: Any, where: str, base: str = "") -> "UserStagesConfig":
         """Validate the list, import each class and build it once with its args (errors name the entry)."""
-        from roots.config import ConfigError
+        from roots.errors import ConfigError
+        from roots.schema import field_value, parse
 
         if not isinstance(data, list):
             raise ConfigError(f"{where}: expected a list of {{use: module:Class, args: {{...}}}}, "
@@ -84,30 +89,54 @@ class UserStagesConfig:
         entries: list[UserStageSpec] = []
         for i, item in enumerate(data):
             at = f"{where}[{i}]"
-            if not isinstance(item, dict):
-                raise ConfigError(f"{at}: expected a mapping with key 'use', got {type(item).__name__}")
-            unknown = sorted(str(k) for k in item if k not in _KEYS)
-            if unknown:
-                raise ConfigError(f"{at}: key {unknown[0]!r} is not a known key (known: after, args, use)")
-            use = item.get("use")
-            if not isinstance(use, str) or not _USE.match(use):
-                raise ConfigError(f"{at}: key 'use' must be 'module:Class' (e.g. mypkg.filters:MyFilter), got {use!r}")
-            at = f"{at} ({use})"
-            args = item.get("args") or {}
-            if not isinstance(args, dict) or not all(isinstance(k, str) for k in args):
-                raise ConfigError(f"{at}: key 'args' must be a mapping of keyword arguments, got {type(args).__name__}")
-            after = item.get("after") or ""
-            if after and after not in CURATE_STAGES:
-                raise ConfigError(f"{at}: key 'after' must be a curate stage ({', '.join(CURATE_STAGES)}), got {after!r}")
+            if isinstance(item, dict) and "use" in item:
+                at = f"{at} ({field_value(StageEntry, 'use', item['use'], at)})"
+            entry = parse(StageEntry, item, at)
             try:
-                spec = resolve(UserStageSpec(use, dict(args), after), base)
-                name = check_stage(build(spec), use)
+                spec = resolve(UserStageSpec(entry.use, dict(entry.args), entry.after or ""), base)
+                stage = build(spec)
+                name = check_stage(stage, entry.use)
+                reasons = declared_reasons(stage, name, entry.use)
             except UserStageError as err:
                 raise ConfigError(f"{at}: {err}") from None
             if any(e.name == name for e in entries):
                 raise ConfigError(f"{at}: stage name {name!r} is used twice; give each stage its own name")
-            entries.append(UserStageSpec(use, dict(args), after, spec.file, spec.local, name))
+            entries.append(UserStageSpec(entry.use, dict(entry.args), entry.after or "", spec.file, spec.local, name,
+                                         reasons))
         return cls(tuple(entries))
+
+
+def _use(value: str) -> str | None:
+    if not _USE.match(value):
+        return f"must be 'module:Class' (e.g. mypkg.filters:MyFilter), got {value!r}"
+    return None
+
+
+@dataclass(frozen=True)
+class StageEntry:
+    """One entry of `stages:` as written (roots.schema checks it)."""
+
+    use: str = setting(check=_use, describe="'module:Class' (e.g. mypkg.filters:MyFilter)")
+    args: dict[str, Any] = setting(default_factory=dict, describe="a mapping of keyword arguments")
+    after: str | None = setting(None, choices=("", *CURATE_STAGES),
+                                describe=f"a curate stage ({', '.join(CURATE_STAGES)})")
+
+
+def declared_reasons(stage: Any, name: str, use: str) -> tuple[tuple[str, str], ...]:
+    """The stage's `reasons` (reason name → description, or `Reason`s), as (code, description) pairs sorted
+    by code: the run's config records them, so the data card explains a user stage's rejections."""
+    from roots.document import Reason
+
+    declared = getattr(stage, "reasons", None)
+    if declared is None:
+        return ()
+    items = (declared.items() if isinstance(declared, dict)
+             else [(r.name, r.description) if isinstance(r, Reason) and r.stage == name else (r, None) for r in declared]
+             if isinstance(declared, (list, tuple, set, frozenset)) else None)
+    if items is None or not all(isinstance(k, str) and isinstance(v, str) for k, v in items):
+        raise UserStageError(f"{use}: `reasons` must map each reason's name to its description (or list "
+                             f"Reason({name!r}, name, description) objects)")
+    return tuple(sorted((f"{name}:{k}", v) for k, v in items))
 
 
 def _one_line(err: BaseException) -> str:
@@ -134,7 +163,7 @@ def resolve(spec: UserStageSpec, base: str) -> UserStageSpec:
     if local and found != os.path.abspath(local):
         raise UserStageError(f"module {module_name!r} is already imported from {found}, not from {local}: "
                              "rename one of them")
-    return UserStageSpec(spec.use, spec.args, spec.after, found, bool(local), spec.name)
+    return UserStageSpec(spec.use, spec.args, spec.after, found, bool(local), spec.name, spec.reasons)
 
 
 def _import(module_name: str, path: str) -> Any:
@@ -244,7 +273,7 @@ def with_user_stages(stages: list, section: UserStagesConfig | None, where: str)
     given), the rest at the end. A named stage this run does not have is a ConfigError, before any work."""
     if section is None or not section.entries:
         return stages
-    from roots.config import ConfigError
+    from roots.errors import ConfigError
 
     names = [s.name for s in stages]
     for i, spec in enumerate(section.entries):

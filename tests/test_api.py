@@ -233,6 +233,23 @@ def test_two_stages_of_one_name_and_a_missing_after_stage(folder, capsys):
     assert not out.exists()
 
 
+def test_a_stage_declares_what_its_reasons_mean_for_the_data_card(folder):
+    from roots.datacard import reason_descriptions
+
+    config = load_config(str(write_config(folder, STAGES)))
+    min_lines, count_chars = config.section("stages").entries[1], config.section("stages").entries[0]
+    assert min_lines.reasons == (("min_lines:too_few_lines", "fewer than 2 non-empty lines"),)   # the README's
+    assert count_chars.reasons == ()                                                            # declares none
+    known = reason_descriptions(config.to_dict())   # what the data card reads from the run's manifest
+    assert known["min_lines:too_few_lines"] == "fewer than 2 non-empty lines"
+    assert known["quality:word_count"] and known["dedup:near"] and known["boilerplate:prose_share"]   # built-ins
+    import dataclasses
+
+    section = config.section("stages")
+    silent = dataclasses.replace(section, entries=tuple(dataclasses.replace(e, reasons=()) for e in section.entries))
+    assert config.hash() == dataclasses.replace(config, stages={**config.stages, "stages": silent}).hash()   # not in the hash
+
+
 def test_a_stage_breaking_the_contract_stops_the_run_naming_it(folder):
     for how, message in (("reason", r"rejected 'c/[^']+' with reason 'quality:word_count'.*Reason\('misbehaves'"),
                          ("drop", r"process_batch returned \d+ outcomes for \d+ documents")):

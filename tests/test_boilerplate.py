@@ -384,7 +384,7 @@ def test_config_errors_name_file_and_key(tmp_path, section, message):
 def test_web_flag_must_be_a_bool(tmp_path):
     data = config(tmp_path)
     data["sources"][0]["web"] = "yes"
-    with pytest.raises(ConfigError, match="key 'web' must be bool"):
+    with pytest.raises(ConfigError, match="key 'web' must be true or false"):
         parse_config(data, str(tmp_path / "run.yaml"))
 
 

@@ -30,8 +30,8 @@ def test_valid_config_resolves_paths_and_hash(tmp_path):
 @pytest.mark.parametrize("data,message", [
     ({**BASE, "sorces": []}, "key 'sorces' is not a known key (did you mean 'sources'?)"),
     ({"name": "t"}, "missing key 'sources'"),
-    ({**BASE, "shard_target_mb": "big"}, "key 'shard_target_mb' must be int or float, got str"),
-    ({**BASE, "output_format": "csv"}, "output_format 'csv' is not one of parquet, jsonl"),
+    ({**BASE, "shard_target_mb": "big"}, "key 'shard_target_mb' must be a positive number, got str 'big'"),
+    ({**BASE, "output_format": "csv"}, "key 'output_format' must be one of parquet, jsonl, got 'csv'"),
     ({**BASE, "normalise": {"max_byte": 3}}, "normalise: key 'max_byte' is not a known key (did you mean 'max_bytes'?)"),
     ({"name": "t", "sources": [{"name": "s", "format": "csv", "path": "x"}]}, "source 's': format 'csv' is not one of"),
     ({"name": "t", "sources": [{"name": "s", "format": "jsonl", "path": "x", "lang": "swa"}]},

@@ -260,7 +260,7 @@ def test_config_from_dict():
     assert config.threshold == 0.7 and config.bands_rows()[0] * config.bands_rows()[1] <= 256
     assert DedupConfig.from_dict(None, "x") == DedupConfig()
     for data, message in [({"treshold": 0.8}, "key 'treshold' is not a known key (did you mean 'threshold'?)"),
-                          ({"threshold": 1.5}, "key 'threshold' must be between 0 and 1"),
+                          ({"threshold": 1.5}, "key 'threshold' must be a number between 0 and 1"),
                           ({"ngram": "5"}, "key 'ngram' must be an integer"),
                           ({"bands": 9}, "keys 'bands' and 'rows' go together"),
                           ({"bands": 20, "rows": 7}, "exceeds num_perm 128"),
@@ -346,5 +346,5 @@ def test_cli_writes_deterministic_shards(tmp_path):
     assert len(kept) == len(docs) - 3 and len(rejected) == 4
     assert {r["reason"] for r in rejected} == {"dedup:exact", "dedup:near", "bad_input:broken_json"}
     args = parser.parse_args(["dedup", "--input", str(source), "--output", "o", "--rejected", "r", "--threshold", "2"])
-    with pytest.raises(ConfigError, match="option --threshold must be between 0 and 1"):
+    with pytest.raises(ConfigError, match="option --threshold must be a number between 0 and 1"):
         args.handler(args)

@@ -15,6 +15,7 @@ from roots.config import ConfigError, load_config
 from roots.filters.params import parse_filters
 from roots.io.formats import FORMATS
 from roots.languages import LanguageConfigError, load_registry
+from roots.pipelines.api import load as load_checked
 from roots.pipelines.runner import run
 from roots.rundir import read_json
 
@@ -74,7 +75,7 @@ def test_a_bad_overlay_stops_the_config_with_one_line_naming_file_and_key(tmp_pa
     (tmp_path / "run.yaml").write_text(yaml.safe_dump({
         "name": "t", "language_configs": "lc", "sources": [{"name": "s", "format": "jsonl", "path": "data.jsonl"}]}))
     with pytest.raises(ConfigError, match=match) as err:
-        load_config(str(tmp_path / "run.yaml"))
+        load_checked(str(tmp_path / "run.yaml"))   # the config's schema, then every stage built (filters:)
     assert "\n" not in str(err.value)
 
 

@@ -192,7 +192,7 @@ def test_write_back_changes_only_the_filters_values_asked_for(configs, sample_ru
 
 
 def test_write_back_refuses_bad_values_and_stale_diffs(configs):
-    with pytest.raises(tuning.TuningError, match=r"en\.yaml: .*filters\.max_word_repetition.*between 0 and 1"):
+    with pytest.raises(tuning.TuningError, match=r"en\.yaml: .*filters\.max_word_repetition.*from 0 to 1"):
         tuning.propose_thresholds("en", {"max_word_repetition": 2}, str(configs))
     with pytest.raises(tuning.TuningError, match="'filters.max_foo' is not a filter setting"):
         tuning.propose_thresholds("en", {"max_foo": 1}, str(configs))

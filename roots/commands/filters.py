@@ -190,7 +190,7 @@ def cmd_filter(args: argparse.Namespace) -> int:
             "stopwords_dir": args.stopwords_dir and os.path.abspath(args.stopwords_dir),
             "flagged_words_dir": args.flagged_words_dir and os.path.abspath(args.flagged_words_dir),
             "languages": _overrides(args.set, args.lang),
-        }, where, registry=registry)
+        }, where)
     except ConfigError as err:
         raise RootsError(str(err)) from None
     quality = Quality(quality_config, registry=registry)

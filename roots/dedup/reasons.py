@@ -6,12 +6,11 @@ from dataclasses import replace
 from typing import Iterable, Iterator
 
 from roots.dedup.keep import ID, Rank, cluster_id
-from roots.document import Document, Reason, Rejection, register_reason
+from roots.document import Document, Reason, Rejection
+from roots.reasons import DEDUP
 
 STAGE = "dedup"
-EXACT = register_reason(Reason(STAGE, "exact", "an exact duplicate (same normalised text) of a kept document"))
-URL = register_reason(Reason(STAGE, "url", "the same URL as a kept document"))
-NEAR = register_reason(Reason(STAGE, "near", "a near duplicate (MinHash, Jaccard at or above the threshold) of a kept document"))
+EXACT, URL, NEAR = (DEDUP[n] for n in ("exact", "url", "near"))
 
 #: meta keys dedup writes: the cluster a document belongs to, and (on rejections) the kept id.
 CLUSTER_KEY = "dedup_cluster"

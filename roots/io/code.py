@@ -13,14 +13,12 @@ import os
 import re
 from typing import Iterator
 
-from roots.document import (BINARY_FILE, UNKNOWN_LANG, UNKNOWN_LANGUAGE, VENDORED_FILE, Document, Reason,
-                            Rejection, register_reason)
+from roots.document import (BINARY_FILE, REASONS, UNKNOWN_LANG, UNKNOWN_LANGUAGE, VENDORED_FILE, Document, Reason,
+                            Rejection)
 from roots.io.base import Format, Record, SourceError, SourceSpec, base_meta, record_id, unreadable
 
-FILE_TOO_LARGE = register_reason(Reason("bad_input", "file_too_large",
-                                        "the file is larger than the source's max_file_bytes"))
-SYMLINK_OUTSIDE_TREE = register_reason(Reason("bad_input", "symlink_outside_tree",
-                                              "a symlink that is broken or points outside the source tree; not followed"))
+FILE_TOO_LARGE = REASONS["bad_input:file_too_large"]
+SYMLINK_OUTSIDE_TREE = REASONS["bad_input:symlink_outside_tree"]
 
 #: Folders whose files are vendored, generated or tooling, not the project's own code.
 DEFAULT_VENDORED_DIRS = frozenset({
