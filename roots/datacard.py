@@ -18,12 +18,12 @@ from typing import Any
 
 import numpy as np
 import orjson
-import pyarrow.parquet as pq
 import yaml
 
 from roots import tuning
 from roots.errors import RootsError
-from roots.rundir import DOCUMENTS, LANG_FOLDER_GLOB, REJECTED, folder_lang, lang_folder, partition_dir
+from roots.rundir import (DOCUMENTS, LANG_FOLDER_GLOB, REJECTED, find_shards, lang_folder, partition_dir, read_table,
+                          shards_by_language)
 from roots.tuning import Markdown, _markdown_table, _plain
 
 log = logging.getLogger(__name__)
@@ -253,12 +253,12 @@ def stage_totals(run: Run, stage: str) -> dict[str, Any]:
 
 def source_counts(run: Run) -> dict[str, int] | None:
     """Kept documents per source, counted in the final shards (the manifest counts per language only)."""
-    files = sorted(glob.glob(os.path.join(run.path, DOCUMENTS, LANG_FOLDER_GLOB, "part-*.parquet")))
+    files = find_shards(run.path, DOCUMENTS)
     if not files:
         return None
     counter: Counter[str] = Counter()
     for path in files:
-        counter.update(pq.read_table(path, columns=["source"]).column("source").to_pylist())
+        counter.update(read_table(path, ["source"]).column("source").to_pylist())
     return dict(counter)
 
 
@@ -266,11 +266,10 @@ def dedup_clusters(run: Run) -> dict[str, dict[str, int]]:
     """Per language: duplicate clusters (each keeps one document), documents removed as duplicates and
     the largest cluster's size, from the `dedup_cluster` meta key of the dedup stage's rejections."""
     out: dict[str, dict[str, int]] = {}
-    for part in sorted(glob.glob(os.path.join(run.path, REJECTED, f"stage={_DEDUP}", LANG_FOLDER_GLOB))):
-        lang = folder_lang(part)
+    for lang, paths in sorted(shards_by_language(os.path.join(run.path, REJECTED, f"stage={_DEDUP}")).items()):
         sizes: Counter[str] = Counter()
-        for path in sorted(glob.glob(os.path.join(part, "part-*.parquet"))):
-            for meta in pq.read_table(path, columns=["meta"]).column("meta").to_pylist():
+        for path in paths:
+            for meta in read_table(path, ["meta"]).column("meta").to_pylist():
                 cluster = orjson.loads(meta).get("dedup_cluster")
                 if cluster is not None:
                     sizes[str(cluster)] += 1

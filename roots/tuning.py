@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import datetime as _dt
 import difflib
-import glob
 import json
 import logging
 import math
@@ -24,17 +23,16 @@ import tempfile
 from dataclasses import dataclass, field, fields
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any, Iterable
 
 import numpy as np
 import orjson
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.parquet as pq
 import yaml
 
 from roots.errors import RootsError
-from roots.rundir import DOCUMENTS, REJECTED, partition_dir
+from roots.rundir import DOCUMENTS, REJECTED, find_shards, read_table
 
 log = logging.getLogger(__name__)
 
@@ -181,8 +179,8 @@ class StatTable:
         wanted = set(ids)
         out: dict[str, str] = {}
         for path in self.shards:
-            for row in _read_rows(path, ["id", "text"], ids=wanted):
-                out[row["id"]] = row["text"]
+            table = read_table(path, ["id", "text"], ids=wanted)
+            out.update(zip(table.column("id").to_pylist(), table.column("text").to_pylist()))
         return out
 
     def to_pandas(self):
@@ -208,46 +206,20 @@ def ordered_steps(manifest: dict) -> list[str]:
     return sorted(steps, key=lambda s: (STEP_ORDER.index(s) if s in STEP_ORDER else len(STEP_ORDER), s))
 
 
-def _shards(directory: str) -> list[str]:
-    return sorted(glob.glob(os.path.join(directory, "part-*.parquet")) + glob.glob(os.path.join(directory, "part-*.jsonl")))
-
-
-def _read_rows(path: str, columns: list[str], ids: set[str] | None = None) -> Iterator[dict]:
-    """Rows of a shard (Parquet, or JSON Lines with meta as an object), only `columns` (and only `ids`)."""
-    if path.endswith(".parquet"):
-        names = set(pq.read_schema(path).names)
-        cols = [c for c in columns if c in names]
-        filters = [("id", "in", sorted(ids))] if ids is not None else None
-        table = pq.read_table(path, columns=cols, filters=filters)
-        yield from table.to_pylist()
-        return
-    with open(path, "rb") as fh:
-        for line in fh:
-            row = orjson.loads(line)
-            if ids is not None and row.get("id") not in ids:
-                continue
-            if isinstance(row.get("meta"), dict):
-                row["meta"] = orjson.dumps(row["meta"]).decode()
-            yield {c: row.get(c) for c in columns}
-
-
 def _byte_lengths(texts: pa.ChunkedArray | pa.Array) -> np.ndarray:
-    return pc.binary_length(pc.cast(texts, pa.binary())).to_numpy(zero_copy_only=False).astype(np.int64)
+    return pc.fill_null(pc.binary_length(pc.cast(texts, pa.binary())), 0).to_numpy(zero_copy_only=False).astype(np.int64)
 
 
 def _load_shard(path: str, rejected: bool) -> tuple[list[str], list[str], list[str], np.ndarray, list[str]]:
     """(ids, sources, reasons, bytes, meta JSON strings) of one shard."""
-    if path.endswith(".parquet"):
-        cols = ["id", "source", "meta", "text"] + (["reason"] if rejected else [])
-        t = pq.read_table(path, columns=cols)
-        reasons = t.column("reason").to_pylist() if rejected else [""] * t.num_rows
-        return (t.column("id").to_pylist(), t.column("source").to_pylist(), reasons,
-                _byte_lengths(t.column("text")), t.column("meta").to_pylist())
-    rows = list(_read_rows(path, ["id", "source", "meta", "text", "reason"]))
-    return ([r["id"] for r in rows], [r["source"] or "" for r in rows],
-            [(r["reason"] or "") if rejected else "" for r in rows],
-            np.array([len((r["text"] or "").encode("utf-8", "surrogatepass")) for r in rows], dtype=np.int64),
-            [r["meta"] for r in rows])
+    t = read_table(path, ["id", "source", "meta", "text"] + (["reason"] if rejected else []))
+
+    def strings(name: str) -> list[str]:   # a field a `roots filter` record lacks reads as ""
+        return [v or "" for v in t.column(name).to_pylist()] if name in t.column_names else [""] * t.num_rows
+
+    return (t.column("id").to_pylist(), strings("source"), strings("reason") if rejected else [""] * t.num_rows,
+            _byte_lengths(t.column("text")) if "text" in t.column_names else np.zeros(t.num_rows, dtype=np.int64),
+            t.column("meta").to_pylist() if "meta" in t.column_names else [None] * t.num_rows)
 
 
 def _columns(metas: list[str], kind: str, lid_key: str) -> dict[str, np.ndarray]:
@@ -395,11 +367,11 @@ def load_statistics(run_dir: str | os.PathLike, lang: str,
     overrides = (qconfig.get("languages") or {}).get(lang)
     thresholds = thresholds_from_policy(lang, policy, language_configs, overrides)
     kind = policy["languages"][lang].get("kind", "natural")
-    kept_files = _shards(partition_dir(kept_root, DOCUMENTS, lang))
+    kept_files = find_shards(kept_root, DOCUMENTS, lang)
     # Rejections of the stages after quality (dedup, ... once steps/ is gone) passed the quality stage:
     # they count as kept there.
     rejected_files = [(p, s == QUALITY) for s in stages
-                      for p in _shards(partition_dir(run_dir, REJECTED, lang, s))]
+                      for p in find_shards(run_dir, REJECTED, lang, s)]
     table = _build(lang, kind, [(p, False) for p in kept_files] + rejected_files,
                    thresholds, run_dir, qconfig.get("lid_score_key", "lid_score"))
     table.run_name = _run_name(manifest)
