@@ -20,11 +20,13 @@ import numpy as np
 import orjson
 import yaml
 
-from roots import tuning
+from roots.display import Markdown, new_figure
+from roots.display import markdown_table as _markdown_table, plain as _plain
 from roots.errors import RootsError
-from roots.rundir import (DOCUMENTS, LANG_FOLDER_GLOB, REJECTED, find_shards, lang_folder, partition_dir, read_table,
-                          shards_by_language)
-from roots.tuning import Markdown, _markdown_table, _plain
+from roots.filters import tuning   # the quality section: thresholds and statistics as the tuning notebook reads them
+from roots.rundir import (DOCUMENTS, LANG_FOLDER_GLOB, MANIFEST, REJECTED, find_shards, lang_folder, partition_dir,
+                          read_table, shards_by_language)
+from roots.stats import ordered_steps
 
 log = logging.getLogger(__name__)
 
@@ -119,15 +121,15 @@ class Run:
 def load_run(run_dir: str | os.PathLike) -> Run:
     """Read a run directory's manifest (a DataCardError when there is none)."""
     run_dir = str(run_dir)
-    path = os.path.join(run_dir, tuning.MANIFEST)
+    path = os.path.join(run_dir, MANIFEST)
     if not os.path.isfile(path):
-        raise DataCardError(f"{run_dir}: no {tuning.MANIFEST}; give the folder a `roots run` wrote")
+        raise DataCardError(f"{run_dir}: no {MANIFEST}; give the folder a `roots run` wrote")
     from roots.rundir import read_json
 
     manifest = read_json(path)
     if not isinstance(manifest.get("steps"), dict):
         raise DataCardError(f"{path}: no `steps` in the manifest")
-    ordered = tuning.ordered_steps(manifest)
+    ordered = ordered_steps(manifest)
     complete = [s for s in ordered if manifest["steps"][s].get("status") == "complete"]
     incomplete = [s for s in ordered if s not in complete]
     stages = [(step, stage) for step in complete for stage in manifest["steps"][step].get("stages", [])
@@ -660,7 +662,7 @@ def reasons_legend(run: Run) -> Markdown:
 _KEPT, _REMOVED, _OTHER, _EDIT = "#4C72B0", "#C44E52", "#AAAAAA", "#DD8452"
 
 
-_figure = tuning.new_figure
+_figure = new_figure
 
 
 def plot_bytes_per_language(run: Run):
