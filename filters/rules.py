@@ -4,7 +4,7 @@ config keys that bound it) and its parameters (key, type, default and where the 
 
 Everything else reads this registry: the stage's check chain (`filters/quality.py`), the typed
 `filters:` section of a language config (`filters/params.py` builds `NaturalFilters` and
-`CodeFilters` from it), the tuning tables (`roots/tuning.py`) and the data card.
+`CodeFilters` from it), the tuning tables (`filters/tuning/`) and the data card.
 
 Adding a rule is one function, one entry, and one line saying what it removes under `QUALITY` in
 `roots/reasons.py` (the core's table of reasons, which the data card reads):

@@ -18,12 +18,11 @@ from typing import Any, Callable, Iterable, Iterator
 import apache_beam as beam
 from apache_beam.metrics import Metrics
 import numpy as np
-import pyarrow.parquet as pq
 
 from roots.megatron import (IndexedDatasetWriter, MegatronConfig, blend_lines, dtype_for_vocab, encode_documents,
                             eod_id, shard_prefix)
-from roots.rundir import read_json, shard_count, shard_of, write_json
-from roots.sampling import language_files, language_sampling, read_columns
+from roots.rundir import column_bytes, iter_batches, read_json, shard_count, shard_of, write_json
+from roots.sampling import language_files, language_sampling
 from roots.tokenizer import load_sentencepiece
 
 log = logging.getLogger(__name__)
@@ -39,20 +38,6 @@ Unit = tuple[str, str, int]
 Chunk = tuple[list[str], np.ndarray, np.ndarray]
 
 
-def text_bytes(path: str) -> int:
-    """The text bytes of a document shard, from Parquet metadata (no decoding); a JSONL file's size."""
-    if not path.endswith(".parquet"):
-        return os.path.getsize(path)
-    meta = pq.ParquetFile(path).metadata
-    total = 0
-    for rg in range(meta.num_row_groups):
-        group = meta.row_group(rg)
-        for c in range(group.num_columns):
-            if group.column(c).path_in_schema == "text":
-                total += group.column(c).total_uncompressed_size
-    return total
-
-
 def plan_units(documents_dir: str, config: MegatronConfig, sizes: dict[str, int] | None = None) -> list[Unit]:
     """Every document shard of the chosen languages with its language's Megatron shard count, sorted.
     `sizes` (text bytes per language, e.g. from the run manifest's counts) decides the counts; without
@@ -63,21 +48,15 @@ def plan_units(documents_dir: str, config: MegatronConfig, sizes: dict[str, int]
         files = {l: p for l, p in files.items() if l in set(config.languages)}
     units = []
     for lang, paths in sorted(files.items()):
-        nbytes = sizes[lang] if sizes and lang in sizes else sum(text_bytes(p) for p in paths)
+        nbytes = sizes[lang] if sizes and lang in sizes else sum(column_bytes(p, "text") for p in paths)
         total = shard_count(nbytes, config.shard_target_mb)
         units.extend((lang, p, total) for p in paths)
     return units
 
 
 def _batches(path: str, batch_size: int) -> Iterator[tuple[list[str], list[str]]]:
-    if path.endswith(".parquet"):
-        for batch in pq.ParquetFile(path).iter_batches(batch_size=batch_size, columns=["id", "text"]):
-            yield batch.column(0).to_pylist(), batch.column(1).to_pylist()
-    else:
-        table = read_columns(path, ["id", "text"])
-        ids, texts = table.column("id").to_pylist(), table.column("text").to_pylist()
-        for i in range(0, len(ids), batch_size):
-            yield ids[i:i + batch_size], texts[i:i + batch_size]
+    for batch in iter_batches(path, ["id", "text"], batch_size):
+        yield batch.column("id").to_pylist(), batch.column("text").to_pylist()
 
 
 def gather(flat: np.ndarray, lengths: np.ndarray, order: np.ndarray) -> np.ndarray:

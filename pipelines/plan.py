@@ -5,7 +5,6 @@ counted, assigned to shards and written. The Beam runner (runner.py), the Spark 
 and the local engine (local.py) are adapters over it, so byte-identical output rests on one copy."""
 from __future__ import annotations
 
-import json
 import logging
 import os
 import time
@@ -14,14 +13,13 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Iterator
 
 import pyarrow as pa
-import pyarrow.parquet as pq
 
 from roots.config import RunConfig
 from roots.dedup.config import DedupConfig
 from roots.dedup.fingerprint import shingle_modes
 from roots.dedup.reasons import STAGE as DEDUP_STAGE
 from roots.document import (DOCUMENT_SCHEMA, REJECTED_SCHEMA, UNKNOWN_LANG_DIR, Document, Rejection,
-                            meta_to_json, table_to_documents)
+                            meta_to_json)
 from roots.filters.lid import LanguageId
 from roots.filters.boilerplate import Boilerplate, line_counts
 from roots.filters.cleaning import Cleaning, TemplateLines
@@ -32,8 +30,8 @@ from roots.io.base import SourceSpec
 from roots.io.formats import FORMATS
 from roots import fs
 from roots.progress import ProgressSink, StepProgress
-from roots.rundir import (DOCUMENTS, STATS, partition_dir, remove_temporary_files, shard_count, shard_of,
-                          shard_path, write_shard)
+from roots.rundir import (DOCUMENTS, STATS, partition_dir, read_documents, remove_temporary_files, shard_count,
+                          shard_of, shard_path, write_shard)
 from roots.fingerprint import combined, fingerprint
 from roots.run_warnings import run_warnings
 from roots.stage import Stage, is_batched
@@ -428,16 +426,8 @@ def apply_stage_stream(stage: Stage, docs: Iterator[Document], rejects: deque, c
 
 
 def read_shard(path: str) -> Iterator[Document]:
-    """The documents of one shard written by write_rows."""
-    if path.endswith(".parquet"):
-        with fs.open_file(path, "rb") as fh:
-            table = pq.read_table(fh)
-        yield from table_to_documents(table)
-        return
-    with fs.open_file(path, "r", encoding="utf-8") as fh:
-        for line in fh:
-            row = json.loads(line)
-            yield Document(row["id"], row["text"], row["lang"], row["source"], row["meta"])
+    """The documents of one shard written by write_rows (the run directory's one reader)."""
+    return read_documents(path)
 
 
 def document_row(doc: Document) -> tuple:

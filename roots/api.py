@@ -99,7 +99,7 @@ class Run:
     @property
     def steps(self) -> dict[str, dict]:
         """Each step's manifest entry (status, stages, counts, seconds, ...), in run order."""
-        from roots.tuning import ordered_steps
+        from roots.stats import ordered_steps
 
         return {name: self.manifest["steps"][name] for name in ordered_steps(self.manifest)}
 

@@ -17,13 +17,15 @@ from typing import Any
 
 import numpy as np
 import orjson
-import pyarrow.parquet as pq
 import yaml
 
-from roots import tuning
+from roots.display import Markdown, new_figure
+from roots.display import markdown_table as _markdown_table, plain as _plain
 from roots.errors import RootsError
-from roots.rundir import DOCUMENTS, LANG_FOLDER_GLOB, REJECTED, folder_lang, lang_folder, partition_dir
-from roots.tuning import Markdown, _markdown_table, _plain
+from roots.filters import tuning   # the quality section: thresholds and statistics as the tuning notebook reads them
+from roots.rundir import (DOCUMENTS, LANG_FOLDER_GLOB, MANIFEST, REJECTED, find_shards, lang_folder, partition_dir,
+                          read_table, shards_by_language)
+from roots.stats import ordered_steps
 
 log = logging.getLogger(__name__)
 
@@ -115,15 +117,15 @@ class Run:
 def load_run(run_dir: str | os.PathLike) -> Run:
     """Read a run directory's manifest (a DataCardError when there is none)."""
     run_dir = str(run_dir)
-    path = os.path.join(run_dir, tuning.MANIFEST)
+    path = os.path.join(run_dir, MANIFEST)
     if not os.path.isfile(path):
-        raise DataCardError(f"{run_dir}: no {tuning.MANIFEST}; give the folder a `roots run` wrote")
+        raise DataCardError(f"{run_dir}: no {MANIFEST}; give the folder a `roots run` wrote")
     from roots.rundir import read_json
 
     manifest = read_json(path)
     if not isinstance(manifest.get("steps"), dict):
         raise DataCardError(f"{path}: no `steps` in the manifest")
-    ordered = tuning.ordered_steps(manifest)
+    ordered = ordered_steps(manifest)
     complete = [s for s in ordered if manifest["steps"][s].get("status") == "complete"]
     incomplete = [s for s in ordered if s not in complete]
     stages = [(step, stage) for step in complete for stage in manifest["steps"][step].get("stages", [])
@@ -248,12 +250,12 @@ def stage_totals(run: Run, stage: str) -> dict[str, Any]:
 
 def source_counts(run: Run) -> dict[str, int] | None:
     """Kept documents per source, counted in the final shards (the manifest counts per language only)."""
-    files = sorted(glob.glob(os.path.join(run.path, DOCUMENTS, LANG_FOLDER_GLOB, "part-*.parquet")))
+    files = find_shards(run.path, DOCUMENTS)
     if not files:
         return None
     counter: Counter[str] = Counter()
     for path in files:
-        counter.update(pq.read_table(path, columns=["source"]).column("source").to_pylist())
+        counter.update(read_table(path, ["source"]).column("source").to_pylist())
     return dict(counter)
 
 
@@ -261,11 +263,10 @@ def dedup_clusters(run: Run) -> dict[str, dict[str, int]]:
     """Per language: duplicate clusters (each keeps one document), documents removed as duplicates and
     the largest cluster's size, from the `dedup_cluster` meta key of the dedup stage's rejections."""
     out: dict[str, dict[str, int]] = {}
-    for part in sorted(glob.glob(os.path.join(run.path, REJECTED, f"stage={_DEDUP}", LANG_FOLDER_GLOB))):
-        lang = folder_lang(part)
+    for lang, paths in sorted(shards_by_language(os.path.join(run.path, REJECTED, f"stage={_DEDUP}")).items()):
         sizes: Counter[str] = Counter()
-        for path in sorted(glob.glob(os.path.join(part, "part-*.parquet"))):
-            for meta in pq.read_table(path, columns=["meta"]).column("meta").to_pylist():
+        for path in paths:
+            for meta in read_table(path, ["meta"]).column("meta").to_pylist():
                 cluster = orjson.loads(meta).get("dedup_cluster")
                 if cluster is not None:
                     sizes[str(cluster)] += 1
@@ -656,7 +657,7 @@ def reasons_legend(run: Run) -> Markdown:
 _KEPT, _REMOVED, _OTHER, _EDIT = "#4C72B0", "#C44E52", "#AAAAAA", "#DD8452"
 
 
-_figure = tuning.new_figure
+_figure = new_figure
 
 
 def plot_bytes_per_language(run: Run):

@@ -285,7 +285,7 @@ load_registry.cache_clear = _load_registry_cached.cache_clear  # type: ignore[at
 
 def is_packaged(path: str | Path) -> bool:
     """Whether `path` lies inside the installed roots package (its language configs or any other part):
-    what tools that write configs (roots.tuning) must never touch."""
+    what tools that write configs (roots.filters.tuning) must never touch."""
     import roots
 
     target = Path(path).resolve()

@@ -4,16 +4,11 @@ files are too small for Megatron's default train/valid/test split. Kept in the m
 printed in the summary; `roots run --strict` turns them into exit status 2."""
 from __future__ import annotations
 
-import json
-import os
 from collections import Counter
 from typing import Any
 
-import pyarrow.parquet as pq
-
-from roots import fs
 from roots.document import MISSING_FIELD, SCHEMA_MISMATCH
-from roots.rundir import REJECTED
+from roots.rundir import REJECTED, find_shards, read_table
 
 #: Below this many documents, Megatron's `--split 98,1,1` leaves a split empty and GPTDataset's
 #: epoch count loops forever (README, "Megatron").
@@ -23,17 +18,9 @@ MEGATRON_MIN_DOCUMENTS = 50
 def rejection_reasons(run_dir: str, source: str) -> Counter:
     """Rejected documents of one source by reason, read from RUN/rejected (source and reason only)."""
     reasons: Counter = Counter()
-    for path in fs.glob(os.path.join(run_dir, REJECTED, "stage=*", "*", "part-*")):
-        if ".tmp-" in path:
-            continue
-        if path.endswith(".parquet"):
-            with fs.open_file(path, "rb") as fh:
-                table = pq.read_table(fh, columns=["source", "reason"])
-            pairs = zip(table.column("source").to_pylist(), table.column("reason").to_pylist())
-        else:
-            with fs.open_file(path, "r", encoding="utf-8") as fh:
-                rows = [json.loads(line) for line in fh]
-            pairs = ((r["source"], r["reason"]) for r in rows)
+    for path in find_shards(run_dir, REJECTED, stage="*"):
+        table = read_table(path, ["source", "reason"])
+        pairs = zip(table.column("source").to_pylist(), table.column("reason").to_pylist())
         reasons.update(reason for src, reason in pairs if src == source)
     return reasons
 

@@ -10,7 +10,8 @@ import os
 import re
 import shutil
 import uuid
-from typing import Any
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any, Iterable, Iterator
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -18,6 +19,9 @@ import xxhash
 
 from roots import fs
 from roots.errors import RootsError
+
+if TYPE_CHECKING:
+    from roots.document import Document
 
 DOCUMENTS = "documents"
 REJECTED = "rejected"
@@ -206,3 +210,157 @@ def list_shards(root: str, kind: str = DOCUMENTS) -> list[str]:
             raise ShardSetError(f"{directory}: {len(missing)} of {totals[0]} shards missing (part-{missing[0]:05d} "
                                 "first); the step is incomplete: delete the run folder and rerun")
     return paths
+
+
+# --- reading shards ------------------------------------------------------------------------------
+# One reader for what a run wrote (documents/, rejected/, a step's steps/<step>/): Parquet, or the JSON
+# Lines of `output_format: jsonl` with `meta` as an object. Every reader hands back the shard schema
+# (roots.document), `meta` a JSON string, whichever the format; sampling, Megatron, the data card, run
+# warnings, tuning and the engines' step-to-step hand-over all read through here.
+
+#: The file names of finished shards (temporary names excluded by `_finished`).
+SHARD_SUFFIXES = (".parquet", ".jsonl")
+
+
+class ShardReadError(RootsError):
+    """A shard that cannot be read: one line naming the file and what failed."""
+
+
+def _finished(paths: list[str]) -> list[str]:
+    return [p for p in paths if p.endswith(SHARD_SUFFIXES) and _TMP_MARK not in p]
+
+
+def find_shards(root: str, kind: str = DOCUMENTS, lang: str = "*", stage: str | None = None) -> list[str]:
+    """The finished shards of `root/<kind>/[stage=S/]language=L/`, sorted; `*` for `lang` or `stage` matches
+    every language or stage. Local or object store. No completeness check (`list_shards` makes that)."""
+    return _finished(fs.glob(fs.join(partition_dir(root, kind, lang, stage), "part-*")))
+
+
+def shards_by_language(folder: str) -> dict[str, list[str]]:
+    """The finished shards under `folder/language=XX/` (`folder`: RUN/documents, RUN/rejected/stage=S or
+    a step's documents) per language, each list sorted; languages without a shard are left out."""
+    out: dict[str, list[str]] = {}
+    for path in _finished(fs.glob(fs.join(folder, LANG_FOLDER_GLOB, "part-*"))):
+        out.setdefault(folder_lang(os.path.dirname(path)), []).append(path)
+    return out
+
+
+def _field(column: str, values: list[Any]) -> pa.Field:
+    """The shard schema's field of `column` (a string for a column outside it), nullable when a value is missing."""
+    from roots.document import REJECTED_SCHEMA
+
+    found = REJECTED_SCHEMA.field(column) if column in REJECTED_SCHEMA.names else pa.field(column, pa.string())
+    return found.with_nullable(True) if any(v is None for v in values) else found
+
+
+def _shard_columns(rows: list[dict[str, Any]]) -> list[str]:
+    """Every column of JSONL records, in the shard schema's order (the records' keys are sorted)."""
+    from roots.document import REJECTED_SCHEMA
+
+    keys = list(dict.fromkeys(k for r in rows for k in r))
+    return [c for c in REJECTED_SCHEMA.names if c in keys] + [k for k in keys if k not in REJECTED_SCHEMA.names]
+
+
+def _jsonl_table(rows: list[dict[str, Any]], columns: list[str]) -> pa.Table:
+    """`columns` of JSONL records as a table of the shard schema: `meta` back to its JSON string, a column
+    no record has (`reason` of a kept shard) left out, a key one record lacks null."""
+    from roots.document import meta_to_json
+
+    present = [c for c in columns if not rows or any(c in r for r in rows)]
+    data = {c: [meta_to_json(r[c]) if c == "meta" and isinstance(r.get(c), dict) else r.get(c) for r in rows]
+            for c in present}
+    return pa.table(data, schema=pa.schema([_field(c, data[c]) for c in present]))
+
+
+def _jsonl_rows(path: str, ids: set[str] | None = None) -> Iterator[dict[str, Any]]:
+    with fs.open_file(path, "rb") as fh:
+        for line in fh:
+            if line.strip():
+                row = json.loads(line)   # not orjson: it reads an integer over 64 bits as a float
+                if ids is None or row.get("id") in ids:
+                    yield row
+
+
+@contextmanager
+def _parquet(path: str) -> Iterator[Any]:
+    """What pyarrow opens for a Parquet shard: a local path (its native reader), an object store's file
+    through fsspec."""
+    if not fs.is_remote(path):
+        yield path
+        return
+    with fs.open_file(path, "rb") as fh:
+        yield fh
+
+
+def _fail(path: str, columns: list[str] | None, err: Exception) -> ShardReadError:
+    what = f"columns {', '.join(columns)}" if columns else "the shard"
+    return ShardReadError(f"{path}: cannot read {what} ({str(err).splitlines()[0] if str(err) else type(err).__name__})")
+
+
+def read_table(path: str, columns: list[str] | None = None, ids: Iterable[str] | None = None) -> pa.Table:
+    """`columns` (default: all) of one shard as an Arrow table of the shard schema, `meta` a JSON string;
+    columns the shard lacks (`reason` in a kept shard) are left out; `ids` keeps only those documents."""
+    wanted = set(ids) if ids is not None else None
+    try:
+        if path.endswith(".parquet"):
+            with _parquet(path) as source:
+                names = pq.read_schema(source).names
+                cols = [c for c in columns if c in names] if columns is not None else None
+                # shards are sorted by id: the row groups' statistics let pyarrow skip most of them
+                filters = [("id", "in", sorted(wanted))] if wanted is not None else None
+                return pq.read_table(source, columns=cols, filters=filters)
+        rows = list(_jsonl_rows(path, wanted))
+        return _jsonl_table(rows, columns if columns is not None else _shard_columns(rows))
+    except (OSError, ValueError, KeyError, pa.ArrowException) as err:
+        raise _fail(path, columns, err) from None
+
+
+def iter_batches(path: str, columns: list[str], batch_size: int) -> Iterator[pa.Table]:
+    """`columns` of one shard in tables of at most `batch_size` rows, in file order, so a large shard is
+    never held whole (Parquet row group by row group; JSONL line by line)."""
+    try:
+        if path.endswith(".parquet"):
+            with _parquet(path) as source:
+                for batch in pq.ParquetFile(source).iter_batches(batch_size=batch_size, columns=columns):
+                    yield pa.Table.from_batches([batch])
+            return
+        rows: list[dict[str, Any]] = []
+        for row in _jsonl_rows(path):
+            rows.append(row)
+            if len(rows) >= batch_size:
+                yield _jsonl_table(rows, columns)
+                rows = []
+        if rows:
+            yield _jsonl_table(rows, columns)
+    except (OSError, ValueError, KeyError, pa.ArrowException) as err:
+        raise _fail(path, columns, err) from None
+
+
+def read_documents(path: str) -> Iterator[Document]:
+    """The documents of one shard of `documents/` (or a step's), as the engines hand them from step to step."""
+    from roots.document import Document, table_to_documents
+
+    if path.endswith(".parquet"):
+        yield from table_to_documents(read_table(path))
+        return
+    try:
+        for row in _jsonl_rows(path):
+            yield Document(row["id"], row["text"], row["lang"], row["source"], row["meta"])
+    except (OSError, ValueError, KeyError) as err:
+        raise _fail(path, None, err) from None
+
+
+def column_bytes(path: str, column: str = "text") -> int:
+    """The uncompressed bytes of a Parquet shard's `column`, from its metadata alone (no decoding; an
+    estimate: repetitive text that Parquet dictionary-encodes looks smaller); a JSONL shard's file size."""
+    if not path.endswith(".parquet"):
+        return fs.size(path)
+    with _parquet(path) as source:
+        meta = pq.ParquetFile(source).metadata
+    total = 0
+    for rg in range(meta.num_row_groups):
+        group = meta.row_group(rg)
+        for c in range(group.num_columns):
+            if group.column(c).path_in_schema == column:
+                total += group.column(c).total_uncompressed_size
+    return total

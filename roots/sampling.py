@@ -13,28 +13,28 @@ occurrence kept, in file and row order), and the lines are written as text shard
 from __future__ import annotations
 
 import glob
-import json
 import logging
 import os
 import uuid
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import Any, Iterator
 
-import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.parquet as pq
 import xxhash
 
 from roots.config import ConfigError
 from roots.errors import RootsError
 from roots.languages import LanguageConfigError, Registry, load_registry
-from roots.rundir import LANG_FOLDER_GLOB, folder_lang, write_json
+from roots import fs
+from roots.rundir import iter_batches, read_table, shards_by_language, write_json
 
 log = logging.getLogger(__name__)
 
 SAMPLE_MANIFEST = "sample.json"
 _MB = 1024 * 1024
 _TMP_MARK = ".tmp-"
+#: Documents read at a time while drawing the sample (bounds memory on a large shard).
+_BATCH_ROWS = 8192
 
 
 class SamplingError(RootsError):
@@ -172,28 +172,12 @@ def selected(doc_id: str, rate: float, seed: int) -> bool:
 
 def language_files(documents_dir: str) -> dict[str, list[str]]:
     """`documents/language=XX/part-*.{parquet,jsonl}` by language, each list sorted."""
-    if not os.path.isdir(documents_dir):
+    if not fs.isdir(documents_dir):
         raise SamplingError(f"{documents_dir}: no such documents folder (expected RUN/documents with language=XX/ inside)")
-    out: dict[str, list[str]] = {}
-    for folder in sorted(glob.glob(os.path.join(documents_dir, LANG_FOLDER_GLOB))):
-        files = sorted(f for f in glob.glob(os.path.join(folder, "*"))
-                       if f.endswith((".parquet", ".jsonl")) and _TMP_MARK not in f)
-        if files:
-            out[folder_lang(folder)] = files
+    out = shards_by_language(documents_dir)
     if not out:
         raise SamplingError(f"{documents_dir}: no language=XX/*.parquet or *.jsonl document shards")
     return out
-
-
-def read_columns(path: str, columns: list[str]) -> pa.Table:
-    """Columns of one document shard (Parquet, or the JSONL the run writes with output_format jsonl)."""
-    try:
-        if path.endswith(".parquet"):
-            return pq.read_table(path, columns=columns)
-        rows = [json.loads(line) for line in open(path, encoding="utf-8") if line.strip()]
-        return pa.table({c: [r[c] for r in rows] for c in columns})
-    except (OSError, ValueError, KeyError, pa.ArrowException) as err:
-        raise SamplingError(f"{path}: cannot read columns {columns} ({err})") from None
 
 
 def language_sizes(files: dict[str, list[str]]) -> dict[str, tuple[int, int]]:
@@ -202,7 +186,7 @@ def language_sizes(files: dict[str, list[str]]) -> dict[str, tuple[int, int]]:
     for lang, paths in files.items():
         docs = nbytes = 0
         for path in paths:
-            text = read_columns(path, ["text"]).column("text")
+            text = read_table(path, ["text"]).column("text")
             docs += len(text)
             nbytes += int(pc.sum(pc.binary_length(text)).as_py() or 0)
         out[lang] = (docs, nbytes)
@@ -257,6 +241,13 @@ class _ShardWriter:
             self._fh = None
 
 
+def _documents(paths: list[str]) -> Iterator[tuple[str, str]]:
+    """(id, text) of every document of `paths`, in file and row order, a record batch at a time."""
+    for path in paths:
+        for batch in iter_batches(path, ["id", "text"], _BATCH_ROWS):
+            yield from zip(batch.column("id").to_pylist(), batch.column("text").to_pylist())
+
+
 def _sample_language(lang: str, paths: list[str], rate: float, config: SamplingConfig,
                      out_dir: str) -> dict[str, Any]:
     seen_docs: set[int] = set()
@@ -265,32 +256,30 @@ def _sample_language(lang: str, paths: list[str], rate: float, config: SamplingC
              "duplicate_lines": 0, "written_bytes": 0}
     writer = _ShardWriter(out_dir, lang, config.shard_mb * _MB)
     try:
-        for path in paths:
-            table = read_columns(path, ["id", "text"])
-            for doc_id, text in zip(table.column("id").to_pylist(), table.column("text").to_pylist()):
-                if not selected(doc_id, rate, config.seed):
+        for doc_id, text in _documents(paths):
+            if not selected(doc_id, rate, config.seed):
+                continue
+            data = text.encode("utf-8")
+            stats["selected_docs"] += 1
+            stats["selected_bytes"] += len(data)
+            if config.doc_dedup:
+                h = xxhash.xxh3_64_intdigest(data)
+                if h in seen_docs:
+                    stats["duplicate_docs"] += 1
                     continue
-                data = text.encode("utf-8")
-                stats["selected_docs"] += 1
-                stats["selected_bytes"] += len(data)
-                if config.doc_dedup:
-                    h = xxhash.xxh3_64_intdigest(data)
-                    if h in seen_docs:
-                        stats["duplicate_docs"] += 1
+                seen_docs.add(h)
+            for line in text.split("\n"):
+                if not line.strip():
+                    continue
+                if config.line_dedup:
+                    h = xxhash.xxh3_64_intdigest(line.encode("utf-8"))
+                    if h in seen_lines:
+                        stats["duplicate_lines"] += 1
                         continue
-                    seen_docs.add(h)
-                for line in text.split("\n"):
-                    if not line.strip():
-                        continue
-                    if config.line_dedup:
-                        h = xxhash.xxh3_64_intdigest(line.encode("utf-8"))
-                        if h in seen_lines:
-                            stats["duplicate_lines"] += 1
-                            continue
-                        seen_lines.add(h)
-                    writer.write(line)
-                    stats["lines"] += 1
-                    stats["written_bytes"] += len(line.encode("utf-8")) + 1
+                    seen_lines.add(h)
+                writer.write(line)
+                stats["lines"] += 1
+                stats["written_bytes"] += len(line.encode("utf-8")) + 1
     except BaseException:
         writer.abort()
         raise

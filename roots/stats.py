@@ -67,6 +67,16 @@ def library_versions() -> dict[str, str]:
     return versions
 
 
+#: The steps of a run in their order (the manifest stores steps by name); others follow.
+STEP_ORDER = ("templates", "ingest", "curate", "dedup", "pii", "tokenizer", "megatron")
+
+
+def ordered_steps(manifest: dict[str, Any]) -> list[str]:
+    """The manifest's steps in run order (it stores them by name)."""
+    steps = list(manifest.get("steps", {}))
+    return sorted(steps, key=lambda s: (STEP_ORDER.index(s) if s in STEP_ORDER else len(STEP_ORDER), s))
+
+
 class ManifestError(RootsError):
     """The output folder holds a run that this one must not mix with."""
 

@@ -208,7 +208,7 @@ def test_an_overlay_language_runs_on_separate_worker_processes(tmp_path):
 
 
 def test_packaged_configs_are_never_written_by_tuning(tmp_path):
-    from roots import tuning
+    from roots.filters import tuning
     from roots.languages import default_directory
 
     with pytest.raises(tuning.TuningError, match="inside the installed roots package"):

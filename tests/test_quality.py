@@ -494,7 +494,7 @@ FLORES_TRAIN = DATA / "flores" / "flores200_train.jsonl.gz"
 def test_registry_is_the_one_list_of_rules():
     from roots.filters.params import CodeFilters, NaturalFilters
     from roots.filters.rules import RULES, params_of
-    import roots.tuning as tuning
+    import roots.filters.tuning as tuning
 
     for rule in RULES:
         assert rule.reason in REASONS

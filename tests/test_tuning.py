@@ -1,4 +1,4 @@
-"""`roots.tuning` on the sample corpus run: each language's statistics are the quality stage's
+"""`roots.filters.tuning` on the sample corpus run: each language's statistics are the quality stage's
 population, the stored statistics and thresholds reproduce the stage's decisions, near-threshold and
 candidate shares are right, and thresholds are written to a temporary language-config overlay,
 changing nothing but the `filters:` values asked for."""
@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 import yaml
 
-from roots import tuning
+from roots.filters import tuning
 from roots.filters.params import parse_filters
 from roots.languages import load_registry
 from roots.rundir import read_json
@@ -172,7 +172,7 @@ def test_write_back_changes_only_the_filters_values_asked_for(configs, sample_ru
     params = parse_filters(load_registry(overlay=configs).get("en"))
     assert params.max_word_repetition == 0.25 and params.min_words == 30 and params.max_words == 100000
     source = params.sources["max_word_repetition"]
-    assert source.startswith("tuned by hand on 2026-11-26 with roots.tuning on run sample")
+    assert source.startswith("tuned by hand on 2026-11-26 with roots.filters.tuning on run sample")
     assert ("before: 0.19 from ROOTS parameters_filtering.py, parameters_filtering_en (word_repetition_max_cutoff); "
             "checked by benchmarks/filter_calibration.py") in source
 
@@ -182,7 +182,7 @@ def test_write_back_changes_only_the_filters_values_asked_for(configs, sample_ru
     assert [old.split(":")[0] for old, _ in _changed_lines(after, path.read_text(encoding="utf-8"))] == ["  max_word_repetition"]
     load_registry.cache_clear()
     source = parse_filters(load_registry(overlay=configs).get("en")).sources["max_word_repetition"]
-    assert source.startswith("tuned by hand on 2026-12-01 with roots.tuning; before: 0.19 from ROOTS parameters_filtering.py, "
+    assert source.startswith("tuned by hand on 2026-12-01 with roots.filters.tuning; before: 0.19 from ROOTS parameters_filtering.py, "
                              "parameters_filtering_en (word_repetition_max_cutoff); checked by")
 
     # a run's thresholds keep the sources the run recorded, whatever the config says now
