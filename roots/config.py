@@ -198,12 +198,13 @@ class SourceEntry:
 _SOURCE_KEYS = set(SourceEntry.__dataclass_fields__)   # read by benchmarks/curation_quality.py
 
 
-def _source(where: str, data: Any, base: str, formats: set[str], languages: set[str]) -> SourceSpec:
+def _source(where: str, data: Any, base: str, formats: set[str], registry: Any) -> SourceSpec:
     if isinstance(data, dict) and "name" in data:
         where = f"{where.rsplit(':', 1)[0]}: source {field_value(SourceEntry, 'name', data['name'], where)!r}"
     entry = parse(SourceEntry, data, where)
     if entry.format not in formats:
         raise ConfigError(f"{where}: format {entry.format!r} is not one of {', '.join(sorted(formats))}")
+    languages = set(registry.codes)
     if entry.lang and entry.lang not in languages:
         close = difflib.get_close_matches(entry.lang, sorted(languages), n=1)
         hint = f" (did you mean {close[0]!r}?)" if close else " (see `roots languages`)"
@@ -222,6 +223,8 @@ def _source(where: str, data: Any, base: str, formats: set[str], languages: set[
         name=entry.name, path=path, format=entry.format, text_field=entry.text_field, id_field=entry.id_field,
         lang=entry.lang, lang_field=entry.lang_field,
         languages=tuple(sorted(languages)) if entry.lang_field else (),
+        code_maps=((tuple(sorted(registry.extensions().items())), tuple(sorted(registry.shebangs().items())))
+                   if entry.format == "code" else ((), ())),
         license=entry.license, options=dict(entry.options), web=entry.web,
     )
 
@@ -255,7 +258,7 @@ def parse_config(data: Any, path: str, output: str | None = None) -> RunConfig:
     overlay = resolve_language_configs(top.language_configs, where, base)
     registry = overlay_registry(overlay, where)
     languages = set(registry.codes)
-    sources = tuple(_source(f"{where}: sources[{i}]", s, base, set(FORMATS), languages)
+    sources = tuple(_source(f"{where}: sources[{i}]", s, base, set(FORMATS), registry)
                     for i, s in enumerate(top.sources))
     seen: set[str] = set()
     for spec in sources:

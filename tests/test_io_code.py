@@ -215,3 +215,28 @@ def test_shebang_and_extension_languages() -> None:
 def test_new_reasons_are_registered() -> None:
     assert REASONS["bad_input:file_too_large"] is FILE_TOO_LARGE
     assert REASONS["bad_input:symlink_outside_tree"] is SYMLINK_OUTSIDE_TREE
+
+
+def test_a_language_added_by_overlay_is_detected(tmp_path: Path) -> None:
+    """A run's overlay may add a programming language: the code reader detects it by the run registry's
+    extensions and shebangs (carried in the source spec to every worker), not the packaged ones only."""
+    from roots.config import load_config
+
+    overlay = tmp_path / "langs"
+    _write(overlay / "code-zig.yaml", "version: 1\ncode: code-zig\nname: Zig\nkind: code\nextensions: ['.zig']\n"
+                                      "shebangs: [zig]\nroots_files_millions: 0\n")
+    root = tmp_path / "proj"
+    _write(root / "main.zig", "const std = @import(\"std\");\npub fn main() void {}\n")
+    _write(root / "run", "#!/usr/bin/env zig\nconst x = 1;\n")
+    _write(root / "app.py", PY)
+    cfg = tmp_path / "run.yaml"
+    cfg.write_text(f"name: zig\nlanguage_configs: {overlay}\noutput: {tmp_path / 'out'}\n"
+                   f"sources:\n  - {{name: code, path: {root}, format: code, license: MIT}}\n", encoding="utf-8")
+    spec = load_config(str(cfg)).sources[0]
+    assert dict(spec.code_maps[0])[".zig"] == "code-zig"
+    assert "code_maps" not in spec.to_dict()       # the config hash does not change; the ingest step key does
+    outcomes = {path: _outcome(rec) for path, rec in _read_all(spec).items()}
+    assert outcomes == {"main.zig": "code-zig", "run": "code-zig", "app.py": "code-python"}
+    # without the run's maps (a spec built by hand), the packaged registry decides: Zig is unknown
+    plain = {p: _outcome(r) for p, r in _read_all(SourceSpec("code", str(root), "code", license="MIT")).items()}
+    assert plain["main.zig"] == UNKNOWN_LANGUAGE.code and plain["app.py"] == "code-python"

@@ -41,12 +41,16 @@ class SourceSpec:
     #: the registry codes a `lang_field` value may take (the run's registry, overlay included): carried
     #: with the spec so that workers check records against the same registry as the driver
     languages: tuple[str, ...] = field(default=(), repr=False)
+    #: for code sources, the run registry's (extension, language) and (interpreter, language) pairs,
+    #: overlay included: carried with the spec so workers detect the languages the driver knows
+    code_maps: tuple[tuple[tuple[str, str], ...], tuple[tuple[str, str], ...]] = field(default=((), ()), repr=False)
 
     def to_dict(self) -> dict[str, Any]:
-        """The spec as the manifest records it: `languages` (the registry's, which the step keys cover)
-        left out, and `lang_field` only when set, so configs without it keep their hash."""
+        """The spec as the manifest records it: `languages` and `code_maps` (the registry's, which the
+        step keys cover) left out, and `lang_field` only when set, so configs without it keep their hash."""
         data = asdict(self)
         data.pop("languages")
+        data.pop("code_maps")
         if self.lang_field is None:
             data.pop("lang_field")
         return data

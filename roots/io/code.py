@@ -38,9 +38,12 @@ _ENV_OPTIONS_WITH_ARG = frozenset({"-u", "--unset", "-C", "--chdir", "-P", "--de
 # --- the registry maps, loaded once per process --------------------------------------------------
 
 
-@functools.lru_cache(maxsize=1)
-def language_maps() -> tuple[dict[str, str], dict[str, str]]:
-    """The registry's extension → language and interpreter → language maps (loaded once per process)."""
+@functools.lru_cache(maxsize=8)
+def language_maps(code_maps: tuple[tuple, tuple] = ((), ())) -> tuple[dict[str, str], dict[str, str]]:
+    """The extension → language and interpreter → language maps: a spec's `code_maps` (the run's registry,
+    overlay included), or the packaged registry's when it carries none (built once per process)."""
+    if code_maps[0] or code_maps[1]:
+        return dict(code_maps[0]), dict(code_maps[1])
     from roots.languages import load_registry
 
     registry = load_registry()
@@ -171,9 +174,10 @@ def _decode_source(data: bytes) -> str | None:
         return None
 
 
-def detect_language(unit: str, text: str) -> str | None:
-    """The registry language of a file: by its name's extension, then its symlink target's, then its shebang."""
-    extensions, shebangs = language_maps()
+def detect_language(unit: str, text: str, code_maps: tuple[tuple, tuple] = ((), ())) -> str | None:
+    """The registry language of a file: by its name's extension, then its symlink target's, then its shebang
+    (`code_maps`: the run registry's, see `language_maps`)."""
+    extensions, shebangs = language_maps(code_maps)
     lang = language_of_name(os.path.basename(unit), extensions)
     if lang is None and os.path.islink(unit):
         lang = language_of_name(os.path.basename(os.path.realpath(unit)), extensions)
@@ -194,7 +198,7 @@ def classify_file(spec: SourceSpec, unit: str) -> Record:
     inner = os.path.relpath(os.path.abspath(unit), root).replace(os.sep, "/")
     meta = base_meta(spec, unit, path=inner)
     rid = record_id(spec, unit, 0)
-    name_lang = language_of_name(os.path.basename(unit), language_maps()[0]) or UNKNOWN_LANG
+    name_lang = language_of_name(os.path.basename(unit), language_maps(spec.code_maps)[0]) or UNKNOWN_LANG
 
     def reject(reason: Reason, detail: str, text: str = "", lang: str = name_lang) -> Rejection:
         return Rejection(Document(rid, text, lang, spec.name, meta), reason, f"{unit}: {detail}")
@@ -218,7 +222,7 @@ def classify_file(spec: SourceSpec, unit: str) -> Record:
     text = _decode_source(data)
     if text is None:
         return reject(BINARY_FILE, "binary: a NUL byte in the first 8 KiB, or not UTF-8")
-    lang = detect_language(unit, text)
+    lang = detect_language(unit, text, spec.code_maps)
     if lang is None:
         return reject(UNKNOWN_LANGUAGE, "no registry extension or shebang matches", text, UNKNOWN_LANG)
     return Document(rid, text, lang, spec.name, meta)
