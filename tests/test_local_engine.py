@@ -187,13 +187,15 @@ def test_dedup_passes_match_the_reference(tmp_path, config):
         path = str(tmp_path / f"part-{k}.parquet")
         write_shard(documents_to_table(sorted(docs[k::3], key=lambda d: d.id)), path, "parquet")
         paths.append(path)
-    fps = [local._fingerprint_task((k, path, cfg, None, str(tmp_path), None)) for k, path in enumerate(paths)]
+    scope = f"test-{tmp_path.name}"   # the step this worker state belongs to
+    fps = [local._fingerprint_task((k, path, cfg, None, str(tmp_path), None, scope)) for k, path in enumerate(paths)]
     assert sum(n for _, n in fps) == len(docs)
     fates_path = tmp_path / "fates.pickle"
     fates_path.write_bytes(__import__("pickle").dumps(local.dedup_fates([p for p, _ in fps], cfg)))
     kept, rejects, counts = [], deque(), {}
     for k, path in enumerate(paths):
-        kept += local._route_dedup(local.read_shard(path), (fps[k][0], str(fates_path), k), rejects, counts)
+        kept += local._route_dedup(local.read_shard(path), (fps[k][0], str(fates_path), k), rejects, counts,
+                                   scope)
     rejected = [r for _, r in rejects]
     reference = deduplicate_local(docs, cfg)
     assert outcome_key(kept, rejected) == outcome_key(reference.kept, reference.rejected)
