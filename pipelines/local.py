@@ -40,6 +40,7 @@ from roots.dedup.reasons import EXACT, STAGE as DEDUP_STAGE, URL, route_group
 from roots.document import DOCUMENT_SCHEMA, REJECTED_SCHEMA, Document, Rejection
 from roots.io.base import SourceSpec
 from roots.io.formats import FORMATS
+from roots.pipelines.local_preload import ENV as PRELOAD_ENV
 from roots.pipelines.plan import (INGEST, Counts, DocumentStepPlan, StepCallback, StepResult, apply_stage_stream,
                                   begin_step, document_row, final_sizes, finish_run, finish_step,
                                   is_dedup, list_units, partition_sizes, plan_steps, read_shard, read_units,
@@ -60,6 +61,9 @@ SPILL_DIR = ".tmp-local"
 SPILL_ROWS = 2048
 #: Text bytes buffered per partition before a record batch is written, whatever the row count.
 SPILL_BYTES = 16 << 20
+
+#: The module the fork server imports to run the preload calls.
+_PRELOAD_MODULE = "roots.pipelines.local_preload"
 
 #: A partition of a step's output: (kind, stage or "", language folder).
 Partition = tuple[str, str, str]
@@ -415,14 +419,35 @@ def _load(path: str) -> Any:
 
 class LocalEngine:
     """A pool of `workers` processes (forkserver: started clean, no driver threads inherited) and the
-    run directory's spill folder; runs the steps' tasks on them."""
+    run directory's spill folder; runs the steps' tasks on them. `preload`: calls the fork server runs
+    once before forking the workers (see `preload_calls`), so that what they build (spaCy tokenizers)
+    is built once per run, not once per worker."""
 
-    def __init__(self, workers: int | None, run_dir: str):
+    def __init__(self, workers: int | None, run_dir: str, preload: list[Callable[[], Any]] | None = None,
+                 modules: list[str] | None = None):
         self.workers = max(1, workers or os.cpu_count() or 1)
         self.run_dir = run_dir
+        start = time.perf_counter()
+        self.pool = self._start_pool(preload, modules)
+        log.debug("pool of %d workers started in %.1f s (%d preload calls)", self.workers,
+                  time.perf_counter() - start, len(preload or []))
+
+    def _start_pool(self, preload: list[Callable[[], Any]] | None, modules: list[str] | None) -> Any:
         methods = multiprocessing.get_all_start_methods()
-        ctx = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
-        self.pool = ctx.Pool(self.workers)
+        if "forkserver" not in methods:
+            return multiprocessing.get_context("spawn").Pool(self.workers)
+        ctx = multiprocessing.get_context("forkserver")
+        # Modules the workers import anyway, imported once in the fork server; then the preload calls.
+        ctx.set_forkserver_preload(sorted(set(modules or [])) + [_PRELOAD_MODULE])
+        with tempfile.TemporaryDirectory(prefix="roots-local-preload-") as tmp:
+            path = os.path.join(tmp, "preload.pickle")
+            with open(path, "wb") as fh:
+                pickle.dump(list(preload or []), fh, protocol=pickle.HIGHEST_PROTOCOL)
+            os.environ[PRELOAD_ENV] = path   # read by the fork server at its start (the first pool's only)
+            try:
+                return ctx.Pool(self.workers)
+            finally:
+                del os.environ[PRELOAD_ENV]
 
     def spill_folder(self, name: str) -> str:
         """A fresh spill folder for one step (local even when the run directory is an object store)."""
@@ -623,6 +648,22 @@ def tokenize_on_pool(engine: LocalEngine) -> Callable[..., list[dict]]:
     return run
 
 
+def preload_calls(config: RunConfig, plans: list[DocumentStepPlan]) -> tuple[list[Callable[[], Any]], list[str]]:
+    """What the fork server sets up before forking the workers: each stage's `preload(langs)` for the
+    languages the sources declare (others are set up by each worker on first use), and the modules of
+    the stages and of this engine."""
+    langs = sorted({spec.lang for spec in config.sources if spec.lang})
+    calls, modules = [], {__name__}
+    for plan in plans:
+        for stage in plan.parts:
+            modules.add(type(stage).__module__)
+            hook = getattr(stage, "preload", None)
+            call = hook(langs) if callable(hook) else None
+            if call is not None:
+                calls.append(call)
+    return calls, sorted(m for m in modules if m.startswith("roots."))
+
+
 def run(config: RunConfig, workers: int | None = None, ingest_only: bool = False,
         plans: list[DocumentStepPlan] | None = None, on_step: StepCallback | None = None,
         progress: bool = True) -> Manifest:
@@ -633,7 +674,7 @@ def run(config: RunConfig, workers: int | None = None, ingest_only: bool = False
     fs.makedirs(config.output)
     with run_lock(config.output):   # a second run on this folder is refused, not mixed in
         manifest = open_manifest(config, plans)   # another config, inputs or models refused; changed language configs reset
-        engine = LocalEngine(workers, config.output)
+        engine = LocalEngine(workers, config.output, *preload_calls(config, plans))
         try:
             if not ingest_only:
                 run_template_step(engine, config, manifest, units)
