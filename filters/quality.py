@@ -32,7 +32,8 @@ from __future__ import annotations
 import logging
 import os
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from functools import partial
+from typing import Any, Callable, Iterable
 
 from roots.document import UNKNOWN_LANG_DIR, Document, Reason, Rejection
 from roots.reasons import QUALITY as QUALITY_REASONS
@@ -41,7 +42,8 @@ from roots.filters import stats
 from roots.filters.cleaning import remove_long_words, remove_url_words, uniform_whitespace
 from roots.filters.params import SPACY_LIST, CodeFilters, NaturalFilters, parse_filters
 from roots.filters.rules import CODE_RULES, NATURAL_RULES, RULES, Context, Rule
-from roots.filters.words import CHARACTERS, SENTENCEPIECE, SPACY, SplitterSpec, WordSplitter, spacy_code
+from roots.filters.words import (CHARACTERS, SENTENCEPIECE, SPACY, SplitterSpec, WordSplitter, preload_spacy,
+                                 spacy_code)
 from roots.languages import Registry, load_registry
 from roots.stage_configs import QualityConfig
 
@@ -227,6 +229,16 @@ class Quality:
         stats.strip_set()
         stats.visible_table()
         self._loaded = {}
+
+    def preload(self, langs: Iterable[str]) -> Callable[[], Any] | None:
+        """What an engine may build once before it starts workers that will see documents in `langs`
+        (each inherits the result): those languages' spaCy tokenizers, seconds each for some."""
+        codes = set()
+        for lang in langs:
+            plan = self.plans.get(lang)
+            if plan is not None and not plan.is_code and plan.splitter is not None and plan.splitter.kind == SPACY:
+                codes.add(plan.splitter.spacy_code)
+        return partial(preload_spacy, sorted(codes)) if codes else None
 
     def __call__(self, doc: Document) -> Document | Rejection:
         return self.process_batch([doc])[0]

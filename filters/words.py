@@ -6,6 +6,12 @@ Every splitter returns *normalised words*: each token lowercased, stripped of sp
 both ends (`roots.special.normalise_word`), and dropped when nothing is left, as ROOTS's
 `get_words_from_document(lower_case=True, strip_characters=special_characters)` did.
 
+Set-up: a process builds each language's spaCy tokenizer once (`spacy_tokenizer`), and imports
+spaCy without torch (`import_spacy`: thinc imports torch when it can, 1.3 s of a 2.2 s import, and
+only the rule-based tokenizer is used here). Some languages cost seconds to build (fr compiles its
+token-match regex at import, 4.4 s; id adds 16k exception cases, 3 s): the local engine builds the
+sources' declared languages once in its fork server (`preload_spacy`), so its workers inherit them.
+
 Speed: spaCy's tokenizer splits text on whitespace and then tokenizes each chunk with its prefix,
 suffix, infix and exception rules, memoising chunks. `SpacyWords` does the same outside spaCy: it
 splits on whitespace in C (`str.split`) and keeps a bounded dict from chunk to its normalised tokens,
@@ -15,9 +21,10 @@ with spaCy (pinned by a test), at a small fraction of the cost.
 from __future__ import annotations
 
 import logging
+import sys
 from dataclasses import dataclass
 from itertools import chain
-from typing import Protocol
+from typing import Any, Iterable, Protocol
 
 from roots.errors import RootsError
 from roots.special import normalise_word  # noqa: F401 - re-exported: the words of every splitter
@@ -87,30 +94,73 @@ class WhitespaceWords(_Memo):
         return "whitespace"
 
 
+def import_spacy() -> Any:
+    """spaCy, imported without torch unless torch is already loaded: thinc (spaCy's model library)
+    imports torch when it can, which is 1.3 s of a 2.2 s import here, and no tokenizer uses it. torch
+    is hidden only during the import (thinc's `has_torch` is False afterwards; a later `import torch`
+    works as usual)."""
+    if "spacy" in sys.modules or "torch" in sys.modules:
+        import spacy
+
+        return spacy
+    sys.modules["torch"] = None  # type: ignore[assignment]  # `import torch` raises ImportError
+    try:
+        import spacy
+    finally:
+        del sys.modules["torch"]
+    return spacy
+
+
+#: spaCy tokenizers built in this process, by spaCy language code (see `spacy_tokenizer`).
+_TOKENIZERS: dict[str, Any] = {}
+
+
+def _build_tokenizer(code: str) -> Any:
+    spacy = import_spacy()  # imported here: only this splitter needs spaCy
+    try:
+        nlp = spacy.blank(code)
+    except ImportError as err:  # spaCy's message names the language
+        raise WordSplitterError(f"spaCy has no tokenizer for {code!r} without extra packages ({err})") from None
+    # Only token texts are read: skip computing lexical attributes (like_num, shape, ...) for every
+    # new word, which is most of spaCy's cost on unseen text. Tokenization does not use them.
+    nlp.vocab.lex_attr_getters = {}
+    return nlp.tokenizer
+
+
+def spacy_tokenizer(code: str, fresh: bool = False) -> Any:
+    """spaCy's rule-based tokenizer for `code`, built once per process (`fresh`: built anew, replacing
+    the kept one). Tokens do not depend on what a tokenizer has seen before, so one is shared."""
+    found = None if fresh else _TOKENIZERS.get(code)
+    if found is None:
+        found = _TOKENIZERS[code] = _build_tokenizer(code)
+    return found
+
+
+def preload_spacy(codes: Iterable[str]) -> list[str]:
+    """Build the tokenizers of `codes` now (in a fork server: once for all the workers it starts);
+    returns those built. A language spaCy cannot tokenize is left for its splitter to report."""
+    built = []
+    for code in codes:
+        try:
+            spacy_tokenizer(code)
+        except WordSplitterError:
+            continue
+        built.append(code)
+    return built
+
+
 class SpacyWords(_Memo):
     """Words are the tokens of spaCy's rule-based tokenizer for `code` (`spacy.blank(code)`), normalised."""
 
     def __init__(self, code: str) -> None:
         super().__init__()
         self.code = code
-        self.tokenizer = self._load()
-
-    def _load(self):
-        import spacy  # imported here: loading spaCy costs a second, and only this splitter needs it
-
-        try:
-            nlp = spacy.blank(self.code)
-        except ImportError as err:  # spaCy's message names the language
-            raise WordSplitterError(f"spaCy has no tokenizer for {self.code!r} without extra packages ({err})") from None
-        # Only token texts are read: skip computing lexical attributes (like_num, shape, ...) for every
-        # new word, which is most of spaCy's cost on unseen text. Tokenization does not use them.
-        nlp.vocab.lex_attr_getters = {}
-        return nlp.tokenizer
+        self.tokenizer = spacy_tokenizer(code)
 
     def _on_clear(self) -> None:
         # spaCy's vocabulary and chunk cache grow with every new word: start afresh now and then.
         if len(self.tokenizer.vocab) > VOCAB_LIMIT:
-            self.tokenizer = self._load()
+            self.tokenizer = spacy_tokenizer(self.code, fresh=True)
 
     def _chunk_words(self, chunk: str) -> tuple[str, ...]:
         return tuple(w for w in (normalise_word(t.text) for t in self.tokenizer(chunk)) if w)

@@ -13,6 +13,7 @@ union-find, and routes each document by its group's fate in a second streaming p
 """
 from __future__ import annotations
 
+import gc
 import logging
 import multiprocessing
 import os
@@ -39,6 +40,7 @@ from roots.dedup.reasons import EXACT, STAGE as DEDUP_STAGE, URL, route_group
 from roots.document import DOCUMENT_SCHEMA, REJECTED_SCHEMA, Document, Rejection
 from roots.io.base import SourceSpec
 from roots.io.formats import FORMATS
+from roots.pipelines.local_preload import ENV as PRELOAD_ENV
 from roots.pipelines.plan import (INGEST, Counts, DocumentStepPlan, StepCallback, StepResult, apply_stage_stream,
                                   begin_step, document_row, final_sizes, finish_run, finish_step,
                                   is_dedup, list_units, partition_sizes, plan_steps, read_shard, read_units,
@@ -59,6 +61,9 @@ SPILL_DIR = ".tmp-local"
 SPILL_ROWS = 2048
 #: Text bytes buffered per partition before a record batch is written, whatever the row count.
 SPILL_BYTES = 16 << 20
+
+#: The module the fork server imports to run the preload calls.
+_PRELOAD_MODULE = "roots.pipelines.local_preload"
 
 #: A partition of a step's output: (kind, stage or "", language folder).
 Partition = tuple[str, str, str]
@@ -112,17 +117,33 @@ def _spilled_rows(path: str) -> Iterator[list[tuple]]:
             yield list(zip(*(column.to_pylist() for column in batch.columns)))
 
 
-# --- worker state: what a worker process has set up, by the driver's token for a step -------------
+# --- worker state: what a worker process has set up for the step it is running ---------------------
 
+#: What this worker process has set up (a step's stages, a model, a fates table), by key, and the step
+#: (the driver's token) it belongs to.
 _READY: dict[str, Any] = {}
+_SCOPE: list[str] = [""]
 
 
-def _ready(token: str, make: Callable[[], Any]) -> Any:
-    """`make()` once per worker process for this token (a step's stages, a model, a fates table)."""
-    found = _READY.get(token)
+def _ready(scope: str, key: str, make: Callable[[], Any]) -> Any:
+    """`make()` once per worker process for `key` within step `scope`. The first task of another step
+    releases everything the earlier step set up (its models: fastText, KenLM, spaCy, SentencePiece),
+    so a worker holds one step's models at a time."""
+    if _SCOPE[0] != scope:
+        release()
+        _SCOPE[0] = scope
+    found = _READY.get(key)
     if found is None:
-        found = _READY[token] = make()
+        found = _READY[key] = make()
     return found
+
+
+def release() -> None:
+    """Drop what this worker set up for its current step, and collect it now (models hold hundreds of MB)."""
+    _SCOPE[0] = ""
+    if _READY:
+        _READY.clear()
+        gc.collect()
 
 
 def _set_up(stages: list[Stage], rejected_map: Any) -> tuple[list[Stage], Any]:
@@ -157,7 +178,7 @@ class _Task:
 def _run_task(task: _Task) -> tuple[Counts, dict, dict[Partition, str]]:
     """Phase 1 of a step for one unit or shard: documents → stages → rows spilled per partition.
     Returns the outcome counts, the annotation sums and the spill file of each partition."""
-    stages, rejected_map = _ready(task.token, lambda: _set_up(task.stages, task.rejected_map))
+    stages, rejected_map = _ready(task.token, "stages", lambda: _set_up(task.stages, task.rejected_map))
     rejects: deque = deque()
     counts: Counts = {}
     notes: dict[str, dict] = {name: {} for name in task.annotations}
@@ -168,7 +189,7 @@ def _run_task(task: _Task) -> tuple[Counts, dict, dict[Partition, str]]:
         if task.sink is not None and task.dedup is None:   # a dedup step's input was counted in pass 1
             docs = task.sink.track(docs)
         if task.dedup is not None:
-            docs = _route_dedup(docs, task.dedup, rejects, counts)
+            docs = _route_dedup(docs, task.dedup, rejects, counts, task.token)
     for stage in stages:
         docs = apply_stage_stream(stage, docs, rejects, counts)
     spill = _Spill(task.folder, f"p1-{task.index:06d}")
@@ -198,6 +219,7 @@ def _route_partition(args: tuple) -> list[tuple[tuple, list[str]]]:
     """A partition's spill files → its shards: written here when it has one, else its rows routed to
     one spill file per shard (by `shard_of(id, N)`), returned for the shard tasks."""
     (kind, stage, lang), total, paths, root, fmt, folder = args
+    release()   # phase 1 is over on every worker: the step's models are not needed again
     if total == 1:
         rows = [row for path in paths for batch in _spilled_rows(path) for row in batch]
         write_rows((stage, lang, 0, total), rows, root, kind, fmt)
@@ -213,6 +235,7 @@ def _route_partition(args: tuple) -> list[tuple[tuple, list[str]]]:
 def _write_shard(args: tuple) -> str:
     """One shard from its spill files: rows sorted by id and written as Beam and Spark write them."""
     key, paths, root, kind, fmt = args
+    release()
     rows = [row for path in paths for batch in _spilled_rows(path) for row in batch]
     return write_rows(key, rows, root, kind, fmt)[0]
 
@@ -234,9 +257,9 @@ def _fp_schema(n_bands: int, shingles: bool) -> pa.Schema:
 def _fingerprint_task(args: tuple) -> tuple[str, int]:
     """Pass 1 of dedup for one shard: each document's exact key, rank, band keys (and shingle set when
     verifying) to a fingerprint file, in the shard's order. No text is kept."""
-    index, path, config, modes, folder, sink = args
+    index, path, config, modes, folder, sink, scope = args
     key = f"fp-{hash((config, tuple(sorted(modes.items())) if modes is not None else None))}"
-    fingerprinter = _ready(key, lambda: _setup_fingerprinter(config, modes))
+    fingerprinter = _ready(scope, key, lambda: _setup_fingerprinter(config, modes))
     schema = _fp_schema(fingerprinter.bands, config.verify)
     out = os.path.join(folder, f"fp-{index:06d}.arrow")
     docs = read_shard(path) if sink is None else sink.track(read_shard(path))
@@ -370,11 +393,11 @@ def _shingles_of(fp_paths: list[str], best: dict[int, list], keys: set[int]) -> 
 
 
 def _route_dedup(docs: Iterator[Document], spec: tuple[str, str, int], rejects: deque,
-                 counts: Counts) -> Iterator[Document]:
+                 counts: Counts, scope: str) -> Iterator[Document]:
     """Pass 2 of dedup for one shard: each document (in the shard's order, as fingerprinted) by its
     exact group's fate, as the Beam transform routes it; rejections to `rejects`, both counted."""
     fp_path, fates_path, position = spec
-    fates = _ready(f"fates-{fates_path}", lambda: _load(fates_path))
+    fates = _ready(scope, f"fates-{fates_path}", lambda: _load(fates_path))
     table = _read_fp(fp_path, ["key", "no_score", "neg_score", "id", "record"])
     for row, (doc, rank) in enumerate(zip(docs, _ranks(table))):
         fate = fates.get(rank[EXACT_FIELD])
@@ -396,14 +419,35 @@ def _load(path: str) -> Any:
 
 class LocalEngine:
     """A pool of `workers` processes (forkserver: started clean, no driver threads inherited) and the
-    run directory's spill folder; runs the steps' tasks on them."""
+    run directory's spill folder; runs the steps' tasks on them. `preload`: calls the fork server runs
+    once before forking the workers (see `preload_calls`), so that what they build (spaCy tokenizers)
+    is built once per run, not once per worker."""
 
-    def __init__(self, workers: int | None, run_dir: str):
+    def __init__(self, workers: int | None, run_dir: str, preload: list[Callable[[], Any]] | None = None,
+                 modules: list[str] | None = None):
         self.workers = max(1, workers or os.cpu_count() or 1)
         self.run_dir = run_dir
+        start = time.perf_counter()
+        self.pool = self._start_pool(preload, modules)
+        log.debug("pool of %d workers started in %.1f s (%d preload calls)", self.workers,
+                  time.perf_counter() - start, len(preload or []))
+
+    def _start_pool(self, preload: list[Callable[[], Any]] | None, modules: list[str] | None) -> Any:
         methods = multiprocessing.get_all_start_methods()
-        ctx = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
-        self.pool = ctx.Pool(self.workers)
+        if "forkserver" not in methods:
+            return multiprocessing.get_context("spawn").Pool(self.workers)
+        ctx = multiprocessing.get_context("forkserver")
+        # Modules the workers import anyway, imported once in the fork server; then the preload calls.
+        ctx.set_forkserver_preload(sorted(set(modules or [])) + [_PRELOAD_MODULE])
+        with tempfile.TemporaryDirectory(prefix="roots-local-preload-") as tmp:
+            path = os.path.join(tmp, "preload.pickle")
+            with open(path, "wb") as fh:
+                pickle.dump(list(preload or []), fh, protocol=pickle.HIGHEST_PROTOCOL)
+            os.environ[PRELOAD_ENV] = path   # read by the fork server at its start (the first pool's only)
+            try:
+                return ctx.Pool(self.workers)
+            finally:
+                del os.environ[PRELOAD_ENV]
 
     def spill_folder(self, name: str) -> str:
         """A fresh spill folder for one step (local even when the run directory is an object store)."""
@@ -469,7 +513,7 @@ def _phase1_tasks(engine: LocalEngine, plan: DocumentStepPlan, config: RunConfig
     paths = list_shards(step_root(config.output, plan.after, False))
     if dedup is None:
         return order, [_Task(i, path=path, **common) for i, path in enumerate(paths)]
-    fps = engine.map(_fingerprint_task, [(i, path, dedup.config, dedup.modes, folder, bar.sink)
+    fps = engine.map(_fingerprint_task, [(i, path, dedup.config, dedup.modes, folder, bar.sink, token)
                                            for i, path in enumerate(paths)])
     fates = dedup_fates([p for p, _ in fps], dedup.config)
     log.debug("step %s: %d documents fingerprinted, %d exact groups with copies or near duplicates",
@@ -558,8 +602,8 @@ def _encode_task(args: tuple) -> list[tuple[tuple[str, int], str]]:
     """One document shard encoded; each Megatron shard's chunk pickled to a spill file."""
     from roots.pipelines.megatron import encode_unit
 
-    index, unit, model_path, config, folder = args
-    sp, eod, dtype = _ready(f"sp-{model_path}", lambda: _load_tokenizer(model_path))
+    index, unit, model_path, config, folder, scope = args
+    sp, eod, dtype = _ready(scope, f"sp-{model_path}", lambda: _load_tokenizer(model_path))
     out = []
     for n, (key, chunk) in enumerate(encode_unit(sp, eod, dtype, config, unit)):
         path = os.path.join(folder, f"enc-{index:06d}-{n:04d}.pickle")
@@ -580,8 +624,8 @@ def _load_tokenizer(model_path: str) -> tuple:
 def _write_megatron_task(args: tuple) -> list[dict]:
     from roots.pipelines.megatron import write_chunks
 
-    key, paths, model_path, out_dir, config = args
-    dtype = _ready(f"sp-{model_path}", lambda: _load_tokenizer(model_path))[2]
+    key, paths, model_path, out_dir, config, scope = args
+    dtype = _ready(scope, f"sp-{model_path}", lambda: _load_tokenizer(model_path))[2]
     return list(write_chunks(out_dir, dtype, config, (key, [_load(p) for p in paths])))
 
 
@@ -590,17 +634,34 @@ def tokenize_on_pool(engine: LocalEngine) -> Callable[..., list[dict]]:
     shards encoded in parallel tasks, chunks spilled to disk, each Megatron shard written by one task."""
     def run(units: list, model_path: str, out_dir: str, config) -> list[dict]:
         folder = engine.spill_folder("megatron")
+        scope = uuid.uuid4().hex
         try:
-            encoded = engine.map(_encode_task, [(i, u, model_path, config, folder) for i, u in enumerate(units)])
+            encoded = engine.map(_encode_task, [(i, u, model_path, config, folder, scope) for i, u in enumerate(units)])
             by_key: dict[tuple[str, int], list[str]] = {}
             for found in encoded:
                 for key, path in found:
                     by_key.setdefault(key, []).append(path)
-            jobs = [(key, paths, model_path, out_dir, config) for key, paths in sorted(by_key.items())]
+            jobs = [(key, paths, model_path, out_dir, config, scope) for key, paths in sorted(by_key.items())]
             return [record for records in engine.map(_write_megatron_task, jobs) for record in records]
         finally:
             shutil.rmtree(folder, ignore_errors=True)
     return run
+
+
+def preload_calls(config: RunConfig, plans: list[DocumentStepPlan]) -> tuple[list[Callable[[], Any]], list[str]]:
+    """What the fork server sets up before forking the workers: each stage's `preload(langs)` for the
+    languages the sources declare (others are set up by each worker on first use), and the modules of
+    the stages and of this engine."""
+    langs = sorted({spec.lang for spec in config.sources if spec.lang})
+    calls, modules = [], {__name__}
+    for plan in plans:
+        for stage in plan.parts:
+            modules.add(type(stage).__module__)
+            hook = getattr(stage, "preload", None)
+            call = hook(langs) if callable(hook) else None
+            if call is not None:
+                calls.append(call)
+    return calls, sorted(m for m in modules if m.startswith("roots."))
 
 
 def run(config: RunConfig, workers: int | None = None, ingest_only: bool = False,
@@ -613,7 +674,7 @@ def run(config: RunConfig, workers: int | None = None, ingest_only: bool = False
     fs.makedirs(config.output)
     with run_lock(config.output):   # a second run on this folder is refused, not mixed in
         manifest = open_manifest(config, plans)   # another config, inputs or models refused; changed language configs reset
-        engine = LocalEngine(workers, config.output)
+        engine = LocalEngine(workers, config.output, *preload_calls(config, plans))
         try:
             if not ingest_only:
                 run_template_step(engine, config, manifest, units)

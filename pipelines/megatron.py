@@ -1,4 +1,4 @@
-"""The binarisation step on Beam: curated documents → SentencePiece tokens → Megatron `.bin/.idx` shards
+"""The binarisation step: curated documents → SentencePiece tokens → Megatron `.bin/.idx` shards
 `megatron/<lang>_text_document_<NNNNN>` and the blend file for `--data-path`.
 
 Each input unit is one document shard (`documents/language=XX/part-*.parquet`). A worker loads the
@@ -15,13 +15,11 @@ import logging
 import os
 from typing import Any, Callable, Iterable, Iterator
 
-import apache_beam as beam
-from apache_beam.metrics import Metrics
 import numpy as np
 
 from roots.megatron import (IndexedDatasetWriter, MegatronConfig, blend_lines, dtype_for_vocab, encode_documents,
                             eod_id, shard_prefix)
-from roots.rundir import column_bytes, iter_batches, read_json, shard_count, shard_of, write_json
+from roots.rundir import column_bytes, iter_batches, shard_count, shard_of, write_json
 from roots.sampling import language_files, language_sampling
 from roots.tokenizer import load_sentencepiece
 
@@ -124,40 +122,6 @@ def write_chunks(out_dir: str, dtype: np.dtype, config: MegatronConfig,
     yield from write_documents(out_dir, lang, shard, tokens, lengths[order], dtype, config.max_file_tokens)
 
 
-class EncodeFile(beam.DoFn):
-    """encode_unit as a DoFn: the SentencePiece model is loaded once per worker."""
-
-    def __init__(self, model_path: str, config: MegatronConfig):
-        self.model_path, self.config = model_path, config
-
-    def setup(self) -> None:
-        self.sp = load_sentencepiece(self.model_path)
-        self.eod = eod_id(self.sp)
-        self.dtype = dtype_for_vocab(self.sp.get_piece_size())
-        self.docs_counter = Metrics.counter("megatron", "documents")
-        self.tokens_counter = Metrics.counter("megatron", "tokens")
-
-    def process(self, unit: Unit) -> Iterator[tuple[tuple[str, int], Chunk]]:
-        for key, chunk in encode_unit(self.sp, self.eod, self.dtype, self.config, unit):
-            self.docs_counter.inc(len(chunk[0]))
-            self.tokens_counter.inc(int(chunk[2].size))
-            yield key, chunk
-
-
-class WriteShard(beam.DoFn):
-    """write_chunks as a DoFn (the model is read once per worker for its token dtype)."""
-
-    def __init__(self, out_dir: str, model_path: str, config: MegatronConfig):
-        self.out_dir, self.model_path, self.config = out_dir, model_path, config
-
-    def setup(self) -> None:
-        sp = load_sentencepiece(self.model_path)
-        self.dtype = dtype_for_vocab(sp.get_piece_size())
-
-    def process(self, keyed: tuple[tuple[str, int], Iterable[Chunk]]) -> Iterator[dict[str, Any]]:
-        yield from write_chunks(self.out_dir, self.dtype, self.config, keyed)
-
-
 def sort_order(ids: np.ndarray, flat: np.ndarray, lengths: np.ndarray) -> np.ndarray:
     """Documents in id order, whatever order the chunks arrived in; equal ids ordered by their tokens."""
     order = np.argsort(ids, kind="stable")
@@ -200,47 +164,6 @@ def write_documents(out_dir: str, lang: str, shard: int, tokens: np.ndarray, len
         start_doc, start_tok, part = stop, end_tok, part + 1
 
 
-class Tokenize(beam.PTransform):
-    """Units (lang, document shard, shard count) → Megatron shards in `out_dir`; returns a PCollection of
-    one record per file written (lang, shard, part, prefix, documents, sequences, tokens, ...)."""
-
-    def __init__(self, model_path: str, out_dir: str, config: MegatronConfig | None = None):
-        super().__init__()
-        self.model_path, self.out_dir, self.config = model_path, out_dir, config or MegatronConfig()
-
-    def expand(self, units):
-        return (units
-                | "SpreadFiles" >> beam.Reshuffle()
-                | "EncodeFiles" >> beam.ParDo(EncodeFile(self.model_path, self.config))
-                | "GroupByShard" >> beam.GroupByKey()
-                | "WriteShards" >> beam.ParDo(WriteShard(self.out_dir, self.model_path, self.config)))
-
-
-def build_tokenize(pipeline: beam.Pipeline, units: list[Unit], model_path: str, out_dir: str, config: MegatronConfig,
-                   records_path: str) -> None:
-    """Apply the binarisation to `pipeline` without running it: units → Megatron files, and the list of
-    files written (one record each) to `records_path` as JSON."""
-    (pipeline
-     | "ListDocumentShards" >> beam.Create(units)
-     | "Tokenize" >> Tokenize(model_path, out_dir, config)
-     | "GatherFiles" >> beam.combiners.ToList()
-     | "WriteFileList" >> beam.Map(lambda recs: write_json(records_path, recs)))
-
-
-def tokenize_on_beam(beam_args: list[str] | None = None) -> Callable[..., list[dict[str, Any]]]:
-    """The binarisation's engine part on Beam: units → Megatron files, one record per file."""
-    def run(units: list[Unit], model_path: str, out_dir: str, config: MegatronConfig) -> list[dict[str, Any]]:
-        from roots.pipelines.runner import beam_options
-
-        records_path = os.path.join(out_dir, ".files.json")
-        with beam.Pipeline(options=beam_options(beam_args or [])) as pipeline:
-            build_tokenize(pipeline, units, model_path, out_dir, config, records_path)
-        files = read_json(records_path)
-        os.remove(records_path)
-        return files
-    return run
-
-
 def run_tokenize(documents_dir: str, model_path: str, out_dir: str, config: MegatronConfig | None = None,
                  beam_args: list[str] | None = None, training_weights: dict[str, float] | None = None,
                  sizes: dict[str, int] | None = None,
@@ -259,7 +182,10 @@ def run_tokenize(documents_dir: str, model_path: str, out_dir: str, config: Mega
     dtype = dtype_for_vocab(sp.get_piece_size())
     units = plan_units(documents_dir, config, sizes)
     os.makedirs(out_dir, exist_ok=True)
-    engine = engine or tokenize_on_beam(beam_args)
+    if engine is None:   # Beam is imported only on its path: the local and Spark engines never load it
+        from roots.pipelines.megatron_beam import tokenize_on_beam
+
+        engine = tokenize_on_beam(beam_args)
     files = sorted(engine(units, model_path, out_dir, config), key=lambda r: r["prefix"])
     produced = {f["prefix"] for f in files}
     for path in glob.glob(os.path.join(out_dir, "*_text_document_*")):

@@ -257,7 +257,6 @@ def parse_config(data: Any, path: str, output: str | None = None) -> RunConfig:
         raise ConfigError(f"{where}: key 'sources' is empty: name at least one source")
     overlay = resolve_language_configs(top.language_configs, where, base)
     registry = overlay_registry(overlay, where)
-    languages = set(registry.codes)
     sources = tuple(_source(f"{where}: sources[{i}]", s, base, set(FORMATS), registry)
                     for i, s in enumerate(top.sources))
     seen: set[str] = set()

@@ -52,7 +52,7 @@ def step_graphs(config: RunConfig, beam_args: list[str]) -> dict[str, beam.Pipel
 def tokenize_graph(units: list[tuple[str, str, int]], model_path: str, out_dir: str, config: MegatronConfig,
                    beam_args: list[str]) -> beam.Pipeline:
     """The binarisation step's pipeline (the graph `roots.pipelines.megatron.run_tokenize` runs) unrun."""
-    from roots.pipelines.megatron import build_tokenize
+    from roots.pipelines.megatron_beam import build_tokenize
 
     pipeline = beam.Pipeline(options=beam_options(beam_args))
     build_tokenize(pipeline, units, model_path, out_dir, config, os.path.join(out_dir, ".files.json"))

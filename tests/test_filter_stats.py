@@ -270,3 +270,19 @@ def test_gopher_ngrams_of_prose_and_of_repetition():
     spam = "cheap pills online buy now".split() * 12
     junk = S.gopher_ngram_fractions(spam, sum(map(len, spam)) + len(spam), (2, 3, 4), range(5, 11))
     assert junk["dup_5gram_char_fraction"] > 0.7 and junk["top_2gram_char_fraction"] > 0.15
+
+
+def test_spacy_is_imported_without_torch_and_torch_still_imports():
+    """thinc imports torch when it can (1.3 s and 150 MB per worker); the word splitter hides it while
+    spaCy loads, and torch imports as usual afterwards."""
+    import subprocess
+    import sys
+
+    code = ("import sys; from roots.filters.words import SpacyWords; "
+            "w = SpacyWords('en').words(\"The cat's toy can't wait.\"); "
+            "assert 'torch' not in sys.modules, 'torch imported'; "
+            "import thinc.compat; assert not thinc.compat.has_torch; "
+            "import torch; assert torch.tensor([1]).sum().item() == 1; print(w)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == str(["the", "cat", "s", "toy", "ca", "n't", "wait"])

@@ -187,14 +187,63 @@ def test_dedup_passes_match_the_reference(tmp_path, config):
         path = str(tmp_path / f"part-{k}.parquet")
         write_shard(documents_to_table(sorted(docs[k::3], key=lambda d: d.id)), path, "parquet")
         paths.append(path)
-    fps = [local._fingerprint_task((k, path, cfg, None, str(tmp_path), None)) for k, path in enumerate(paths)]
+    scope = f"test-{tmp_path.name}"   # the step this worker state belongs to
+    fps = [local._fingerprint_task((k, path, cfg, None, str(tmp_path), None, scope)) for k, path in enumerate(paths)]
     assert sum(n for _, n in fps) == len(docs)
     fates_path = tmp_path / "fates.pickle"
     fates_path.write_bytes(__import__("pickle").dumps(local.dedup_fates([p for p, _ in fps], cfg)))
     kept, rejects, counts = [], deque(), {}
     for k, path in enumerate(paths):
-        kept += local._route_dedup(local.read_shard(path), (fps[k][0], str(fates_path), k), rejects, counts)
+        kept += local._route_dedup(local.read_shard(path), (fps[k][0], str(fates_path), k), rejects, counts,
+                                   scope)
     rejected = [r for _, r in rejects]
     reference = deduplicate_local(docs, cfg)
     assert outcome_key(kept, rejected) == outcome_key(reference.kept, reference.rejected)
     assert sum(n for n, _ in counts.values()) == len(docs) == len(kept) + len(rejected)
+
+
+def test_a_worker_holds_one_steps_models_at_a_time():
+    """What a task sets up stays for the step's later tasks and is released by the first task of another
+    step, or when the step's shards are written (phase 2)."""
+    made = []
+
+    def make(name):
+        made.append(name)
+        return object()
+
+    first = local._ready("step-a", "model", lambda: make("a"))
+    assert local._ready("step-a", "model", lambda: make("again")) is first and made == ["a"]
+    local._ready("step-b", "other", lambda: make("b"))
+    assert "model" not in local._READY and set(local._READY) == {"other"}
+    local.release()
+    assert local._READY == {}
+    local._ready("step-b", "other", lambda: make("b2"))   # set up afresh after a release
+    assert made == ["a", "b", "b2"]
+    local.release()
+
+
+def test_fork_server_preload_builds_the_declared_languages(tmp_path):
+    """The quality stage asks for the spaCy tokenizers of the languages the sources declare (not those
+    only LID may find); the fork server's preload module runs the calls and skips one that fails."""
+    import pickle
+
+    from roots.filters import words
+    from roots.pipelines.local_preload import run_preload
+    from roots.pipelines.plan import plan_steps
+
+    data = tmp_path / "fr.jsonl"
+    data.write_text('{"text": "Bonjour"}\n', encoding="utf-8")
+    cfg = tmp_path / "c.yaml"
+    cfg.write_text(yaml.safe_dump({"name": "t", "output": str(tmp_path / "run"), "sources": [
+        {"name": "fr", "format": "jsonl", "path": str(data), "lang": "fr", "license": "CC0"},
+        {"name": "crawl", "format": "jsonl", "path": str(data), "license": "CC0"}]}), encoding="utf-8")
+    config = load_config(str(cfg))
+    calls, modules = local.preload_calls(config, plan_steps(config, False))
+    assert [call.args for call in calls] == [(["fr"],)]
+    assert {"roots.filters.quality", "roots.pipelines.local"} <= set(modules)
+    path = tmp_path / "preload.pickle"
+    path.write_bytes(pickle.dumps(calls + [int.from_bytes]))   # the second call fails: skipped
+    words._TOKENIZERS.pop("fr", None)
+    assert run_preload(str(path)) == 1
+    assert "fr" in words._TOKENIZERS
+    assert words.SpacyWords("fr").tokenizer is words._TOKENIZERS["fr"]   # built once per process
