@@ -1,17 +1,18 @@
 """The data card of a run: a Hugging Face dataset card (`README.md` with its YAML metadata block) that
 says what is in the corpus — sources and licences; per language the documents, bytes and tokens in,
-kept and removed by each reason; dedup clusters; PII spans by type; the tokenizer and the binaries;
-the filter thresholds in force and where each came from — with PNG plots (bytes per language, the
-removal waterfall, each filter statistic against its threshold). Counts come straight from the
-manifest; a step or stage the run did not have is said to be absent, never printed as zeros.
-`roots datacard RUN_DIR` writes it; `notebooks/corpus_overview.ipynb` shows the same pieces."""
+kept and removed by each reason; dedup clusters; PII spans by type; the tokenizer and the binaries —
+with PNG plots (bytes per language, the removal waterfall). Counts come straight from the manifest; a
+step or stage the run did not have is said to be absent, never printed as zeros. The core reads no
+filter: a layer above it adds its own part as a `Section` (heading, Markdown, plots), as the quality
+filters' thresholds and statistics do from `roots.filters.tuning.card`. `roots datacard RUN_DIR` writes
+the whole card; `notebooks/corpus_overview.ipynb` shows the same pieces."""
 from __future__ import annotations
 
 import glob
-import logging
 import os
 import re
 from collections import Counter
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,18 +23,14 @@ import yaml
 from roots.display import Markdown, new_figure
 from roots.display import markdown_table as _markdown_table, plain as _plain
 from roots.errors import RootsError
-from roots.filters import tuning   # the quality section: thresholds and statistics as the tuning notebook reads them
 from roots.rundir import (DOCUMENTS, LANG_FOLDER_GLOB, MANIFEST, REJECTED, find_shards, lang_folder, partition_dir,
                           read_table, shards_by_language)
 from roots.stats import ordered_steps
-
-log = logging.getLogger(__name__)
 
 CARD = "README.md"
 DEFAULT_DIR = "datacard"
 PLOT_BYTES = "bytes_per_language.png"
 PLOT_WATERFALL = "removal_waterfall.png"
-PLOT_STATISTIC = "statistic_{}.png"
 UNKNOWN = "und"
 #: Hugging Face's size categories (number of examples), upper bounds exclusive.
 SIZE_CATEGORIES = ((1_000, "n<1K"), (10_000, "1K<n<10K"), (100_000, "10K<n<100K"), (1_000_000, "100K<n<1M"),
@@ -56,7 +53,6 @@ _DEDUP = "dedup"
 _ABSENT = {
     "lid": "No language-identification stage in this run (its config has no `lid:` section): each document's "
            "language is the one its source declares.",
-    "quality": "No quality stage in this run: no quality filter was applied.",
     _DEDUP: "No dedup step in this run: exact and near duplicates were not removed.",
     "pii": "No PII step in this run: personal information was not redacted.",
     "tokenizer": "No tokenizer step in this run.",
@@ -488,77 +484,6 @@ def lid_section(run: Run) -> Markdown:
     return Markdown(" ".join(lines) + "\n\n" + _markdown_table(["lang", "decided by", "min score", "from"], rows))
 
 
-def _quality(run: Run) -> tuple[str, dict] | None:
-    for step, stage in run.stages:
-        if stage == tuning.QUALITY:
-            policy = run.manifest["steps"][step].get(f"{tuning.QUALITY}_policy")
-            return step, policy or {}
-    return None
-
-
-def thresholds(run: Run) -> dict[str, dict[str, tuning.Threshold]]:
-    """Per language, the thresholds the run applied and where each came from."""
-    found = _quality(run)
-    if found is None:
-        return {}
-    _, policy = found
-    overrides = (run.config.get(tuning.QUALITY) or {}).get("languages") or {}
-    out = {}
-    ran = set(run.languages)  # the policy covers every configured language; the card, the run's only
-    for lang in sorted(l for l in policy.get("languages", {}) if l in ran):
-        try:
-            out[lang] = tuning.thresholds_from_policy(lang, policy, tuning.run_overlay(run.manifest),
-                                                      overrides=overrides.get(lang))
-        except RootsError as err:  # a config that no longer parses: the values in force still show
-            log.warning("%s: sources of the thresholds unavailable: %s", lang, err)
-    return out
-
-
-def thresholds_tables(run: Run) -> tuple[Markdown, Markdown]:
-    """(values in force per language and filter, where each value came from)."""
-    found = _quality(run)
-    if found is None:
-        return Markdown(_ABSENT["quality"]), Markdown("")
-    by_lang = thresholds(run)
-    names = [s.name for s in tuning.STATISTICS if any(s.name in t for t in by_lang.values())]
-    natural = [n for n in names if tuning.SPECS[n].kind == "natural"]
-    code = [n for n in names if tuning.SPECS[n].kind == "code"]
-    parts = []
-    for kind, cols in (("natural", natural), ("code", code)):
-        rows = []
-        for lang, ts in by_lang.items():
-            if not ts or next(iter(ts.values())).spec.kind != kind:
-                continue
-            rows.append([lang] + [("–" if n not in ts else ts[n].describe() if ts[n].on else "off") for n in cols])
-        if rows:
-            parts.append(_markdown_table(["lang"] + cols, rows))   # by statistic: a rule may bound several
-    _, policy = found
-    head = (f"Statistics computed for every document: {'yes' if policy.get('compute_all', True) else 'no (stopped at the first failing filter)'}"
-            f"; ROOTS's maps applied first: {'yes' if policy.get('apply_maps', True) else 'no'}.")
-    values = Markdown(head + "\n\n" + "\n\n".join(parts))
-    rows = []
-    entries = policy.get("languages", {})
-    for lang, ts in by_lang.items():
-        listed: set[str] = set()
-        for name, t in ts.items():
-            if t.on:
-                for key in t.spec.keys:
-                    listed.add(key)
-                    rows.append([lang, key, _plain(t.values.get(key)), strip_absolute_paths(t.sources.get(key, ""))])
-                # the rule's other settings in force, e.g. the percentile a perplexity cut-off came from
-                entry = entries.get(lang, {}).get("filters", {}).get(t.spec.filter, {})
-                for key, value in entry.items():
-                    if key in listed or key in ("on", "when", "why", "source") or key.endswith("_n"):
-                        continue
-                    listed.add(key)
-                    rows.append([lang, key, _plain(value), strip_absolute_paths(
-                        (entry.get("source") or {}).get(key) or "language config")])
-            elif t.spec.filter not in listed:
-                listed.add(t.spec.filter)
-                rows.append([lang, t.spec.filter, "off", t.why])
-    return values, Markdown(_markdown_table(["lang", "key", "value", "source (or why off)"], rows))
-
-
 def dedup_section(run: Run) -> Markdown:
     if not run.has_stage(_DEDUP):
         return Markdown(_ABSENT[_DEDUP])
@@ -654,7 +579,9 @@ def reasons_legend(run: Run) -> Markdown:
 
 # --- plots ---------------------------------------------------------------------------------------
 
-_KEPT, _REMOVED, _OTHER, _EDIT = "#4C72B0", "#C44E52", "#AAAAAA", "#DD8452"
+#: The card's colours, which the sections of other layers share: kept, removed (by the filter shown), removed by
+#: another filter, text edits.
+KEPT, REMOVED, OTHER, EDIT = "#4C72B0", "#C44E52", "#AAAAAA", "#DD8452"
 
 
 _figure = new_figure
@@ -669,8 +596,8 @@ def plot_bytes_per_language(run: Run):
     ax = fig.add_subplot()
     y = np.arange(len(flows))
     kept = np.array([f.kept_bytes for f in flows])
-    ax.barh(y, kept, color=_KEPT, label="kept")
-    ax.barh(y, removed, left=kept, color=_REMOVED, alpha=0.7, label="removed (all stages)")
+    ax.barh(y, kept, color=KEPT, label="kept")
+    ax.barh(y, removed, left=kept, color=REMOVED, alpha=0.7, label="removed (all stages)")
     ax.set_yticks(y, [f.code for f in flows], fontsize=7)
     ax.set_xlabel("bytes of UTF-8 text")
     ax.set_ylim(-0.6, len(flows) - 0.4)
@@ -717,12 +644,12 @@ def plot_waterfall(run: Run):
         level = 0
         for i, (label, value, kind) in enumerate(bars):
             if kind == "total":
-                ax.bar(i, value, color=_KEPT)
+                ax.bar(i, value, color=KEPT)
                 level = value
                 text, top = _compact(value), value
             else:
                 bottom = level + min(value, 0)
-                ax.bar(i, abs(value), bottom=bottom, color=_REMOVED if kind == "removed" else _EDIT)
+                ax.bar(i, abs(value), bottom=bottom, color=REMOVED if kind == "removed" else EDIT)
                 level += value
                 text, top = _compact(value, sign=True), bottom + abs(value)
             ax.annotate(text, (i, top), ha="center", va="bottom", fontsize=6.5, xytext=(0, 2), textcoords="offset points")
@@ -734,159 +661,104 @@ def plot_waterfall(run: Run):
     return fig
 
 
-def statistic_tables(run: Run) -> dict[str, tuning.StatTable]:
-    """Every language's statistics at the quality stage (empty without a quality stage)."""
-    found = _quality(run)
-    if found is None:
-        return {}
-    step, policy = found
-    out = {}
-    for lang in sorted(run.manifest["steps"][step]["counts"][tuning.QUALITY]):
-        if lang not in policy.get("languages", {}):
-            continue
-        try:
-            out[lang] = tuning.load_statistics(run.path, lang)
-        except RootsError as err:
-            log.warning("%s: statistics unavailable: %s", lang, err)
-    return out
+def _no_figures(run: Run) -> Iterable[tuple[str, Any]]:
+    return ()
 
 
-def plot_statistic(tables: dict[str, tuning.StatTable], statistic: str, max_points: int = 300):
-    """One statistic across languages: each document a dot (kept, removed by this filter, removed by
-    another), the 5–95 % range as a line, and the language's bounds as black ticks (dotted when off)."""
-    from matplotlib.collections import LineCollection
+@dataclass(frozen=True)
+class Section:
+    """A part of the card that a layer above the core supplies, so the core reads no filter: its heading,
+    the heading it follows (it takes that heading's level and goes after that heading's part), its Markdown
+    from the run and the plots written (file name → link), and its plots as (file name, figure), made one at
+    a time. `roots.filters.tuning.card.SECTION` is the quality filters'; `roots datacard` passes it."""
 
-    spec = tuning.SPECS[statistic]
-    rows = [(lang, t) for lang, t in tables.items()
-            if statistic in t.values and np.isfinite(t.values[statistic]).any()]
-    fig = _figure(8, max(2.6, 0.24 * len(rows) + 1.3))
-    ax = fig.add_subplot()
-    reason = f"{tuning.QUALITY}:{spec.filter}"
-    xs, ys, kinds, ranges, on, off = [], [], [], [], [], []
-    for y, (lang, t) in enumerate(rows):
-        x = t.values[statistic]
-        have = np.flatnonzero(np.isfinite(x))
-        if len(have) > max_points:
-            have = have[np.linspace(0, len(have) - 1, max_points).astype(int)]
-        v = x[have]
-        lo, hi = np.percentile(v, [5, 95])
-        ranges.append([(lo, y), (hi, y)])
-        xs.append(v)
-        ys.append(y + ((np.arange(len(have)) * 0.618034) % 1.0 - 0.5) * 0.5)  # deterministic jitter
-        kinds.append(np.array([0 if not t.reasons[i].startswith(f"{tuning.QUALITY}:") else 1 if t.reasons[i] == reason
-                               else 2 for i in have], dtype=np.int8))
-        th = t.thresholds.get(statistic)
-        for key in (spec.lower_key, spec.upper_key):
-            value = th.values.get(key) if th is not None and key else None
-            if value is not None:
-                (on if th.on else off).append([(value, y - 0.42), (value, y + 0.42)])
-    ax.add_collection(LineCollection(ranges, colors="#888888", linewidths=1, zorder=1))
-    if rows:
-        x, y, kind = np.concatenate(xs), np.concatenate(ys), np.concatenate(kinds)
-        for k, colour, label in ((0, _KEPT, "kept"), (1, _REMOVED, f"removed by {spec.filter}"),
-                                 (2, _OTHER, "removed by another filter")):
-            if (kind == k).any():
-                ax.scatter(x[kind == k], y[kind == k], s=9, color=colour, zorder=2, label=label, linewidths=0)
-    for segments, style, label in ((on, "solid", "threshold"), (off, "dotted", "threshold (filter off)")):
-        if segments:
-            ax.add_collection(LineCollection(segments, colors="black", linewidths=1.5, linestyles=style, zorder=3,
-                                             label=label))
-    ax.autoscale_view()
-    if spec.log and all((t.values[statistic][np.isfinite(t.values[statistic])] > 0).all() for _, t in rows):
-        ax.set_xscale("log")
-    ax.set_yticks(range(len(rows)), [lang for lang, _ in rows], fontsize=7)
-    ax.set_ylim(-0.7, len(rows) - 0.3)
-    ax.invert_yaxis()
-    ax.set_xlabel(f"{statistic}: {spec.label}")
-    ax.set_title(f"{statistic} per language, with each language's threshold", fontsize=10)
-    ax.grid(axis="x", alpha=0.3)
-    if rows:
-        ax.legend(fontsize=7, frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))
-    return fig
+    title: str
+    after: str
+    markdown: Callable[[Run, Mapping[str, str]], str]
+    figures: Callable[[Run], Iterable[tuple[str, Any]]] = _no_figures
 
 
-def statistic_names(tables: dict[str, tuning.StatTable]) -> list[str]:
-    """The numeric statistics present in any language, in ROOTS's filter order."""
-    return [s.name for s in tuning.STATISTICS if not s.flag
-            and any(s.name in t.values and np.isfinite(t.values[s.name]).any() for t in tables.values())]
-
-
-def statistic_figures(tables: dict[str, tuning.StatTable]) -> list:
-    """`plot_statistic` for every statistic present."""
-    return [plot_statistic(tables, name) for name in statistic_names(tables)]
-
-
-def write_plots(run: Run, output: str, tables: dict[str, tuning.StatTable] | None = None) -> dict[str, str]:
-    """Every plot as a PNG in `output`; returns name → file name."""
+def write_plots(run: Run, output: str, sections: Sequence[Section] = ()) -> dict[str, str]:
+    """Every plot as a PNG in `output`, the core's then each section's; returns name → file name."""
     os.makedirs(output, exist_ok=True)
     plots: dict[str, str] = {}
 
-    def save(fig, name: str) -> None:
+    def save(fig, name: str, by: str = "the core card") -> None:
+        if name in plots:
+            raise ValueError(f"card plot {name!r} of {by} is already written by another part of the card")
         fig.savefig(os.path.join(output, name), dpi=100, metadata={"Software": None})
         plots[name] = name
 
     save(plot_bytes_per_language(run), PLOT_BYTES)
     save(plot_waterfall(run), PLOT_WATERFALL)
-    tables = statistic_tables(run) if tables is None else tables
-    for name in statistic_names(tables):
-        save(plot_statistic(tables, name), PLOT_STATISTIC.format(name))
+    for section in sections:
+        for name, fig in section.figures(run):
+            save(fig, name, f"section {section.title!r}")
     return plots
 
 
 # --- the card ------------------------------------------------------------------------------------
 
 
-def _details(summary: str, body: str) -> str:
+def details(summary: str, body: str) -> str:
+    """A folded block: `summary` shown, `body` on a click (GitHub and the Hub render it)."""
     return f"<details>\n<summary>{summary}</summary>\n\n{body}\n\n</details>"
 
 
-def render(run: Run, plots: dict[str, str], card_dir: str | os.PathLike | None = None) -> str:
-    """The card's Markdown, YAML metadata block first; `card_dir` is where it will lie (see front_matter)."""
+def _insert(parts: list[tuple[int, str]], section: Section, body: str) -> None:
+    """`section` (heading and body) into `parts` ((heading level, text); 0: body) after its `after` heading's part."""
+    at = next((i for i, (level, text) in enumerate(parts) if level and text == section.after), None)
+    if at is None:
+        raise ValueError(f"card section {section.title!r} follows {section.after!r}, a heading the card does not have")
+    level = parts[at][0]
+    end = next((i for i in range(at + 1, len(parts)) if 0 < parts[i][0] <= level), len(parts))
+    parts[end:end] = [(level, section.title), (0, body)]
+
+
+def render(run: Run, plots: Mapping[str, str], card_dir: str | os.PathLike | None = None,
+           sections: Sequence[Section] = ()) -> str:
+    """The card's Markdown, YAML metadata block first, with `sections` in their places; `card_dir` is where it
+    will lie (see front_matter)."""
     meta = yaml.safe_dump(front_matter(run, card_dir), sort_keys=False, allow_unicode=True, width=1000)
     name = run.config.get("name", "roots run")
-    values, sources = thresholds_tables(run)
-    stats = [PLOT_STATISTIC.format(s.name) for s in tuning.STATISTICS if PLOT_STATISTIC.format(s.name) in plots]
-    parts = [
-        f"---\n{meta}---",
-        f"# {name}: a roots corpus",
-        f"This corpus was made by roots {run.manifest.get('versions', {}).get('roots', '')} "
-        f"from the config `{name}` (hash `{run.manifest.get('config_hash', '')}`), the way BigScience built ROOTS "
-        f"for BLOOM. Every number below comes from the run's `manifest.json` unless it says otherwise. The "
-        f"`configs` above point at the final shards, relative to this card's folder.",
-        overview(run),
-        "## Sources and licences",
-        sources_table(run),
-        "## Languages",
-        languages_table(run),
-        f"![Bytes per language]({plots[PLOT_BYTES]})" if PLOT_BYTES in plots else "",
-        "## What each stage removed",
-        stages_table(run),
-        f"![Removal waterfall]({plots[PLOT_WATERFALL]})" if PLOT_WATERFALL in plots else "",
-        "### Cleaning",
-        cleaning_section(run),
-        "### Language identification",
-        lid_section(run),
-        "### Quality filters",
-        values,
-        _details("Where each threshold came from", sources) if sources else "",
-        "Each statistic's distribution per language, with the threshold in force:" if stats else "",
-        "\n\n".join(f"![{p}]({p})" for p in stats),
-        "### Deduplication",
-        dedup_section(run),
-        "### Personal information",
-        pii_section(run),
-        "## Tokenizer",
-        tokenizer_section(run),
-        "## Training binaries",
-        megatron_section(run),
-        "## Rejection reasons",
-        reasons_legend(run),
-        "## Counts per stage and language",
-        "\n\n".join(_details(f"{step} / {stage}", stage_detail(run, stage)) for step, stage in run.stages),
-        "## Reproducing",
-        _reproducing(run),
+    parts: list[tuple[int, str]] = [
+        (0, f"---\n{meta}---"),
+        (1, f"{name}: a roots corpus"),
+        (0, f"This corpus was made by roots {run.manifest.get('versions', {}).get('roots', '')} "
+            f"from the config `{name}` (hash `{run.manifest.get('config_hash', '')}`), the way BigScience built ROOTS "
+            f"for BLOOM. Every number below comes from the run's `manifest.json` unless it says otherwise. The "
+            f"`configs` above point at the final shards, relative to this card's folder."),
+        (0, overview(run)),
+        (2, "Sources and licences"),
+        (0, sources_table(run)),
+        (2, "Languages"),
+        (0, languages_table(run)),
+        (0, f"![Bytes per language]({plots[PLOT_BYTES]})" if PLOT_BYTES in plots else ""),
+        (2, "What each stage removed"),
+        (0, stages_table(run)),
+        (0, f"![Removal waterfall]({plots[PLOT_WATERFALL]})" if PLOT_WATERFALL in plots else ""),
+        (3, "Cleaning"),
+        (0, cleaning_section(run)),
+        (3, "Language identification"),
+        (0, lid_section(run)),
+        (3, "Deduplication"),
+        (0, dedup_section(run)),
+        (3, "Personal information"),
+        (0, pii_section(run)),
+        (2, "Tokenizer"),
+        (0, tokenizer_section(run)),
+        (2, "Training binaries"),
+        (0, megatron_section(run)),
+        (2, "Rejection reasons"),
+        (0, reasons_legend(run)),
+        (2, "Counts per stage and language"),
+        (0, "\n\n".join(details(f"{step} / {stage}", stage_detail(run, stage)) for step, stage in run.stages)),
+        (2, "Reproducing"),
+        (0, _reproducing(run)),
     ]
-    return "\n\n".join(p for p in parts if p) + "\n"
+    for section in sections:
+        _insert(parts, section, section.markdown(run, plots))
+    return "\n\n".join("#" * level + " " + text if level else text for level, text in parts if text) + "\n"
 
 
 def _reproducing(run: Run) -> Markdown:
@@ -903,12 +775,14 @@ class Card:
     plots: list[str]
 
 
-def build_card(run_dir: str | os.PathLike, output: str | os.PathLike | None = None) -> Card:
-    """Write RUN/datacard/README.md (or OUTPUT/README.md) and its PNGs; returns where they are."""
+def build_card(run_dir: str | os.PathLike, output: str | os.PathLike | None = None,
+               sections: Sequence[Section] = ()) -> Card:
+    """Write RUN/datacard/README.md (or OUTPUT/README.md) and its PNGs, with the `sections` of the layers
+    above the core (`roots datacard` passes roots.filters.tuning.card.SECTION); returns where they are."""
     run = load_run(run_dir)
     output = str(output) if output is not None else os.path.join(run.path, DEFAULT_DIR)
-    plots = write_plots(run, output)
-    text = render(run, plots, output)
+    plots = write_plots(run, output, sections)
+    text = render(run, plots, output, sections)
     path = os.path.join(output, CARD)
     tmp = f"{path}.tmp-{os.getpid()}"
     with open(tmp, "w", encoding="utf-8") as fh:

@@ -17,6 +17,7 @@ import pytest
 import yaml
 
 from roots import cli, datacard
+from roots.filters.tuning import card as quality
 from roots.rundir import LANG_FOLDER_GLOB, folder_lang, lang_folder, read_json, write_json
 from sample_run import sample_run_dir
 
@@ -31,7 +32,7 @@ def sample_run(tmp_path_factory) -> Path:
 @pytest.fixture(scope="module")
 def card(sample_run, tmp_path_factory) -> tuple[Path, str, dict]:
     out = tmp_path_factory.mktemp("card")
-    built = datacard.build_card(sample_run, out)
+    built = datacard.build_card(sample_run, out, [quality.SECTION])
     return out, Path(built.path).read_text(encoding="utf-8"), read_json(str(sample_run / "manifest.json"))
 
 
@@ -275,7 +276,7 @@ def test_card_is_deterministic(card, sample_run):
     _, text, _ = card
     run = datacard.load_run(sample_run)
     plots = {p.name: p.name for p in card[0].glob("*.png")}
-    assert datacard.render(run, plots, card[0]) == text
+    assert datacard.render(run, plots, card[0], [quality.SECTION]) == text
     first, second = io.BytesIO(), io.BytesIO()
     for buf in (first, second):
         datacard.plot_waterfall(run).savefig(buf, format="png", metadata={"Software": None})
@@ -336,6 +337,51 @@ def test_a_run_without_some_stages_says_so(sample_run, tmp_path):
     assert "removed at lid (docs)" not in languages[0]
 
 
+def test_a_run_without_a_quality_stage_says_so_and_plots_no_statistic(sample_run, tmp_path):
+    run = _copy(sample_run, tmp_path / "run")
+    manifest = read_json(str(run / "manifest.json"))
+    curate = manifest["steps"]["curate"]
+    curate["stages"].remove("quality")
+    del curate["counts"]["quality"], curate["quality_policy"]
+    write_json(str(run / "manifest.json"), manifest)
+    loaded = datacard.load_run(run)
+    assert quality.statistic_tables(loaded) == {} and list(quality.figures(loaded)) == []
+    _, body = split_card(datacard.render(loaded, {}, None, [quality.SECTION]))
+    assert "### Quality filters\n\nNo quality stage in this run: no quality filter was applied.\n\n### Deduplication" in body
+
+
+# --- the sections of the layers above the core --------------------------------------------------------
+
+
+def test_the_core_card_alone_has_no_quality_section(card, sample_run, tmp_path):
+    """Without sections the core's card is the whole card less the quality section: the core reads no filter."""
+    _, text, _ = card
+    run = datacard.load_run(sample_run)
+    plots = datacard.write_plots(run, str(tmp_path))
+    assert sorted(plots) == [datacard.PLOT_BYTES, datacard.PLOT_WATERFALL]
+    core = datacard.render(run, plots, card[0])
+    start, end = text.index("### Quality filters\n"), text.index("### Deduplication\n")
+    assert "Quality filters" not in core and "statistic_" not in core
+    assert core == text[:start] + text[end:]
+
+
+def test_a_section_takes_its_place_and_level_and_its_plots_are_written(sample_run, tmp_path):
+    run = datacard.load_run(sample_run)
+    extra = datacard.Section(title="Notes", after="Languages", markdown=lambda r, plots: f"{len(r.languages)} langs, "
+                             f"plots {sorted(plots)}", figures=lambda r: [("notes.png", datacard.plot_waterfall(r))])
+    plots = datacard.write_plots(run, str(tmp_path), [extra])
+    assert list(plots) == [datacard.PLOT_BYTES, datacard.PLOT_WATERFALL, "notes.png"] and (tmp_path / "notes.png").is_file()
+    text = datacard.render(run, plots, tmp_path, [extra, quality.SECTION])
+    notes = f"## Notes\n\n{len(run.languages)} langs, plots {sorted(plots)}\n\n## What each stage removed"
+    assert text.count("## Notes") == 1 and notes in text   # after the Languages part, its bytes plot included
+    assert text.index("### Language identification") < text.index("### Quality filters") < text.index("### Dedup")
+    with pytest.raises(ValueError, match="'Elsewhere'"):
+        datacard.render(run, plots, tmp_path, [datacard.Section("Lost", "Elsewhere", lambda r, p: "x")])
+    clash = datacard.Section("Clash", "Languages", lambda r, p: "x", lambda r: [(datacard.PLOT_BYTES, None)])
+    with pytest.raises(ValueError, match="bytes_per_language.png"):
+        datacard.write_plots(run, str(tmp_path), [clash])
+
+
 def test_a_run_with_a_dedup_step_shows_its_clusters(sample_run, tmp_path):
     """The dedup step as the dedup issue writes it: stage `dedup`, reasons dedup:exact / dedup:near,
     `dedup_cluster` in the rejections' meta."""
@@ -378,6 +424,9 @@ def test_the_command_writes_the_card_and_refuses_a_non_run(sample_run, tmp_path,
     assert cli.main(["datacard", str(run)]) == 0
     assert (run / "datacard" / "README.md").is_file() and (run / "datacard" / "bytes_per_language.png").is_file()
     assert "data card:" in capsys.readouterr().out
+    plots = {p.name: p.name for p in (run / "datacard").glob("*.png")}   # the command adds the quality section
+    assert "statistic_words.png" in plots and (run / "datacard" / "README.md").read_text(encoding="utf-8") == \
+        datacard.render(datacard.load_run(run), plots, run / "datacard", [quality.SECTION])
     assert cli.main(["datacard", str(tmp_path / "missing")]) == 2
     err = capsys.readouterr().err.strip()
     assert err.startswith("roots: error:") and "manifest.json" in err and "\n" not in err
@@ -422,7 +471,7 @@ def test_the_card_lists_only_the_languages_of_the_run(sample_run, tmp_path):
         if shares:  # the tokenizer sample's share per language
             step["sample"]["shares"] = {lang: v for lang, v in shares.items() if lang in ours}
     write_json(str(run / "manifest.json"), manifest)
-    meta, body = split_card(datacard.render(datacard.load_run(run), {}, run / "datacard"))
+    meta, body = split_card(datacard.render(datacard.load_run(run), {}, run / "datacard", [quality.SECTION]))
     assert set(meta["language"]) == ours
     assert {c["config_name"] for c in meta["configs"]} == ours | {"all"}
     for header, rows in tables(body):
@@ -464,7 +513,7 @@ def test_plot_labels_do_not_overlap(sample_run):
 
     run = datacard.load_run(sample_run)
     figures = [datacard.plot_bytes_per_language(run), datacard.plot_waterfall(run),
-               *datacard.statistic_figures(datacard.statistic_tables(run))]
+               *quality.statistic_figures(quality.statistic_tables(run))]
     for fig in figures:
         from matplotlib.backends.backend_agg import FigureCanvasAgg
 

@@ -1,7 +1,7 @@
 """The core (`roots/`) imports neither the filters, the pipelines nor an engine: dependencies point one way,
 pipelines → filters → core (ARCHITECTURE.md §2). The CLI layer (`roots/commands/`) and the lazy entry
-points are above it. Open (issue 17): the data card's quality section (`roots/datacard.py`: thresholds,
-statistic tables and plots) reads `roots.filters.tuning`; its test is a strict xfail until it moves."""
+points are above it. A part of a core output that needs the filters is supplied from above: the data card's
+quality section lives in roots.filters.tuning.card and `roots datacard` hands it to the core's card."""
 from __future__ import annotations
 
 import ast
@@ -14,8 +14,6 @@ ROOT = Path(__file__).resolve().parent.parent / "roots"
 FORBIDDEN = re.compile(r"^(roots\.filters|roots\.pipelines|apache_beam|pyspark)(\.|:|$)")
 #: The CLI layer; the package's lazy entry points (`roots.run` → roots.pipelines.api).
 EXEMPT = ("commands/", "__init__.py")
-#: Core modules that still import the filters, and why: a strict xfail, so the test fails once they stop.
-KNOWN = {"datacard.py": "the data card's quality section reads roots.filters.tuning (thresholds, statistics)"}
 IMPORTERS = {"import_module", "__import__", "find_spec"}
 
 
@@ -56,8 +54,6 @@ def test_the_scan_sees_every_kind_of_import(tmp_path):
                              "roots.filters.quality:QualityConfig", "roots.pipelines.local", "roots.pipelines.local.run"]
 
 
-@pytest.mark.parametrize("path", [pytest.param(p, marks=pytest.mark.xfail(strict=True, reason=KNOWN[p.name]))
-                                  if p.name in KNOWN else p for p in core_modules()],
-                         ids=lambda p: str(p.relative_to(ROOT)))
+@pytest.mark.parametrize("path", core_modules(), ids=lambda p: str(p.relative_to(ROOT)))
 def test_the_core_imports_no_filters_pipelines_or_engine(path):
     assert forbidden_imports(path) == []

@@ -79,3 +79,5 @@ def test_corpus_overview_runs_and_writes_the_card(sample_run, tmp_path, monkeypa
     assert not [o for o in outs if o.output_type == "error"]
     assert sum("image/png" in o.get("data", {}) for o in outs) >= 5  # waterfall, bytes, statistics
     assert (card_dir / "README.md").is_file() and (card_dir / "removal_waterfall.png").is_file()
+    assert "### Quality filters" in (card_dir / "README.md").read_text(encoding="utf-8")   # the section is wired in
+    assert (card_dir / "statistic_words.png").is_file()

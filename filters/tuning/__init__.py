@@ -12,7 +12,8 @@ of the step that ran it) plus those it rejected, each with the statistics the st
 
 One module per job: `specs` (the statistics and their bounds), `load` (a run's statistics and
 thresholds), `statistics` (what a candidate would remove), `report` (Markdown tables), `plots`, and
-`overlay` (the YAML editor that writes tuned values). The names below are the notebook's API.
+`overlay` (the YAML editor that writes tuned values). The names below are the notebook's API. `card`, the
+data card's quality section (roots.filters.tuning.card.SECTION), is imported on its own.
 """
 from roots.display import Markdown, new_figure
 from roots.filters.tuning.load import (StatTable, config_filters, default_overlay, load_filter_output, load_statistics,

@@ -1,4 +1,5 @@
-"""`roots datacard RUN_DIR [--output DIR]`: a run's data card (Hugging Face README.md and PNG plots)."""
+"""`roots datacard RUN_DIR [--output DIR]`: a run's data card (Hugging Face README.md and PNG plots): the core
+card (roots.datacard) with the sections of the layers above it (the quality filters', roots.filters.tuning.card)."""
 from __future__ import annotations
 
 import argparse
@@ -22,7 +23,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def cmd_datacard(args: argparse.Namespace) -> int:
     from roots.datacard import build_card
+    from roots.filters.tuning.card import SECTION as QUALITY
 
-    card = build_card(args.run_dir, args.output)
+    card = build_card(args.run_dir, args.output, [QUALITY])
     print(f"data card: {card.path} ({len(card.plots)} plots in {os.path.dirname(card.path)})")
     return 0
