@@ -44,20 +44,33 @@ def load(config: Any, output: str | os.PathLike | None = None) -> "RunConfig":
     return cfg
 
 
-def execute(config: "RunConfig", engine: str = "beam", beam_args: Iterable[str] = (), master: str | None = None,
+def choose_engine(engine: str | None, beam_args: list[str]) -> str:
+    """The engine a run uses: the one named; else the local process pool, the faster and smaller one on
+    one machine (BENCHMARKS.md, "Scale"), or Beam when Beam pipeline options are given (Dataflow, Flink)."""
+    if engine is None:
+        return "beam" if beam_args else "local"
+    if beam_args and engine != "beam":
+        raise ConfigError(f"Beam pipeline options ({' '.join(beam_args)}) need --engine beam, not {engine}")
+    return engine
+
+
+def execute(config: "RunConfig", engine: str | None = None, beam_args: Iterable[str] = (), master: str | None = None,
             conf: dict[str, str] | None = None, ingest_only: bool = False, on_step: Any = None,
             progress: bool = True, workers: int | None = None) -> "Manifest":
-    """Run every step of `config` on `engine` (what `roots run` and `roots.run` both call): Beam with
-    `beam_args` (its pipeline options), PySpark with `master` and `conf` settings, or the local process
-    pool with `workers` processes (default: one per core). `on_step(name,
-    manifest entry, skipped)` hears of each step as it ends; `progress` shows a bar per document step."""
+    """Run every step of `config` on `engine` (what `roots run` and `roots.run` both call): the local
+    process pool with `workers` processes (default: one per core; the default engine), Beam with
+    `beam_args` (its pipeline options; the default when there are some), or PySpark with `master` and
+    `conf` settings. `on_step(name, manifest entry, skipped)` hears of each step as it ends; `progress`
+    shows a bar per document step."""
+    beam_args = list(beam_args)
+    engine = choose_engine(engine, beam_args)
     if engine not in ENGINES:
         raise ConfigError(f"engine {engine!r} is not one of {', '.join(ENGINES)}")
     if not ingest_only:
         check(config)
     if engine == "spark":
         if ingest_only:
-            raise ConfigError("ingest runs on the beam engine only")
+            raise ConfigError("ingest runs on the local and beam engines, not spark")
         from roots.pipelines.spark import run as run_spark
 
         return run_spark(config, master=master, conf=conf, on_step=on_step, progress=progress)
@@ -70,10 +83,10 @@ def execute(config: "RunConfig", engine: str = "beam", beam_args: Iterable[str] 
         from roots.pipelines.runner import run as run_beam
     finally:
         logging.disable(logging.NOTSET)
-    return run_beam(config, list(beam_args), ingest_only=ingest_only, on_step=on_step, progress=progress)
+    return run_beam(config, beam_args, ingest_only=ingest_only, on_step=on_step, progress=progress)
 
 
-def run(config: Any, output: str | os.PathLike | None = None, engine: str = "beam", beam_args: Iterable[str] = (),
+def run(config: Any, output: str | os.PathLike | None = None, engine: str | None = None, beam_args: Iterable[str] = (),
         master: str | None = None, conf: dict[str, str] | None = None, ingest_only: bool = False,
         workers: int | None = None) -> Run:
     """Run a config (YAML path, dict or RunConfig) into its run directory, as `roots run` does: it

@@ -44,9 +44,9 @@ def _parser() -> argparse.ArgumentParser:
                                      "Options after `--` go to Beam, e.g. -- --runner DataflowRunner --project P ...")
     run.add_argument("config", help="the run config (YAML), e.g. examples/sample.yaml")
     run.add_argument("--output", help="the run directory (default: the config's `output`)")
-    run.add_argument("--engine", choices=("beam", "spark", "local"), default="beam",
-                     help="beam (default; options after -- go to Beam), spark (PySpark, see --master) or local "
-                          "(a process pool on this machine, see --workers)")
+    run.add_argument("--engine", choices=("beam", "spark", "local"), default=None,
+                     help="local (the default: a process pool on this machine, see --workers), beam (the default "
+                          "when options follow --, which go to Beam: Dataflow, Flink) or spark (PySpark, see --master)")
     run.add_argument("--workers", type=int, default=None,
                      help="worker processes with --engine local (default: one per core)")
     run.add_argument("--master", default=None,

@@ -22,7 +22,7 @@ def cmd_run(args: argparse.Namespace, beam_args: list[str], ingest_only: bool = 
     workers = getattr(args, "workers", None)
     if workers is not None and workers < 1:
         raise ConfigError(f"--workers {workers}: expected at least 1")
-    manifest = execute(config, getattr(args, "engine", "beam"), beam_args, master=getattr(args, "master", None),
+    manifest = execute(config, getattr(args, "engine", None), beam_args, master=getattr(args, "master", None),
                        conf=spark_conf(getattr(args, "conf", [])), ingest_only=ingest_only, on_step=print_step,
                        workers=workers)
     for warning in manifest.warnings:
