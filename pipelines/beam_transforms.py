@@ -13,12 +13,14 @@ import apache_beam as beam
 from apache_beam import pvalue
 from apache_beam.metrics import Metrics
 from apache_beam.transforms.window import GlobalWindows
+from roots import fs
 from roots.document import Document, Rejection
 from roots.io.base import SourceSpec, clean_str
 from roots.io.formats import FORMATS
 # Byte counting, rows, shard assignment and writing are the engines' shared ones (plan.py).
 from roots.pipelines.plan import (INGEST, document_row, nbytes as _nbytes, partition_bytes,  # noqa: F401
-                                  read_shard, rejected_row, shard_key, write_rows)
+                                  read_shard, rejected_row)
+from roots.pipelines.runs import RunBuffer, RunRecord, merge_runs, shard_runs
 from roots.progress import ProgressSink
 from roots.rundir import DOCUMENTS, REJECTED, write_json
 from roots.stage import Stage, is_batched
@@ -26,6 +28,9 @@ from roots.stats import KEPT, add_counts
 
 log = logging.getLogger(__name__)
 
+#: Where a step's run files lie under the run directory until the step ends (a `.tmp-` name: a
+#: crashed step's are removed when the next attempt starts).
+RUNS_DIR = ".tmp-beam-runs"
 KEPT_TAG = "kept"
 REJECTED_TAG = "rejected"
 
@@ -150,29 +155,54 @@ def rejected_count(item: tuple[str, Rejection]):
     return (stage, rej.doc.lang_dir, rej.reason.code), (1, _nbytes(rej.doc.text))
 
 
+class WriteRuns(beam.DoFn):
+    """Phase 1 of writing shards: (stage or "", row) pairs → sorted run files per partition under
+    `folder` (roots.pipelines.runs), written as the bundle goes and at its end; only (partition, path,
+    rows) records go on, never the text."""
+
+    def __init__(self, folder: str, kind: str):
+        self.folder, self.kind = folder, kind
+
+    def setup(self) -> None:
+        fs.makedirs(self.folder)
+
+    def start_bundle(self) -> None:
+        self.buffer = RunBuffer(self.folder, self.kind)
+
+    def process(self, item: tuple[str, tuple]) -> Iterator[RunRecord]:
+        yield from self.buffer.add(*item)
+
+    def finish_bundle(self) -> Iterator[Any]:
+        for record in self.buffer.flush():
+            yield GlobalWindows.windowed_value(record)
+
+
 class WriteShards(beam.PTransform):
-    """Writes rows of one kind (`documents` or `rejected`) to their partition's shards.
+    """Writes rows of one kind (`documents` or `rejected`) to their partition's shards, in two phases.
 
     Each row goes to shard `stable_hash(id) mod N` of its partition, N from the partition's bytes
-    (`sizes`, a PCollection of ((stage, lang), bytes) used as a side input), and one worker writes
-    each shard sorted by id: byte-identical on any runner and any number of workers.
+    (`sizes`, a PCollection of ((stage, lang), bytes) used as a side input). Phase 1 writes each
+    bundle's rows as sorted runs under `runs_dir` (no side input, so it fuses with the stages); phase 2
+    splits each run by shard and groups the run paths by shard, and one worker merges each shard's runs
+    (roots.pipelines.runs.merge_runs): byte-identical on any runner and any number of workers, and only
+    file names cross the GroupByKey. The run files go with the step (runner.run_document_step).
     """
 
-    def __init__(self, out_dir: str, kind: str, fmt: str, target_mb: float, sizes):
+    def __init__(self, out_dir: str, kind: str, fmt: str, target_mb: float, sizes, runs_dir: str):
         super().__init__()
         self.out_dir, self.kind, self.fmt, self.target_mb, self.sizes = out_dir, kind, fmt, target_mb, sizes
+        self.runs_dir = runs_dir
 
     def expand(self, rows):
         return (rows
-                | "AssignShard" >> beam.Map(self._assign, beam.pvalue.AsDict(self.sizes))
+                | "WriteRuns" >> beam.ParDo(WriteRuns(self.runs_dir, self.kind))
+                | "ShardRuns" >> beam.FlatMap(shard_runs, beam.pvalue.AsDict(self.sizes), self.target_mb,
+                                              self.kind, self.runs_dir)
                 | "GroupShards" >> beam.GroupByKey()
                 | "WriteShard" >> beam.Map(self._write))
 
-    def _assign(self, row_with_stage: tuple[str, tuple], sizes: dict) -> tuple[tuple, tuple]:
-        return shard_key(row_with_stage, sizes, self.target_mb)
-
-    def _write(self, keyed: tuple[tuple, Iterable[tuple]]) -> str:
-        path, written, n = write_rows(keyed[0], keyed[1], self.out_dir, self.kind, self.fmt)
+    def _write(self, keyed: tuple[tuple, Iterable[str]]) -> str:
+        path, written, n = merge_runs(keyed[0], keyed[1], self.out_dir, self.kind, self.fmt)
         if written:
             log.debug("wrote %s (%d rows)", path, n)
         else:
@@ -218,13 +248,16 @@ class ReadShards(beam.PTransform):
 class DocumentStep(beam.PTransform):
     """One step of a run: input documents → each part in order (a per-document `Stage`, or a
     PTransform with a `name` that returns {kept, rejected}) → kept documents written under
-    `docs_root/documents`, rejections under `run_dir/rejected`, and the outcome counts returned
+    `docs_root/documents`, rejections under `run_dir/rejected` (through run files under `runs_dir`,
+    default RUN/.tmp-beam-runs), and the outcome counts returned
     (a PCollection of ((stage, lang, outcome), (docs, bytes)))."""
 
     def __init__(self, read: beam.PTransform, parts: list, run_dir: str, docs_root: str, fmt: str, target_mb: float,
-                 annotations: dict[str, Any] | None = None, stats_prefix: str = "", rejected_map: Any = None):
+                 annotations: dict[str, Any] | None = None, stats_prefix: str = "", rejected_map: Any = None,
+                 runs_dir: str | None = None):
         super().__init__()
         self.read, self.parts = read, parts
+        self.runs_dir = runs_dir or fs.join(run_dir, RUNS_DIR)
         self.run_dir, self.docs_root, self.fmt, self.target_mb = run_dir, docs_root, fmt, target_mb
         self.counted, self.stats_prefix = annotations or {}, stats_prefix
         self.rejected_map = rejected_map
@@ -254,12 +287,12 @@ class DocumentStep(beam.PTransform):
         sizes = summed | "PartitionBytes" >> beam.FlatMap(partition_bytes, last) | "SumPartitionBytes" >> beam.CombinePerKey(sum)
         (kept
          | "DocumentRows" >> beam.Map(lambda d: ("", document_row(d)))
-         | "WriteDocuments" >> WriteShards(self.docs_root, DOCUMENTS, self.fmt, self.target_mb, sizes))
+         | "WriteDocuments" >> WriteShards(self.docs_root, DOCUMENTS, self.fmt, self.target_mb, sizes, self.runs_dir))
         if self.rejected_map is not None:   # e.g. PII redaction of rejected documents, after they are counted
             all_rejected = all_rejected | f"Rejected:{self.rejected_map.name}" >> beam.ParDo(MapRejected(self.rejected_map))
         (all_rejected
          | "RejectedRows" >> beam.Map(rejected_row)
-         | "WriteRejected" >> WriteShards(self.run_dir, REJECTED, self.fmt, self.target_mb, sizes))
+         | "WriteRejected" >> WriteShards(self.run_dir, REJECTED, self.fmt, self.target_mb, sizes, self.runs_dir))
         for name, count_fn in sorted(self.counted.items()):
             # Counts a stage annotates on the kept documents (e.g. PII spans per language and type).
             (kept

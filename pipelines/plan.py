@@ -476,9 +476,14 @@ def write_rows(key: tuple, rows: Iterable[tuple], root: str, kind: str, fmt: str
     """One shard (`key` as shard_key gives it): its rows sorted (by id, whole rows breaking ties between
     records that share an id) and written under a temporary name, then renamed. Returns the path,
     whether it was written (False: a finished shard of an earlier run kept) and the row count."""
-    stage, lang, index, total = key
     rows = sorted(rows)
     schema = DOCUMENT_SCHEMA if kind == DOCUMENTS else REJECTED_SCHEMA
     table = pa.table({name: [r[i] for r in rows] for i, name in enumerate(schema.names)}, schema=schema)
-    path = shard_path(partition_dir(root, kind, lang, stage or None), index, total, fmt)
+    path = shard_file(key, root, kind, fmt)
     return path, write_shard(table, path, fmt), len(rows)
+
+
+def shard_file(key: tuple, root: str, kind: str, fmt: str) -> str:
+    """The path of the shard `key` (as shard_key gives it) under `root`: where write_rows writes it."""
+    stage, lang, index, total = key
+    return shard_path(partition_dir(root, kind, lang, stage or None), index, total, fmt)

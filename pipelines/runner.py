@@ -15,7 +15,7 @@ from roots.config import RunConfig
 from roots.filters.cleaning import TemplateLines, template_line_hashes
 from roots.filters.normalise import normalise_text
 from roots.pipelines.dedup import Deduplicate
-from roots.pipelines.beam_transforms import INGEST, DocumentStep, ReadShards, ReadSources, write_counts
+from roots.pipelines.beam_transforms import RUNS_DIR, INGEST, DocumentStep, ReadShards, ReadSources, write_counts
 # The engine-neutral plan moved to plan.py; its names stay importable from here.
 from roots.pipelines.plan import (  # noqa: F401
     CURATE, DEDUP, INGEST_STEP, MEGATRON, PII, SOURCES, STEPS_DIR, TEMPLATES, TOKENIZER, DedupPart,
@@ -89,7 +89,8 @@ def build_document_step(pipeline: beam.Pipeline, plan: DocumentStepPlan, config:
     parts = [beam_part(p) for p in plan.parts]
     counts = pipeline | plan.name >> DocumentStep(read, parts, out, step_root(out, plan.name, final),
                                                   config.output_format, config.shard_target_mb,
-                                                  plan.annotations, stats_prefix, plan.rejected_map)
+                                                  plan.annotations, stats_prefix, plan.rejected_map,
+                                                  runs_dir=fs.join(out, RUNS_DIR, plan.name))
     write_counts(counts, os.path.join(out, STATS, f"{plan.name}.counts.json"))
     return order
 
@@ -115,15 +116,24 @@ def run_document_step(plan: DocumentStepPlan, config: RunConfig, manifest: Manif
     stats_prefix = os.path.join(config.output, STATS, plan.name)
     start = time.perf_counter()
     options = beam_options(beam_args)
+    runs = fs.join(config.output, RUNS_DIR)
+    _remove_runs(runs)   # an object store's leftovers of a crashed attempt (a local folder's went in begin_step)
     with step_progress(plan, config, manifest, units, enabled=progress and is_local_runner(options)) as bar:
         with beam.Pipeline(options=options) as pipeline:
             order = build_document_step(pipeline, plan, config, final, units, bar)
             log.debug("step %s: parts %s", plan.name, ", ".join(order))
+    _remove_runs(runs)   # the shards are written: the sorted runs they were merged from go
     seconds = time.perf_counter() - start
     counts = ((tuple(k), tuple(v)) for k, v in read_json(f"{stats_prefix}.counts.json"))
     annotations = {name: read_json(f"{stats_prefix}.{name}.json") for name in plan.annotations
                    if fs.exists(f"{stats_prefix}.{name}.json")}
     return finish_step(plan, manifest, order, counts, seconds, annotations)
+
+
+def _remove_runs(path: str) -> None:
+    """Remove the run files of the two-phase shard writer (beam_transforms.WriteShards), if any."""
+    if fs.exists(path):
+        fs.remove_tree(path)
 
 
 def run_curate(config: RunConfig, manifest: Manifest, beam_args: list[str],

@@ -85,6 +85,7 @@ def test_counts_add_up_and_match_the_shards(corpus):
     # Small shards were asked for: several per language, each sorted by id, all of one count.
     sw_shards = sorted((run_dir / "documents" / lang_folder("sw")).glob("*.parquet"))
     assert len(sw_shards) > 1 and all(p.name.endswith(f"-of-{len(sw_shards):05d}.parquet") for p in sw_shards)
+    assert not (run_dir / ".tmp-beam-runs").exists()   # the two-phase writer's run files went with the step
     for path in sw_shards:
         ids = pq.read_table(path).column("id").to_pylist()
         assert ids == sorted(ids)
