@@ -203,14 +203,16 @@ def unit_name(spec: SourceSpec, unit: str) -> str:
     return clean_str(os.path.basename(os.path.normpath(unit)) if rel == "." else rel.replace(os.sep, "/"))
 
 
-def record_id(spec: SourceSpec, unit: str, position: int | str) -> str:
-    """A stable id: the source name, the unit inside it, and the record's position or own id."""
-    return f"{spec.name}/{unit_name(spec, unit)}#{position}"
+def record_id(spec: SourceSpec, unit: str, position: int | str, name: str | None = None) -> str:
+    """A stable id: the source name, the unit inside it, and the record's position or own id. `name`:
+    the unit's `unit_name`, when the caller computed it once for the unit's records (a reader's hot path)."""
+    return f"{spec.name}/{unit_name(spec, unit) if name is None else name}#{position}"
 
 
-def base_meta(spec: SourceSpec, unit: str, **extra: Any) -> dict[str, Any]:
-    """The meta every record of a unit starts with: where it came from, and the source licence."""
-    meta: dict[str, Any] = {"file": unit_name(spec, unit)}
+def base_meta(spec: SourceSpec, unit: str, name: str | None = None, **extra: Any) -> dict[str, Any]:
+    """The meta every record of a unit starts with: where it came from, and the source licence
+    (`name`: the unit's `unit_name`, as for `record_id`)."""
+    meta: dict[str, Any] = {"file": unit_name(spec, unit) if name is None else name}
     if spec.license:
         meta["license"] = spec.license
     meta.update(extra)
