@@ -472,6 +472,22 @@ def shard_key(item: tuple[str, tuple], sizes: dict, target_mb: float) -> tuple[t
     return (stage, lang, shard_of(row[0], total), total), row
 
 
+def write_sorted_table(key: tuple, table: pa.Table, root: str, kind: str, fmt: str) -> tuple[str, bool, int]:
+    """`write_rows` for rows already in Arrow (a table of the kind's schema): sorted by every column in
+    schema order, as `sorted(rows)` sorts the tuples (UTF-8 byte order is code-point order, and rows
+    that tie on every column are equal), into one chunk as `write_rows` builds it: the same bytes,
+    without turning each row into Python objects."""
+    import pyarrow.compute as pc
+
+    stage, lang, index, total = key
+    schema = DOCUMENT_SCHEMA if kind == DOCUMENTS else REJECTED_SCHEMA
+    table = table.select(schema.names)
+    order = pc.sort_indices(table, sort_keys=[(name, "ascending") for name in schema.names])
+    table = table.take(order).combine_chunks()
+    path = shard_path(partition_dir(root, kind, lang, stage or None), index, total, fmt)
+    return path, write_shard(table, path, fmt), table.num_rows
+
+
 def write_rows(key: tuple, rows: Iterable[tuple], root: str, kind: str, fmt: str) -> tuple[str, bool, int]:
     """One shard (`key` as shard_key gives it): its rows sorted (by id, whole rows breaking ties between
     records that share an id) and written under a temporary name, then renamed. Returns the path,
