@@ -16,16 +16,10 @@ import pyarrow as pa
 
 from roots.config import RunConfig
 from roots.dedup.config import DedupConfig
-from roots.dedup.fingerprint import shingle_modes
 from roots.dedup.reasons import STAGE as DEDUP_STAGE
 from roots.document import (DOCUMENT_SCHEMA, REJECTED_SCHEMA, UNKNOWN_LANG_DIR, Document, Rejection,
-                            meta_to_json)
-from roots.filters.lid import LanguageId
-from roots.filters.boilerplate import Boilerplate, line_counts
-from roots.filters.cleaning import Cleaning, TemplateLines
+                            meta_to_json, utf8_size)
 from roots.filters.normalise import Normalise
-from roots.filters.quality import Quality
-from roots.filters.pii import PiiRedact, RedactRejected, span_counts
 from roots.io.base import SourceSpec
 from roots.io.formats import FORMATS
 from roots import fs
@@ -102,6 +96,12 @@ def curate_stages(config: RunConfig) -> list[Stage]:
     each source asks for, boilerplate removal for web sources (before language ID, so that it sees the
     page's text without its menus), language ID (with a `lid:` section), then the quality filters; the
     config's own `stages:` go where each entry's `after:` says (default: the end)."""
+    # The filters are imported here, not at the top: `roots ingest` and its workers need none of them.
+    from roots.filters.boilerplate import Boilerplate
+    from roots.filters.cleaning import Cleaning
+    from roots.filters.lid import LanguageId
+    from roots.filters.quality import Quality
+
     stages: list[Stage] = [Normalise(max_bytes=config.normalise.max_bytes)]
     cleaning = config.section("cleaning")
     if cleaning.default or cleaning.sources:
@@ -135,6 +135,8 @@ class TemplatePlan:
 
     def complete(self, manifest: Manifest) -> None:
         """Record in the manifest how many template lines each source has."""
+        from roots.filters.cleaning import TemplateLines
+
         found = TemplateLines.load(self.path)
         manifest.complete(TEMPLATES, {"sources": {src: len(found.templates(src)) for src in self.sources}})
 
@@ -159,6 +161,10 @@ def plan_steps(config: RunConfig, ingest_only: bool = False) -> list[DocumentSte
     if ingest_only:
         return [DocumentStepPlan(INGEST_STEP, [Normalise(max_bytes=config.normalise.max_bytes)],
                                  annotations={SOURCES: source_count})]
+    from roots.dedup.fingerprint import shingle_modes
+    from roots.filters.boilerplate import Boilerplate, line_counts
+    from roots.filters.pii import PiiRedact, RedactRejected, span_counts
+
     pii = config.section("pii")
     registry = config.registry()   # packaged language configs + the run's overlay, carried to the workers
     redact = None if pii.keep_raw_rejected else RedactRejected(pii, registry=registry)
@@ -359,7 +365,10 @@ def nbytes(text: str) -> int:
     """UTF-8 bytes of a text as the counts, the manifest and the shard counts measure it. `replace`
     (a lone surrogate counts 1 byte), as Beam and Spark counted since the start: the other spelling
     (`surrogatepass`, 3 bytes) would change the recorded counts of a run whose input held one."""
-    return len(text.encode("utf-8", errors="replace"))
+    try:
+        return utf8_size(text)   # the common case, remembered for the next count of the same text
+    except UnicodeEncodeError:
+        return len(text.encode("utf-8", errors="replace"))
 
 
 def count_into(counts: Counts, key: tuple[str, str, str], text: str) -> None:
