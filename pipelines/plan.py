@@ -399,39 +399,53 @@ def read_units(units: Iterable[tuple[int, int, str]], sources: tuple[SourceSpec,
         if progress is not None:
             records = progress.track(records, (sizes or {}).get(position, 0))
         for record in records:
-            yield from route_outcome(INGEST, record, rejects, counts)
+            kept = route_one(INGEST, record, rejects, counts)
+            if kept is not None:
+                yield kept
+
+
+def route_one(stage: str, outcome: Document | Rejection, rejects: deque, counts: Counts) -> Document | None:
+    """A stage's outcome counted under `stage`: a kept document is returned, a rejection appended to
+    `rejects` (None returned). A plain call, not a generator: it runs for every document and stage."""
+    if isinstance(outcome, Rejection):
+        count_into(counts, (stage, outcome.doc.lang_dir, outcome.reason.code), outcome.doc.text)
+        rejects.append((stage, outcome))
+        return None
+    count_into(counts, (stage, outcome.lang_dir, KEPT), outcome.text)
+    return outcome
 
 
 def route_outcome(stage: str, outcome: Document | Rejection, rejects: deque, counts: Counts) -> Iterator[Document]:
     """A stage's outcome counted under `stage`: a kept document is yielded, a rejection appended to `rejects`."""
-    if isinstance(outcome, Rejection):
-        count_into(counts, (stage, outcome.doc.lang_dir, outcome.reason.code), outcome.doc.text)
-        rejects.append((stage, outcome))
-    else:
-        count_into(counts, (stage, outcome.lang_dir, KEPT), outcome.text)
-        yield outcome
+    kept = route_one(stage, outcome, rejects, counts)
+    if kept is not None:
+        yield kept
 
 
 def apply_stage_stream(stage: Stage, docs: Iterator[Document], rejects: deque, counts: Counts) -> Iterator[Document]:
     """One stage over a stream of documents (in batches for a batched stage): kept ones yielded,
     rejections appended to `rejects`, both counted."""
-    def route(outcome: Document | Rejection) -> Iterator[Document]:
-        return route_outcome(stage.name, outcome, rejects, counts)
-
+    name = stage.name
     if not is_batched(stage):
         for doc in docs:
-            yield from route(stage(doc))
+            kept = route_one(name, stage(doc), rejects, counts)
+            if kept is not None:
+                yield kept
         return
     batch: list[Document] = []
     for doc in docs:
         batch.append(doc)
         if len(batch) >= stage.batch_size:
             for outcome in stage.process_batch(batch):
-                yield from route(outcome)
+                kept = route_one(name, outcome, rejects, counts)
+                if kept is not None:
+                    yield kept
             batch = []
     if batch:
         for outcome in stage.process_batch(batch):
-            yield from route(outcome)
+            kept = route_one(name, outcome, rejects, counts)
+            if kept is not None:
+                yield kept
 
 
 def read_shard(path: str) -> Iterator[Document]:
