@@ -6,7 +6,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from roots.document import EMPTY_TEXT, INVALID_UTF8, TOO_LARGE, Document, Rejection
+from roots.document import EMPTY_TEXT, INVALID_UTF8, TOO_LARGE, Document, Rejection, utf8_size
 
 # C0 and C1 controls except tab and newline (carriage returns are folded into newlines first).
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
@@ -40,7 +40,7 @@ class Normalise:
 
     def __call__(self, doc: Document) -> Document | Rejection:
         try:
-            size = len(doc.text.encode("utf-8"))
+            size = utf8_size(doc.text)
         except UnicodeEncodeError as err:
             doc.text = doc.text.encode("utf-8", errors="replace").decode("utf-8")
             return Rejection(doc, INVALID_UTF8, f"{doc.id}: lone surrogate at character {err.start}")

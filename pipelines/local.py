@@ -6,8 +6,8 @@ stages in batches (models loaded once per worker by `setup()`), and writes its k
 to Arrow spill files per output partition under RUN/.tmp-local/ (phase 1); only counts return to the
 driver. The counts give each partition's bytes, hence its shard count N; then one task per partition
 routes its spilled rows to per-shard spill files and one task per shard sorts its rows by id and
-writes it with the same `write_rows` as Beam and Spark (phase 2): byte-identical output, and document
-text is never held all at once. Dedup computes fingerprints in the workers, keeps only exact keys,
+writes it as Beam's and Spark's `write_rows` do (`write_sorted_table`, in Arrow; phase 2):
+byte-identical output, and document text is never held all at once. Dedup computes fingerprints in the workers, keeps only exact keys,
 ranks and band keys in the driver (signature spilling is a later step), finds components by
 union-find, and routes each document by its group's fate in a second streaming pass.
 """
@@ -46,7 +46,7 @@ from roots.pipelines.plan import (INGEST, Counts, DocumentStepPlan, StepCallback
                                   is_dedup, list_units, partition_sizes, plan_steps, read_shard, read_units,
                                   open_manifest, rejected_row, remove_intermediate, route_outcome, row_lang,
                                   run_tokenizer_steps, step_progress,
-                                  step_root, sum_counts, template_plan, write_rows)
+                                  step_root, sum_counts, template_plan, write_sorted_table)
 from roots.progress import ProgressSink
 from roots.rundir import DOCUMENTS, REJECTED, STATS, list_shards, shard_count, shard_of, write_json
 from roots.runlock import run_lock
@@ -88,18 +88,26 @@ class _Spill:
         if len(rows) >= SPILL_ROWS or self.sizes[part] >= SPILL_BYTES:
             self._flush(part)
 
+    def add_batch(self, part: Partition, batch: pa.RecordBatch) -> None:
+        """Rows already in Arrow, written as they are (after the partition's buffered rows)."""
+        self._flush(part)
+        self._writer(part, batch.schema).write_batch(batch)
+
+    def _writer(self, part: Partition, schema: pa.Schema) -> Any:
+        writer = self.writers.get(part)
+        if writer is None:
+            path = os.path.join(self.folder, f"{self.prefix}-{len(self.paths):04d}.arrow")
+            self.paths[part] = path
+            writer = self.writers[part] = pa.ipc.new_stream(path, schema)
+        return writer
+
     def _flush(self, part: Partition) -> None:
         rows = self.buffers.pop(part, [])
         self.sizes[part] = 0
         if not rows:
             return
         schema = DOCUMENT_SCHEMA if part[0] == DOCUMENTS else REJECTED_SCHEMA
-        writer = self.writers.get(part)
-        if writer is None:
-            path = os.path.join(self.folder, f"{self.prefix}-{len(self.paths):04d}.arrow")
-            self.paths[part] = path
-            writer = self.writers[part] = pa.ipc.new_stream(path, schema)
-        writer.write_batch(pa.RecordBatch.from_arrays([pa.array([r[i] for r in rows], type=f.type)
+        self._writer(part, schema).write_batch(pa.RecordBatch.from_arrays([pa.array([r[i] for r in rows], type=f.type)
                                                        for i, f in enumerate(schema)], schema=schema))
 
     def close(self) -> dict[Partition, str]:
@@ -110,11 +118,16 @@ class _Spill:
         return self.paths
 
 
-def _spilled_rows(path: str) -> Iterator[list[tuple]]:
-    """The rows of one spill file, a record batch at a time, as the tuples the writers sort."""
+def _spilled_batches(path: str) -> Iterator[pa.RecordBatch]:
+    """The record batches of one spill file."""
     with pa.OSFile(path, "rb") as source:
-        for batch in pa.ipc.open_stream(source):
-            yield list(zip(*(column.to_pylist() for column in batch.columns)))
+        yield from pa.ipc.open_stream(source)
+
+
+def _spilled_table(paths: list[str]) -> pa.Table:
+    """The rows of several spill files of one partition as one table (schema from the first file)."""
+    batches = [batch for path in paths for batch in _spilled_batches(path)]
+    return pa.Table.from_batches(batches)
 
 
 # --- worker state: what a worker process has set up for the step it is running ---------------------
@@ -221,14 +234,14 @@ def _route_partition(args: tuple) -> list[tuple[tuple, list[str]]]:
     (kind, stage, lang), total, paths, root, fmt, folder = args
     release()   # phase 1 is over on every worker: the step's models are not needed again
     if total == 1:
-        rows = [row for path in paths for batch in _spilled_rows(path) for row in batch]
-        write_rows((stage, lang, 0, total), rows, root, kind, fmt)
+        write_sorted_table((stage, lang, 0, total), _spilled_table(paths), root, kind, fmt)
         return []
     spill = _Spill(folder, f"p2-{uuid.uuid4().hex}")
     for path in paths:
-        for batch in _spilled_rows(path):
-            for row in batch:
-                spill.add((kind, str(shard_of(row[0], total)), lang), row)
+        for batch in _spilled_batches(path):   # each batch split by shard, in Arrow: only the ids become Python
+            shards = np.fromiter((shard_of(i, total) for i in batch.column(0).to_pylist()), np.int64, batch.num_rows)
+            for index in np.unique(shards):
+                spill.add_batch((kind, str(index), lang), batch.filter(pa.array(shards == index)))
     return [((stage, lang, int(index), total), [path]) for (_, index, _), path in sorted(spill.close().items())]
 
 
@@ -236,8 +249,7 @@ def _write_shard(args: tuple) -> str:
     """One shard from its spill files: rows sorted by id and written as Beam and Spark write them."""
     key, paths, root, kind, fmt = args
     release()
-    rows = [row for path in paths for batch in _spilled_rows(path) for row in batch]
-    return write_rows(key, rows, root, kind, fmt)[0]
+    return write_sorted_table(key, _spilled_table(paths), root, kind, fmt)[0]
 
 
 # --- dedup: fingerprints in the workers, components in the driver, routing in the workers ----------

@@ -16,16 +16,10 @@ import pyarrow as pa
 
 from roots.config import RunConfig
 from roots.dedup.config import DedupConfig
-from roots.dedup.fingerprint import shingle_modes
 from roots.dedup.reasons import STAGE as DEDUP_STAGE
 from roots.document import (DOCUMENT_SCHEMA, REJECTED_SCHEMA, UNKNOWN_LANG_DIR, Document, Rejection,
-                            meta_to_json)
-from roots.filters.lid import LanguageId
-from roots.filters.boilerplate import Boilerplate, line_counts
-from roots.filters.cleaning import Cleaning, TemplateLines
+                            meta_to_json, utf8_size)
 from roots.filters.normalise import Normalise
-from roots.filters.quality import Quality
-from roots.filters.pii import PiiRedact, RedactRejected, span_counts
 from roots.io.base import SourceSpec
 from roots.io.formats import FORMATS
 from roots import fs
@@ -102,6 +96,12 @@ def curate_stages(config: RunConfig) -> list[Stage]:
     each source asks for, boilerplate removal for web sources (before language ID, so that it sees the
     page's text without its menus), language ID (with a `lid:` section), then the quality filters; the
     config's own `stages:` go where each entry's `after:` says (default: the end)."""
+    # The filters are imported here, not at the top: `roots ingest` and its workers need none of them.
+    from roots.filters.boilerplate import Boilerplate
+    from roots.filters.cleaning import Cleaning
+    from roots.filters.lid import LanguageId
+    from roots.filters.quality import Quality
+
     stages: list[Stage] = [Normalise(max_bytes=config.normalise.max_bytes)]
     cleaning = config.section("cleaning")
     if cleaning.default or cleaning.sources:
@@ -135,6 +135,8 @@ class TemplatePlan:
 
     def complete(self, manifest: Manifest) -> None:
         """Record in the manifest how many template lines each source has."""
+        from roots.filters.cleaning import TemplateLines
+
         found = TemplateLines.load(self.path)
         manifest.complete(TEMPLATES, {"sources": {src: len(found.templates(src)) for src in self.sources}})
 
@@ -159,6 +161,10 @@ def plan_steps(config: RunConfig, ingest_only: bool = False) -> list[DocumentSte
     if ingest_only:
         return [DocumentStepPlan(INGEST_STEP, [Normalise(max_bytes=config.normalise.max_bytes)],
                                  annotations={SOURCES: source_count})]
+    from roots.dedup.fingerprint import shingle_modes
+    from roots.filters.boilerplate import Boilerplate, line_counts
+    from roots.filters.pii import PiiRedact, RedactRejected, span_counts
+
     pii = config.section("pii")
     registry = config.registry()   # packaged language configs + the run's overlay, carried to the workers
     redact = None if pii.keep_raw_rejected else RedactRejected(pii, registry=registry)
@@ -359,7 +365,10 @@ def nbytes(text: str) -> int:
     """UTF-8 bytes of a text as the counts, the manifest and the shard counts measure it. `replace`
     (a lone surrogate counts 1 byte), as Beam and Spark counted since the start: the other spelling
     (`surrogatepass`, 3 bytes) would change the recorded counts of a run whose input held one."""
-    return len(text.encode("utf-8", errors="replace"))
+    try:
+        return utf8_size(text)   # the common case, remembered for the next count of the same text
+    except UnicodeEncodeError:
+        return len(text.encode("utf-8", errors="replace"))
 
 
 def count_into(counts: Counts, key: tuple[str, str, str], text: str) -> None:
@@ -390,39 +399,53 @@ def read_units(units: Iterable[tuple[int, int, str]], sources: tuple[SourceSpec,
         if progress is not None:
             records = progress.track(records, (sizes or {}).get(position, 0))
         for record in records:
-            yield from route_outcome(INGEST, record, rejects, counts)
+            kept = route_one(INGEST, record, rejects, counts)
+            if kept is not None:
+                yield kept
+
+
+def route_one(stage: str, outcome: Document | Rejection, rejects: deque, counts: Counts) -> Document | None:
+    """A stage's outcome counted under `stage`: a kept document is returned, a rejection appended to
+    `rejects` (None returned). A plain call, not a generator: it runs for every document and stage."""
+    if isinstance(outcome, Rejection):
+        count_into(counts, (stage, outcome.doc.lang_dir, outcome.reason.code), outcome.doc.text)
+        rejects.append((stage, outcome))
+        return None
+    count_into(counts, (stage, outcome.lang_dir, KEPT), outcome.text)
+    return outcome
 
 
 def route_outcome(stage: str, outcome: Document | Rejection, rejects: deque, counts: Counts) -> Iterator[Document]:
     """A stage's outcome counted under `stage`: a kept document is yielded, a rejection appended to `rejects`."""
-    if isinstance(outcome, Rejection):
-        count_into(counts, (stage, outcome.doc.lang_dir, outcome.reason.code), outcome.doc.text)
-        rejects.append((stage, outcome))
-    else:
-        count_into(counts, (stage, outcome.lang_dir, KEPT), outcome.text)
-        yield outcome
+    kept = route_one(stage, outcome, rejects, counts)
+    if kept is not None:
+        yield kept
 
 
 def apply_stage_stream(stage: Stage, docs: Iterator[Document], rejects: deque, counts: Counts) -> Iterator[Document]:
     """One stage over a stream of documents (in batches for a batched stage): kept ones yielded,
     rejections appended to `rejects`, both counted."""
-    def route(outcome: Document | Rejection) -> Iterator[Document]:
-        return route_outcome(stage.name, outcome, rejects, counts)
-
+    name = stage.name
     if not is_batched(stage):
         for doc in docs:
-            yield from route(stage(doc))
+            kept = route_one(name, stage(doc), rejects, counts)
+            if kept is not None:
+                yield kept
         return
     batch: list[Document] = []
     for doc in docs:
         batch.append(doc)
         if len(batch) >= stage.batch_size:
             for outcome in stage.process_batch(batch):
-                yield from route(outcome)
+                kept = route_one(name, outcome, rejects, counts)
+                if kept is not None:
+                    yield kept
             batch = []
     if batch:
         for outcome in stage.process_batch(batch):
-            yield from route(outcome)
+            kept = route_one(name, outcome, rejects, counts)
+            if kept is not None:
+                yield kept
 
 
 def read_shard(path: str) -> Iterator[Document]:
@@ -470,6 +493,22 @@ def shard_key(item: tuple[str, tuple], sizes: dict, target_mb: float) -> tuple[t
     lang = row_lang(row)
     total = shard_count(sizes[(stage, lang)], target_mb)
     return (stage, lang, shard_of(row[0], total), total), row
+
+
+def write_sorted_table(key: tuple, table: pa.Table, root: str, kind: str, fmt: str) -> tuple[str, bool, int]:
+    """`write_rows` for rows already in Arrow (a table of the kind's schema): sorted by every column in
+    schema order, as `sorted(rows)` sorts the tuples (UTF-8 byte order is code-point order, and rows
+    that tie on every column are equal), into one chunk as `write_rows` builds it: the same bytes,
+    without turning each row into Python objects."""
+    import pyarrow.compute as pc
+
+    stage, lang, index, total = key
+    schema = DOCUMENT_SCHEMA if kind == DOCUMENTS else REJECTED_SCHEMA
+    table = table.select(schema.names)
+    order = pc.sort_indices(table, sort_keys=[(name, "ascending") for name in schema.names])
+    table = table.take(order).combine_chunks()
+    path = shard_path(partition_dir(root, kind, lang, stage or None), index, total, fmt)
+    return path, write_shard(table, path, fmt), table.num_rows
 
 
 def write_rows(key: tuple, rows: Iterable[tuple], root: str, kind: str, fmt: str) -> tuple[str, bool, int]:

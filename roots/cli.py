@@ -65,6 +65,10 @@ def _parser() -> argparse.ArgumentParser:
     ingest.add_argument("--output", required=True, help="where to write the shards")
     ingest.add_argument("--source", action="append", default=[],
                         help="only this source (by name); repeat for several")
+    ingest.add_argument("--engine", choices=("beam", "local"), default="beam",
+                        help="beam (default; options after -- go to Beam) or local (a process pool, see --workers)")
+    ingest.add_argument("--workers", type=int, default=None,
+                        help="worker processes with --engine local (default: one per core)")
 
     languages = sub.add_parser("languages", help="print the language registry",
                                description="Print the 46 natural and 13 programming languages and their settings "

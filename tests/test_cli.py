@@ -62,6 +62,31 @@ def test_ingest_one_source_to_jsonl(tmp_path, capsys):
     assert main(["ingest", str(config), "--output", str(tmp_path / "o2"), "--source", "nope"]) == 2
 
 
+def test_ingest_on_the_local_engine_writes_beams_bytes(tmp_path, capsys):
+    """`roots ingest --engine local --workers 2` (Arrow routing and sorting of several shards, rejections
+    of reading and of normalise) writes the same files, byte for byte, as `roots ingest` on Beam."""
+    for f in range(3):
+        lines = [json.dumps({"id": f"d{f}-{i}", "text": f"Sawubona {i} " * (20 + i), "url": f"u{i}", "n": i})
+                 for i in range(15)]
+        lines[3] = '{"id": "x", "text": "cut'
+        lines[7] = json.dumps({"id": f"e{f}", "text": " \u0000 "})
+        (tmp_path / f"p{f}.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    config = tmp_path / "c.yaml"
+    config.write_text(yaml.safe_dump({"name": "x", "shard_target_mb": 0.002, "sources": [
+        {"name": "zu", "format": "jsonl", "path": "p*.jsonl", "lang": "zu", "id_field": "id"}]}))
+    assert main(["ingest", str(config), "--output", str(tmp_path / "beam")]) == 0
+    assert main(["ingest", str(config), "--output", str(tmp_path / "local"), "--engine", "local", "--workers", "2"]) == 0
+    capsys.readouterr()
+    files = sorted(p.relative_to(tmp_path / "beam") for p in (tmp_path / "beam").rglob("*")
+                   if p.is_file() and p.name != "manifest.json")
+    assert len([f for f in files if f.parts[0] == "documents"]) > 1   # several shards were routed
+    assert {f.parts[1] for f in files if f.parts[0] == "rejected"} == {"stage=ingest", "stage=normalise"}
+    assert files == sorted(p.relative_to(tmp_path / "local") for p in (tmp_path / "local").rglob("*")
+                           if p.is_file() and p.name != "manifest.json")
+    for f in files:
+        assert (tmp_path / "beam" / f).read_bytes() == (tmp_path / "local" / f).read_bytes(), f
+
+
 def test_version_and_verbose_after_the_subcommand(capsys):
     import pytest
 

@@ -11,6 +11,8 @@ import os
 from dataclasses import asdict, dataclass, field
 from typing import Any, Callable, Iterator
 
+import orjson
+
 from roots import fs
 from roots.errors import RootsError
 from roots.document import BAD_FIELD, INVALID_UTF8, Document, Rejection, UNREADABLE_FILE
@@ -100,6 +102,8 @@ def clean_str(value: str) -> str:
     """`value` unchanged when it is valid Unicode text; else its lone surrogates spelled out as escaped
     bytes (`\\xff`): an undecodable file name (Python's surrogateescape) keeps its original bytes
     visible, a JSON `\\ud800` becomes `\\xed\\xa0\\x80`. Deterministic, so ids stay stable."""
+    if value.isascii():   # constant time, and most ids, names and codes are: no surrogate possible
+        return value
     try:
         value.encode("utf-8")
         return value
@@ -144,8 +148,6 @@ def _unstorable_keys(meta: dict[str, Any]) -> list[str] | None:
     """Top-level meta keys whose value nests too deeply to be stored (over orjson's 255 levels). orjson
     on the whole meta is the fast path: it refuses deep nesting, lone surrogates and types it cannot
     write, and only then is each key tried alone. None: orjson wrote it, so it is clean."""
-    import orjson
-
     try:
         orjson.dumps(meta)
         return None
@@ -175,8 +177,8 @@ def writable(record: Record) -> Record:
         doc.meta = {k: v for k, v in doc.meta.items() if k not in deep}
         if not isinstance(record, Rejection):
             record = Rejection(doc, BAD_FIELD, f"{doc.id}: meta field {deep[0]!r} nested too deeply (dropped)")
-    bad = next((name for name, value in (("id", doc.id), ("source", doc.source), ("lang", doc.lang))
-                if clean_str(value) is not value), None)
+    bad = ("id" if clean_str(doc.id) is not doc.id else "source" if clean_str(doc.source) is not doc.source
+           else "lang" if clean_str(doc.lang) is not doc.lang else None)
     if bad is None and deep is not None:   # orjson refused the meta: look for the lone surrogate
         bad = _bad_field(doc.meta, "meta")
     if isinstance(record, Rejection):
@@ -203,14 +205,16 @@ def unit_name(spec: SourceSpec, unit: str) -> str:
     return clean_str(os.path.basename(os.path.normpath(unit)) if rel == "." else rel.replace(os.sep, "/"))
 
 
-def record_id(spec: SourceSpec, unit: str, position: int | str) -> str:
-    """A stable id: the source name, the unit inside it, and the record's position or own id."""
-    return f"{spec.name}/{unit_name(spec, unit)}#{position}"
+def record_id(spec: SourceSpec, unit: str, position: int | str, name: str | None = None) -> str:
+    """A stable id: the source name, the unit inside it, and the record's position or own id. `name`:
+    the unit's `unit_name`, when the caller computed it once for the unit's records (a reader's hot path)."""
+    return f"{spec.name}/{unit_name(spec, unit) if name is None else name}#{position}"
 
 
-def base_meta(spec: SourceSpec, unit: str, **extra: Any) -> dict[str, Any]:
-    """The meta every record of a unit starts with: where it came from, and the source licence."""
-    meta: dict[str, Any] = {"file": unit_name(spec, unit)}
+def base_meta(spec: SourceSpec, unit: str, name: str | None = None, **extra: Any) -> dict[str, Any]:
+    """The meta every record of a unit starts with: where it came from, and the source licence
+    (`name`: the unit's `unit_name`, as for `record_id`)."""
+    meta: dict[str, Any] = {"file": unit_name(spec, unit) if name is None else name}
     if spec.license:
         meta["license"] = spec.license
     meta.update(extra)

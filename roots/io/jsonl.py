@@ -13,7 +13,7 @@ from fsspec.utils import infer_compression
 from roots.document import (BAD_LANG_FIELD, BROKEN_JSON, COMPRESSION_RATIO, DUPLICATE_ID, INVALID_UTF8, MISSING_FIELD, NOT_AN_OBJECT, TOO_LARGE, WRONG_TYPE,
                             Document, Reason, Rejection)
 from roots.io.base import (Format, Record, SourceSpec, base_meta, clean_str, expand_files, record_id,
-                           unreadable)
+                           unit_name, unreadable)
 
 
 def open_binary(path: str):
@@ -23,10 +23,13 @@ def open_binary(path: str):
     return io.BufferedReader(fh) if type(fh).__module__.startswith("zstandard") else fh
 
 
-def record_from_object(spec: SourceSpec, unit: str, position: int, obj: Any) -> Record:
-    """Turn one decoded JSON value (or table row) into a document, or a rejection naming what is wrong."""
-    rid = record_id(spec, unit, position)
-    meta = base_meta(spec, unit, record=position)
+def record_from_object(spec: SourceSpec, unit: str, position: int, obj: Any, name: str | None = None) -> Record:
+    """Turn one decoded JSON value (or table row) into a document, or a rejection naming what is wrong
+    (`name`: the unit's `unit_name`, computed once per unit by the caller)."""
+    if name is None:
+        name = unit_name(spec, unit)
+    rid = record_id(spec, unit, position, name)
+    meta = base_meta(spec, unit, name, record=position)
 
     def reject(reason: Reason, detail: str, text: str = "") -> Rejection:
         return Rejection(Document(rid, text, spec.lang, spec.name, meta), reason, f"{unit} record {position}: {detail}")
@@ -81,30 +84,32 @@ def record_lang(spec: SourceSpec, obj: dict[str, Any]) -> tuple[str, str]:
 _REFUSED = object()
 
 
-def parse_line(spec: SourceSpec, unit: str, position: int, line: bytes) -> Record:
+def parse_line(spec: SourceSpec, unit: str, position: int, line: bytes, name: str | None = None) -> Record:
     """Decode and parse one JSONL line (bytes, without the newline): orjson for speed; the standard
     library classifies what orjson refuses (invalid UTF-8, broken JSON, or lone surrogates and NaN,
-    which `json` accepts and the normalise stage then judges)."""
+    which `json` accepts and the normalise stage then judges). `name`: the unit's `unit_name`."""
+    if name is None:
+        name = unit_name(spec, unit)
     try:
         obj = orjson.loads(line)
     except orjson.JSONDecodeError:
         obj = _REFUSED
     if obj is not _REFUSED:
         try:
-            return record_from_object(spec, unit, position, obj)
+            return record_from_object(spec, unit, position, obj, name)
         except RecursionError:   # defensive: no value of the record may stop the file's reading
-            return Rejection(Document(record_id(spec, unit, position), "", spec.lang, spec.name,
-                                      base_meta(spec, unit, record=position)),
+            return Rejection(Document(record_id(spec, unit, position, name), "", spec.lang, spec.name,
+                                      base_meta(spec, unit, name, record=position)),
                              BROKEN_JSON, f"{unit} record {position}: a field nested too deeply")
     try:
         decoded = line.decode("utf-8")
     except UnicodeDecodeError as err:
-        doc = Document(record_id(spec, unit, position), line.decode("utf-8", errors="replace"), spec.lang,
-                       spec.name, base_meta(spec, unit, record=position))
+        doc = Document(record_id(spec, unit, position, name), line.decode("utf-8", errors="replace"), spec.lang,
+                       spec.name, base_meta(spec, unit, name, record=position))
         return Rejection(doc, INVALID_UTF8, f"{unit} record {position}: invalid UTF-8 at byte {err.start}")
     def broken(detail: str) -> Rejection:
-        doc = Document(record_id(spec, unit, position), decoded, spec.lang, spec.name,
-                       base_meta(spec, unit, record=position))
+        doc = Document(record_id(spec, unit, position, name), decoded, spec.lang, spec.name,
+                       base_meta(spec, unit, name, record=position))
         return Rejection(doc, BROKEN_JSON, f"{unit} record {position}: {detail}")
 
     try:
@@ -114,7 +119,7 @@ def parse_line(spec: SourceSpec, unit: str, position: int, line: bytes) -> Recor
     except RecursionError:   # orjson stops at 1,024 levels; the standard library runs out of stack
         return broken("JSON nested too deeply")
     try:
-        return record_from_object(spec, unit, position, obj)
+        return record_from_object(spec, unit, position, obj, name)
     except RecursionError:   # a deeply nested value in a field other than the text
         return broken("a field nested too deeply")
 
@@ -229,16 +234,17 @@ def _read_jsonl_lines(spec: SourceSpec, unit: str) -> Iterator[Record]:
     limit = int(spec.options.get("max_record_bytes", DEFAULT_MAX_RECORD_BYTES))
     ratio = float(spec.options.get("max_compression_ratio", DEFAULT_MAX_COMPRESSION_RATIO))
     lineno = 0
+    name = unit_name(spec, unit)   # once per file, not per record
     try:
         with open_binary(unit) as fh:
             for lineno, (line, size) in enumerate(read_lines(guarded(fh, unit, ratio), limit), start=1):
                 if size > limit and not line:
-                    doc = Document(record_id(spec, unit, lineno), "", spec.lang, spec.name,
-                                   base_meta(spec, unit, record=lineno))
+                    doc = Document(record_id(spec, unit, lineno, name), "", spec.lang, spec.name,
+                                   base_meta(spec, unit, name, record=lineno))
                     yield Rejection(doc, TOO_LARGE, f"{unit} record {lineno}: line of {size} bytes > "
                                                     f"max_record_bytes {limit} (source option)")
                 elif line.strip():
-                    yield parse_line(spec, unit, lineno, line)
+                    yield parse_line(spec, unit, lineno, line, name)
     except CompressionRatioExceeded as err:
         yield _ratio_rejection(spec, unit, err, lineno)
     except Exception as err:  # a truncated archive or unreadable file: keep what was read, reject the rest

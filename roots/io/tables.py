@@ -7,7 +7,8 @@ from typing import Iterator
 import pyarrow.parquet as pq
 
 from roots.document import SCHEMA_MISMATCH, Document, Rejection
-from roots.io.base import Format, Record, SourceError, SourceSpec, base_meta, expand_files, record_id, unreadable
+from roots.io.base import (Format, Record, SourceError, SourceSpec, base_meta, expand_files, record_id,
+                           unit_name, unreadable)
 from roots.io.jsonl import open_binary, record_from_object, unique_ids
 
 BATCH_ROWS = 4096
@@ -28,6 +29,7 @@ def read_parquet(spec: SourceSpec, unit: str) -> Iterator[Record]:
 
 def _read_parquet_rows(spec: SourceSpec, unit: str) -> Iterator[Record]:
     position = 0
+    name = unit_name(spec, unit)   # once per file, not per row
     try:
         with open_binary(unit) as fh:
             pfile = pq.ParquetFile(fh)
@@ -36,7 +38,7 @@ def _read_parquet_rows(spec: SourceSpec, unit: str) -> Iterator[Record]:
             for batch in pfile.iter_batches(batch_size=BATCH_ROWS):
                 for row in batch.to_pylist():
                     yield (_schema_mismatch(spec, unit, position, columns) if mismatch
-                           else record_from_object(spec, unit, position, row))
+                           else record_from_object(spec, unit, position, row, name))
                     position += 1
     except Exception as err:
         yield unreadable(spec, unit, err if position == 0 else RuntimeError(f"after row {position}: {err}"))
@@ -59,6 +61,7 @@ def read_hf_dataset(spec: SourceSpec, unit: str) -> Iterator[Record]:
         yield unreadable(spec, unit, err)
         return
     splits = loaded.items() if isinstance(loaded, datasets.DatasetDict) else [("", loaded)]
+    name = unit_name(spec, unit)
     for split, dataset in sorted(splits, key=lambda kv: kv[0]):
         columns = list(dataset.column_names)
         for position, row in enumerate(dataset):
@@ -66,7 +69,7 @@ def read_hf_dataset(spec: SourceSpec, unit: str) -> Iterator[Record]:
             if spec.text_field not in columns:
                 yield _schema_mismatch(spec, unit, where, columns)
             else:
-                yield record_from_object(spec, unit, where, row)
+                yield record_from_object(spec, unit, where, row, name)
 
 
 PARQUET = Format("parquet", expand_files, read_parquet)

@@ -16,7 +16,6 @@ from typing import Any, BinaryIO, Callable, Iterator, Mapping
 
 import charset_normalizer
 import fsspec
-import trafilatura
 from warcio.archiveiterator import ArchiveIterator
 from warcio.recordloader import ArcWarcRecord
 
@@ -141,6 +140,8 @@ def extract_main_text(html: bytes | str, url: str | None = None, options: Mappin
         html = decode_html(html)
     if not html.strip():
         return ""
+    import trafilatura   # here: 0.2 s of import that every run would pay, WARC sources or not
+
     try:
         text = trafilatura.extract(html, url=url, output_format="txt", **(EXTRACT_OPTIONS if options is None else options))
     except Exception as err:  # trafilatura and lxml raise on odd markup; the page is just not extractable
