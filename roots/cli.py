@@ -65,8 +65,9 @@ def _parser() -> argparse.ArgumentParser:
     ingest.add_argument("--output", required=True, help="where to write the shards")
     ingest.add_argument("--source", action="append", default=[],
                         help="only this source (by name); repeat for several")
-    ingest.add_argument("--engine", choices=("beam", "local"), default="beam",
-                        help="beam (default; options after -- go to Beam) or local (a process pool, see --workers)")
+    ingest.add_argument("--engine", choices=("beam", "local"), default=None,
+                        help="local (the default: a process pool, see --workers) or beam (the default when options "
+                             "follow --, which go to Beam)")
     ingest.add_argument("--workers", type=int, default=None,
                         help="worker processes with --engine local (default: one per core)")
 
