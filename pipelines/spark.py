@@ -31,7 +31,7 @@ from roots.rundir import DOCUMENTS, REJECTED, STATS, list_shards, shard_count, w
 from roots.runlock import run_lock
 from roots.stage import Stage
 from roots.progress import StepProgress
-from roots.stats import Manifest
+from roots.stats import KEPT, Manifest
 
 log = logging.getLogger(__name__)
 
@@ -144,9 +144,10 @@ class _StepState:
     """A step in progress on Spark: the current kept documents (an RDD), the rejections so far (RDDs
     of (stage, Rejection)), the counts and annotation sums gathered on the driver."""
 
-    def __init__(self, sc, kept, annotations: dict):
+    def __init__(self, sc, kept, annotations: dict, n_kept: int | None = None):
         self.sc, self.kept, self.rejected, self.counts, self.notes = sc, kept, [], {}, {}
         self.annotations, self.cached = annotations, []
+        self.n_kept = n_kept   # documents in `kept`, when known (dedup sizes its shuffles by it)
 
     def run_stages(self, stages: list[Stage], source=_pass_through, last: bool = False) -> None:
         """Per-document stages fused in one mapPartitions; annotations are counted on the last part."""
@@ -158,7 +159,10 @@ class _StepState:
         out = self.kept.mapPartitions(_fused(stages, source, notes)).persist(StorageLevel.DISK_ONLY)
         self.cached.append(out)
         gathered = out.filter(lambda t: t[0] in (_COUNT, "A")).collect()
-        self.counts = _sum_counts([self.counts] + [t[1] for t in gathered if t[0] == _COUNT])
+        tables = [t[1] for t in gathered if t[0] == _COUNT]
+        self.counts = _sum_counts([self.counts] + tables)
+        last = stages[-1].name if stages else INGEST
+        self.n_kept = _kept_docs(_sum_counts(tables), last)
         for _, (name, table) in (t for t in gathered if t[0] == "A"):
             cell = self.notes.setdefault(name, {})
             for key, n in table.items():
@@ -172,16 +176,32 @@ class _StepState:
 
         from roots.pipelines.spark_dedup import deduplicate
 
-        out = deduplicate(SparkSession.builder.getOrCreate(), self.kept, part.config, 2 * self.sc.defaultParallelism,
-                          part.modes)
+        out, tables = deduplicate(SparkSession.builder.getOrCreate(), self.kept, part.config,
+                                  2 * self.sc.defaultParallelism, part.modes, self.n_kept)
         self.cached.append(out)
-        self.counts = _sum_counts([self.counts] + [t[1] for t in out.filter(lambda t: t[0] == _COUNT).collect()])
+        self.counts = _sum_counts([self.counts] + tables)
+        self.n_kept = _kept_docs(_sum_counts(tables), part.name)
         self.kept = out.filter(lambda t: t[0] == _DOC).map(lambda t: t[1])
         self.rejected.append(out.filter(lambda t: t[0] == _REJ).map(lambda t: t[1]))
 
     def unpersist(self) -> None:
         for rdd in self.cached:
             rdd.unpersist()
+
+
+def _kept_docs(counts: Counts, stage: str) -> int:
+    """Documents `stage` kept, by its counts."""
+    return sum(cell[0] for (name, _, outcome), cell in counts.items() if name == stage and outcome == KEPT)
+
+
+def _step_kept_docs(manifest: Manifest, step: str) -> int | None:
+    """Documents a finished step kept (its last stage's count in the manifest); None when not recorded."""
+    info = manifest.steps.get(step) or {}
+    try:
+        cells = info["counts"][info["stages"][-1]].values()
+        return sum(cell[KEPT]["docs"] for cell in cells)
+    except (KeyError, IndexError, TypeError):
+        return None
 
 
 def run_document_step(sc, plan: DocumentStepPlan, config: RunConfig, manifest: Manifest, final: bool,
@@ -194,14 +214,14 @@ def run_document_step(sc, plan: DocumentStepPlan, config: RunConfig, manifest: M
     start = time.perf_counter()
     local = (sc.master or "").startswith("local")
     with step_progress(plan, config, manifest, units, enabled=progress and local) as bar:
-        order, state = _run_parts(sc, plan, config, units, bar)
+        order, state = _run_parts(sc, plan, config, units, bar, manifest)
         _write_outputs(state, config, order[-1], step_root(config.output, plan.name, final), plan.rejected_map)
     items, annotations = _finish_parts(state, plan, config)
     return finish_step(plan, manifest, order, items, time.perf_counter() - start, annotations)
 
 
 def _run_parts(sc, plan: DocumentStepPlan, config: RunConfig, units: list[tuple[int, int, str]] | None,
-               bar: StepProgress) -> tuple[list[str], "_StepState"]:
+               bar: StepProgress, manifest: Manifest) -> tuple[list[str], "_StepState"]:
     """Read the step's input and run its parts (stages fused, dedup between them); the stage order."""
     out, sink = config.output, bar.sink
     parts = list(plan.parts)
@@ -214,7 +234,8 @@ def _run_parts(sc, plan: DocumentStepPlan, config: RunConfig, units: list[tuple[
     else:
         paths = list_shards(step_root(out, plan.after, False))
         read = read_shard if sink is None else (lambda path: sink.track(read_shard(path)))
-        state = _StepState(sc, sc.parallelize(paths, _slices(sc, len(paths))).flatMap(read), plan.annotations)
+        state = _StepState(sc, sc.parallelize(paths, _slices(sc, len(paths))).flatMap(read), plan.annotations,
+                           _step_kept_docs(manifest, plan.after))
         reader, order = None, []
     order += [p.name for p in parts]
     # consecutive per-document stages run fused; dedup (a global step) runs between them
