@@ -3,9 +3,9 @@ on PySpark. Per-document stages run fused in `mapPartitions` (each stage's `setu
 partition), counts are summed per (stage, lang, outcome), and every shard is written by one task,
 sorted, with the shard count from the partition's bytes: byte-identical to the Beam runner's output.
 
-Dedup is distributed too (roots.pipelines.spark_dedup: band keys grouped in a DataFrame, pairs
-verified by joins, connected components by large-star / small-star rounds), and so is the Megatron
-binarisation (tokenize_on_spark). Only the tokenizer's sample and training run on the driver.
+Dedup is distributed too (roots.pipelines.spark_dedup: band keys bucketed as numpy batches, pairs
+verified by cogroups with the co-partitioned exact groups, connected components by large-star /
+small-star rounds, in few and large jobs), and so is the Megatron binarisation (tokenize_on_spark). Only the tokenizer's sample and training run on the driver.
 """
 from __future__ import annotations
 
@@ -90,9 +90,11 @@ def _pass_through(items: Iterator[Document], rejects: deque, counts: Counts) -> 
     return items
 
 
-def _write_group(keyed: tuple[tuple, Iterable[tuple]], root: str, kind: str, fmt: str) -> str:
-    """One shard: its rows sorted (by id, whole rows breaking ties), written under a temporary name."""
-    return write_rows(keyed[0], keyed[1], root, kind, fmt)[0]
+def _write_group(group: tuple[tuple, Iterable[tuple]], roots: dict[str, str], fmt: str) -> tuple[str, str]:
+    """One shard of either kind, ((kind, stage, lang, shard, shard count), rows) → (kind, its path): the
+    rows sorted (by id, whole rows breaking ties), written under a temporary name, then renamed."""
+    (kind, *key), rows = group
+    return kind, write_rows(tuple(key), rows, roots[kind], kind, fmt)[0]
 
 
 # --- the driver ------------------------------------------------------------------------------------
@@ -289,14 +291,14 @@ def _write_outputs(state: _StepState, config: RunConfig, last_stage: str, docs_r
     rejected = state.sc.union(state.rejected)
     if rejected_map is not None:
         rejected = rejected.mapPartitions(lambda items: _map_rejected(rejected_map, items))
-    for kind, root, rows in (
-            (DOCUMENTS, docs_root, state.kept.map(lambda d: ("", document_row(d)))),
-            (REJECTED, run_dir, rejected.map(rejected_row))):
-        n = (rows.map(lambda item: _shard_key(item, sizes_b.value, target))
-             .groupByKey(groups)
-             .map(lambda keyed, root=root, kind=kind: _write_group(keyed, root, kind, fmt))
-             .count())
-        log.info("wrote %d %s shards under %s", n, kind, root)
+    roots = {DOCUMENTS: docs_root, REJECTED: run_dir}
+    # both kinds in one shuffle and one job (keyed by kind and shard), not a job each
+    keyed = [rows.map(lambda item, kind=kind: ((kind, *_shard_key(item, sizes_b.value, target)[0]), item[1]))
+             for kind, rows in ((DOCUMENTS, state.kept.map(lambda d: ("", document_row(d)))),
+                                (REJECTED, rejected.map(rejected_row)))]
+    written = state.sc.union(keyed).groupByKey(groups).map(lambda group: _write_group(group, roots, fmt)).countByKey()
+    for kind in (DOCUMENTS, REJECTED):
+        log.info("wrote %d %s shards under %s", written.get(kind, 0), kind, roots[kind])
 
 
 def run_template_step(sc, config: RunConfig, manifest: Manifest, units: list[tuple[int, int, str]]) -> None:
