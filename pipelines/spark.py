@@ -292,11 +292,14 @@ def _write_outputs(state: _StepState, config: RunConfig, last_stage: str, docs_r
     if rejected_map is not None:
         rejected = rejected.mapPartitions(lambda items: _map_rejected(rejected_map, items))
     roots = {DOCUMENTS: docs_root, REJECTED: run_dir}
-    # both kinds in one shuffle and one job (keyed by kind and shard), not a job each
+    # both kinds in one job (keyed by kind and shard), not a job each; each side is partitioned before
+    # the union, so the rows cross no extra Python worker on their way to the shuffle
     keyed = [rows.map(lambda item, kind=kind: ((kind, *_shard_key(item, sizes_b.value, target)[0]), item[1]))
+             .partitionBy(groups)
              for kind, rows in ((DOCUMENTS, state.kept.map(lambda d: ("", document_row(d)))),
                                 (REJECTED, rejected.map(rejected_row)))]
-    written = state.sc.union(keyed).groupByKey(groups).map(lambda group: _write_group(group, roots, fmt)).countByKey()
+    written = (keyed[0].union(keyed[1]).groupByKey(groups)     # co-partitioned: no second shuffle
+               .map(lambda group: _write_group(group, roots, fmt)).countByKey())
     for kind in (DOCUMENTS, REJECTED):
         log.info("wrote %d %s shards under %s", written.get(kind, 0), kind, roots[kind])
 

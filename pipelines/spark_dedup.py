@@ -296,8 +296,10 @@ def deduplicate(spark, docs, config: DedupConfig, min_parts: int, modes: dict[st
                  .flatMap(_labelled).groupByKey(parts).flatMap(_component_fates(config.subshards)))
     else:
         fates = groups.flatMap(_exact_fates)
-    documents = fps.filter(lambda t: t[0] == "D").map(lambda t: (t[1], t[2]))
-    out = (documents.union(fates).groupByKey(parts).mapPartitions(_route_partition)
+    # each side partitioned before the union (which is then narrow): documents cross one Python worker
+    # on their way to the shuffle, not two
+    documents = fps.filter(lambda t: t[0] == "D").map(lambda t: (t[1], t[2])).partitionBy(parts)
+    out = (documents.union(fates.partitionBy(parts)).groupByKey(parts).mapPartitions(_route_partition)
            .persist(StorageLevel.DISK_ONLY))
     counts = [t[1] for t in out.filter(lambda t: t[0] == "C").collect()]
     for rdd in cached:
