@@ -32,7 +32,7 @@ from roots.dedup.fingerprint import Fingerprinter
 from roots.dedup.keep import EXACT as EXACT_FIELD, RECORD
 from roots.dedup.reasons import STAGE
 from roots.document import Document, Rejection
-from roots.stats import KEPT
+from roots.stats import KEPT, nbytes
 
 #: fingerprinters already set up in this Python worker, by config (a reused worker builds them once)
 _FINGERPRINTERS: dict[tuple, Fingerprinter] = {}
@@ -244,12 +244,6 @@ def _exact_fates(group: tuple[int, tuple]) -> Iterator[tuple[tuple[int, int], tu
         yield from group_fates(key, [("M", node[1], node[0], node[2], node[5])])
 
 
-def _nbytes(text: str) -> int:
-    """UTF-8 bytes as the counts measure them (roots.pipelines.plan.nbytes, not imported here so that a
-    Python worker running dedup does not load the readers and stages plan.py imports)."""
-    return len(text.encode("utf-8", errors="replace"))
-
-
 def _route_partition(groups: Iterator[tuple[Any, Iterable[tuple]]]) -> Iterator[tuple]:
     """mapPartitions over route groups → ("D", doc), ("R", (stage, rejection)), then ("C", counts)."""
     counts: Counts = {}
@@ -259,7 +253,7 @@ def _route_partition(groups: Iterator[tuple[Any, Iterable[tuple]]]) -> Iterator[
             key = (STAGE, doc.lang_dir, out.reason.code if isinstance(out, Rejection) else KEPT)
             cell = counts.setdefault(key, [0, 0])
             cell[0] += 1
-            cell[1] += _nbytes(doc.text)
+            cell[1] += nbytes(doc.text)
             yield ("R", (STAGE, out)) if isinstance(out, Rejection) else ("D", out)
     yield "C", counts
 

@@ -17,6 +17,14 @@ KEPT = "kept"
 CountKey = tuple[str, str, str]
 
 
+def nbytes(text: str) -> int:
+    """UTF-8 bytes of a text as the counts, the manifest and the shard counts measure it (one
+    definition for every engine, here so that a Spark worker running dedup need not import the plan).
+    `replace` (a lone surrogate counts 1 byte), as Beam and Spark counted since the start: the other spelling
+    (`surrogatepass`, 3 bytes) would change the recorded counts of a run whose input held one."""
+    return len(text.encode("utf-8", errors="replace"))
+
+
 def add_counts(a: tuple[int, int], b: tuple[int, int]) -> tuple[int, int]:
     """Sum two (documents, bytes) pairs."""
     return a[0] + b[0], a[1] + b[1]
