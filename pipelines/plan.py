@@ -18,7 +18,7 @@ from roots.config import RunConfig
 from roots.dedup.config import DedupConfig
 from roots.dedup.reasons import STAGE as DEDUP_STAGE
 from roots.document import (DOCUMENT_SCHEMA, REJECTED_SCHEMA, UNKNOWN_LANG_DIR, Document, Rejection,
-                            meta_to_json, utf8_size)
+                            meta_to_json)
 from roots.filters.normalise import Normalise
 from roots.io.base import SourceSpec
 from roots.io.formats import FORMATS
@@ -29,7 +29,7 @@ from roots.rundir import (DOCUMENTS, STATS, partition_dir, read_documents, remov
 from roots.fingerprint import combined, fingerprint
 from roots.run_warnings import run_warnings
 from roots.stage import Stage, is_batched
-from roots.stats import KEPT, Manifest, counts_table
+from roots.stats import KEPT, Manifest, counts_table, nbytes
 from roots.user_stages import with_user_stages
 
 log = logging.getLogger(__name__)
@@ -359,16 +359,6 @@ def _megatron_info(index: dict) -> dict:
 
 #: Outcome counts of a run of documents: (stage, lang, outcome) → [documents, text bytes].
 Counts = dict[tuple[str, str, str], list[int]]
-
-
-def nbytes(text: str) -> int:
-    """UTF-8 bytes of a text as the counts, the manifest and the shard counts measure it. `replace`
-    (a lone surrogate counts 1 byte), as Beam and Spark counted since the start: the other spelling
-    (`surrogatepass`, 3 bytes) would change the recorded counts of a run whose input held one."""
-    try:
-        return utf8_size(text)   # the common case, remembered for the next count of the same text
-    except UnicodeEncodeError:
-        return len(text.encode("utf-8", errors="replace"))
 
 
 def count_into(counts: Counts, key: tuple[str, str, str], text: str) -> None:

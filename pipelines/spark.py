@@ -3,9 +3,9 @@ on PySpark. Per-document stages run fused in `mapPartitions` (each stage's `setu
 partition), counts are summed per (stage, lang, outcome), and every shard is written by one task,
 sorted, with the shard count from the partition's bytes: byte-identical to the Beam runner's output.
 
-Dedup is distributed too (roots.pipelines.spark_dedup: band keys grouped in a DataFrame, pairs
-verified by joins, connected components by large-star / small-star rounds), and so is the Megatron
-binarisation (tokenize_on_spark). Only the tokenizer's sample and training run on the driver.
+Dedup is distributed too (roots.pipelines.spark_dedup: band keys bucketed as numpy batches, pairs
+verified by cogroups with the co-partitioned exact groups, connected components by large-star /
+small-star rounds, in few and large jobs), and so is the Megatron binarisation (tokenize_on_spark). Only the tokenizer's sample and training run on the driver.
 """
 from __future__ import annotations
 
@@ -31,7 +31,7 @@ from roots.rundir import DOCUMENTS, REJECTED, STATS, list_shards, shard_count, w
 from roots.runlock import run_lock
 from roots.stage import Stage
 from roots.progress import StepProgress
-from roots.stats import Manifest
+from roots.stats import KEPT, Manifest
 
 log = logging.getLogger(__name__)
 
@@ -90,9 +90,11 @@ def _pass_through(items: Iterator[Document], rejects: deque, counts: Counts) -> 
     return items
 
 
-def _write_group(keyed: tuple[tuple, Iterable[tuple]], root: str, kind: str, fmt: str) -> str:
-    """One shard: its rows sorted (by id, whole rows breaking ties), written under a temporary name."""
-    return write_rows(keyed[0], keyed[1], root, kind, fmt)[0]
+def _write_group(group: tuple[tuple, Iterable[tuple]], roots: dict[str, str], fmt: str) -> tuple[str, str]:
+    """One shard of either kind, ((kind, stage, lang, shard, shard count), rows) → (kind, its path): the
+    rows sorted (by id, whole rows breaking ties), written under a temporary name, then renamed."""
+    (kind, *key), rows = group
+    return kind, write_rows(tuple(key), rows, roots[kind], kind, fmt)[0]
 
 
 # --- the driver ------------------------------------------------------------------------------------
@@ -144,9 +146,10 @@ class _StepState:
     """A step in progress on Spark: the current kept documents (an RDD), the rejections so far (RDDs
     of (stage, Rejection)), the counts and annotation sums gathered on the driver."""
 
-    def __init__(self, sc, kept, annotations: dict):
+    def __init__(self, sc, kept, annotations: dict, n_kept: int | None = None):
         self.sc, self.kept, self.rejected, self.counts, self.notes = sc, kept, [], {}, {}
         self.annotations, self.cached = annotations, []
+        self.n_kept = n_kept   # documents in `kept`, when known (dedup sizes its shuffles by it)
 
     def run_stages(self, stages: list[Stage], source=_pass_through, last: bool = False) -> None:
         """Per-document stages fused in one mapPartitions; annotations are counted on the last part."""
@@ -158,7 +161,10 @@ class _StepState:
         out = self.kept.mapPartitions(_fused(stages, source, notes)).persist(StorageLevel.DISK_ONLY)
         self.cached.append(out)
         gathered = out.filter(lambda t: t[0] in (_COUNT, "A")).collect()
-        self.counts = _sum_counts([self.counts] + [t[1] for t in gathered if t[0] == _COUNT])
+        tables = [t[1] for t in gathered if t[0] == _COUNT]
+        self.counts = _sum_counts([self.counts] + tables)
+        last = stages[-1].name if stages else INGEST
+        self.n_kept = _kept_docs(_sum_counts(tables), last)
         for _, (name, table) in (t for t in gathered if t[0] == "A"):
             cell = self.notes.setdefault(name, {})
             for key, n in table.items():
@@ -172,16 +178,32 @@ class _StepState:
 
         from roots.pipelines.spark_dedup import deduplicate
 
-        out = deduplicate(SparkSession.builder.getOrCreate(), self.kept, part.config, 2 * self.sc.defaultParallelism,
-                          part.modes)
+        out, tables = deduplicate(SparkSession.builder.getOrCreate(), self.kept, part.config,
+                                  2 * self.sc.defaultParallelism, part.modes, self.n_kept)
         self.cached.append(out)
-        self.counts = _sum_counts([self.counts] + [t[1] for t in out.filter(lambda t: t[0] == _COUNT).collect()])
+        self.counts = _sum_counts([self.counts] + tables)
+        self.n_kept = _kept_docs(_sum_counts(tables), part.name)
         self.kept = out.filter(lambda t: t[0] == _DOC).map(lambda t: t[1])
         self.rejected.append(out.filter(lambda t: t[0] == _REJ).map(lambda t: t[1]))
 
     def unpersist(self) -> None:
         for rdd in self.cached:
             rdd.unpersist()
+
+
+def _kept_docs(counts: Counts, stage: str) -> int:
+    """Documents `stage` kept, by its counts."""
+    return sum(cell[0] for (name, _, outcome), cell in counts.items() if name == stage and outcome == KEPT)
+
+
+def _step_kept_docs(manifest: Manifest, step: str) -> int | None:
+    """Documents a finished step kept (its last stage's count in the manifest); None when not recorded."""
+    info = manifest.steps.get(step) or {}
+    try:
+        cells = info["counts"][info["stages"][-1]].values()
+        return sum(cell[KEPT]["docs"] for cell in cells)
+    except (KeyError, IndexError, TypeError):
+        return None
 
 
 def run_document_step(sc, plan: DocumentStepPlan, config: RunConfig, manifest: Manifest, final: bool,
@@ -194,14 +216,14 @@ def run_document_step(sc, plan: DocumentStepPlan, config: RunConfig, manifest: M
     start = time.perf_counter()
     local = (sc.master or "").startswith("local")
     with step_progress(plan, config, manifest, units, enabled=progress and local) as bar:
-        order, state = _run_parts(sc, plan, config, units, bar)
+        order, state = _run_parts(sc, plan, config, units, bar, manifest)
         _write_outputs(state, config, order[-1], step_root(config.output, plan.name, final), plan.rejected_map)
     items, annotations = _finish_parts(state, plan, config)
     return finish_step(plan, manifest, order, items, time.perf_counter() - start, annotations)
 
 
 def _run_parts(sc, plan: DocumentStepPlan, config: RunConfig, units: list[tuple[int, int, str]] | None,
-               bar: StepProgress) -> tuple[list[str], "_StepState"]:
+               bar: StepProgress, manifest: Manifest) -> tuple[list[str], "_StepState"]:
     """Read the step's input and run its parts (stages fused, dedup between them); the stage order."""
     out, sink = config.output, bar.sink
     parts = list(plan.parts)
@@ -214,7 +236,8 @@ def _run_parts(sc, plan: DocumentStepPlan, config: RunConfig, units: list[tuple[
     else:
         paths = list_shards(step_root(out, plan.after, False))
         read = read_shard if sink is None else (lambda path: sink.track(read_shard(path)))
-        state = _StepState(sc, sc.parallelize(paths, _slices(sc, len(paths))).flatMap(read), plan.annotations)
+        state = _StepState(sc, sc.parallelize(paths, _slices(sc, len(paths))).flatMap(read), plan.annotations,
+                           _step_kept_docs(manifest, plan.after))
         reader, order = None, []
     order += [p.name for p in parts]
     # consecutive per-document stages run fused; dedup (a global step) runs between them
@@ -268,14 +291,17 @@ def _write_outputs(state: _StepState, config: RunConfig, last_stage: str, docs_r
     rejected = state.sc.union(state.rejected)
     if rejected_map is not None:
         rejected = rejected.mapPartitions(lambda items: _map_rejected(rejected_map, items))
-    for kind, root, rows in (
-            (DOCUMENTS, docs_root, state.kept.map(lambda d: ("", document_row(d)))),
-            (REJECTED, run_dir, rejected.map(rejected_row))):
-        n = (rows.map(lambda item: _shard_key(item, sizes_b.value, target))
-             .groupByKey(groups)
-             .map(lambda keyed, root=root, kind=kind: _write_group(keyed, root, kind, fmt))
-             .count())
-        log.info("wrote %d %s shards under %s", n, kind, root)
+    roots = {DOCUMENTS: docs_root, REJECTED: run_dir}
+    # both kinds in one job (keyed by kind and shard), not a job each; each side is partitioned before
+    # the union, so the rows cross no extra Python worker on their way to the shuffle
+    keyed = [rows.map(lambda item, kind=kind: ((kind, *_shard_key(item, sizes_b.value, target)[0]), item[1]))
+             .partitionBy(groups)
+             for kind, rows in ((DOCUMENTS, state.kept.map(lambda d: ("", document_row(d)))),
+                                (REJECTED, rejected.map(rejected_row)))]
+    written = (keyed[0].union(keyed[1]).groupByKey(groups)     # co-partitioned: no second shuffle
+               .map(lambda group: _write_group(group, roots, fmt)).countByKey())
+    for kind in (DOCUMENTS, REJECTED):
+        log.info("wrote %d %s shards under %s", written.get(kind, 0), kind, roots[kind])
 
 
 def run_template_step(sc, config: RunConfig, manifest: Manifest, units: list[tuple[int, int, str]]) -> None:

@@ -9,12 +9,24 @@ from importlib import metadata
 from typing import Any, Iterable
 
 from roots import DISTRIBUTION, __version__, fs
+from roots.document import utf8_size
 from roots.errors import RootsError
 from roots.rundir import MANIFEST, read_json, write_json
 
 KEPT = "kept"
 #: A count key: (stage, language directory, outcome) where outcome is KEPT or a reason code.
 CountKey = tuple[str, str, str]
+
+
+def nbytes(text: str) -> int:
+    """UTF-8 bytes of a text as the counts, the manifest and the shard counts measure it (one
+    definition for every engine, here so that a Spark worker running dedup need not import the plan).
+    `replace` (a lone surrogate counts 1 byte), as Beam and Spark counted since the start: the other spelling
+    (`surrogatepass`, 3 bytes) would change the recorded counts of a run whose input held one."""
+    try:
+        return utf8_size(text)   # the common case, remembered for the next count of the same text
+    except UnicodeEncodeError:
+        return len(text.encode("utf-8", errors="replace"))
 
 
 def add_counts(a: tuple[int, int], b: tuple[int, int]) -> tuple[int, int]:

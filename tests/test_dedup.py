@@ -19,7 +19,8 @@ from apache_beam.options.pipeline_options import PipelineOptions
 from roots.config import ConfigError
 from roots.dedup import CLUSTER_KEY, KEPT_KEY, DedupConfig, deduplicate_local
 from roots.dedup.buckets import bucket_pairs, jaccard
-from roots.dedup.components import array_components, union_find_components
+from roots.dedup.components import (array_components, converged, large_star_arrays, small_star_arrays, star_violations,
+                                    union_find_components)
 from roots.dedup.fingerprint import Fingerprinter
 from roots.dedup.lsh import candidate_probability, choose_bands
 from roots.dedup.minhash import signatures
@@ -160,6 +161,31 @@ def test_components_rounds_match_union_find():
     path = np.arange(10_000)
     labels, rounds = array_components(path[:-1], path[1:])          # a chain: the slowest case
     assert set(labels.values()) == {0} and rounds <= DedupConfig().max_rounds
+
+
+def test_star_violations_say_what_converged_says_at_every_round():
+    """The check Spark's large-star pass makes of its input (pipelines/spark_dedup.py) against
+    `converged`, over the rounds of random graphs (with duplicate edges) until they are stars."""
+    rng = random.Random(8)
+    seen = {True: 0, False: 0}
+    for n in (2, 5, 40, 300):
+        for _ in range(5):
+            edges = [(rng.randrange(n), rng.randrange(n)) for _ in range(n)]
+            a = np.array([max(e) for e in edges if e[0] != e[1]] * 2, dtype=np.int64)
+            b = np.array([min(e) for e in edges if e[0] != e[1]] * 2, dtype=np.int64)
+            for _ in range(20):
+                star = converged(zip(a.tolist(), b.tolist()))
+                bad = star_violations(np.concatenate([a, b]), np.concatenate([b, a]))
+                assert (bad == 0) == star
+                seen[star] += 1
+                if star:
+                    break
+                a, b = small_star_arrays(*large_star_arrays(np.concatenate([a, b]), np.concatenate([b, a])))
+    assert seen[True] >= 15 and seen[False] >= 15
+    assert star_violations(np.array([2, 1, 3, 1]), np.array([1, 2, 1, 3])) == 0          # 2→1, 3→1: a star
+    assert star_violations(np.array([2, 1, 3, 2]), np.array([1, 2, 2, 3])) == 1          # 2 is child and parent
+    assert star_violations(np.array([3, 1, 3, 2]), np.array([1, 3, 2, 3])) == 1          # 3 has two parents
+    assert star_violations(np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)) == 0
 
 
 # --- the keep rule and bad input ---------------------------------------------------------------

@@ -38,12 +38,13 @@ def spark():
 def run_spark(spark, docs: list[Document], config: DedupConfig) -> tuple[list, list, dict]:
     from roots.pipelines.spark_dedup import deduplicate
 
-    out = deduplicate(spark, spark.sparkContext.parallelize(docs, 3), config, min_parts=3).collect()
+    rdd, tables = deduplicate(spark, spark.sparkContext.parallelize(docs, 3), config, min_parts=3)
+    out = rdd.collect()
     counts: dict = {}
-    for tag, value in out:
-        if tag == "C":
-            for key, (n, _) in value.items():
-                counts[key] = counts.get(key, 0) + n
+    for value in tables:
+        for key, (n, _) in value.items():
+            counts[key] = counts.get(key, 0) + n
+    assert sorted(map(repr, tables)) == sorted(repr(v) for t, v in out if t == "C")
     kept = [v for t, v in out if t == "D"]
     rejected = [v[1] for t, v in out if t == "R"]
     assert all(v[0] == "dedup" for t, v in out if t == "R")

@@ -63,6 +63,24 @@ def small_star_arrays(nodes: np.ndarray, smaller: np.ndarray) -> tuple[np.ndarra
                          np.concatenate([smallest, per_row[others]]))
 
 
+def star_violations(nodes: np.ndarray, neighbours: np.ndarray) -> int:
+    """How many nodes of (node, neighbour) rows (each (child, parent) edge given in both directions,
+    as large-star reads them) break the star shape: a child with two parents, or a child that is also
+    a parent. 0 exactly when `converged` holds for those edges, so a large-star pass checks its input."""
+    if len(nodes) == 0:
+        return 0
+    order = np.argsort(nodes, kind="stable")
+    nodes, neighbours = nodes[order], neighbours[order]
+    starts, _ = _group_starts(nodes)
+    parent = neighbours < nodes
+    limits = np.iinfo(np.int64)
+    low = np.minimum.reduceat(np.where(parent, neighbours, limits.max), starts)
+    high = np.maximum.reduceat(np.where(parent, neighbours, limits.min), starts)
+    is_child = np.logical_or.reduceat(parent, starts)
+    is_parent = np.logical_or.reduceat(neighbours > nodes, starts)
+    return int(np.count_nonzero(is_child & ((low != high) | is_parent)))
+
+
 def converged(edges: Iterable[tuple[Any, Any]]) -> bool:
     """Whether (child, parent) edges form stars: no child has two parents, no node is both."""
     parent: dict[Any, Any] = {}
