@@ -94,11 +94,6 @@ class Files:
 
 # --- reading spill files ------------------------------------------------------------------------------
 
-def _mapped(path: str) -> pa.Table:
-    """An Arrow IPC file as a table over a memory map: a lookup touches only the pages it reads."""
-    return pa.ipc.open_file(pa.memory_map(path, "r")).read_all()
-
-
 def _batch(path: str, index: int) -> pa.RecordBatch:
     """Batch `index` of an Arrow IPC file (one per partition or shard), read from a memory map."""
     return pa.ipc.open_file(pa.memory_map(path, "r")).get_batch(index)
@@ -112,7 +107,29 @@ def _np(column: Any, dtype: Any) -> np.ndarray:
 
 def _lookup(files: Files, ranks: np.ndarray, columns: list[str]) -> pa.Table:
     """Rows `ranks` (R values) of the ranks file."""
-    return _mapped(files.ranks).select(columns).take(pa.array(ranks, type=pa.int64()))
+    return _take(files.ranks, ranks, columns, CHUNK)
+
+
+def _take(path: str, rows: np.ndarray, columns: list[str], batch_rows: int) -> pa.Table:
+    """Rows `rows` of an IPC file whose batches hold `batch_rows` rows each (the last one fewer): each
+    batch that holds some is read from the memory map and taken from (a take over the whole file
+    would first concatenate it in memory)."""
+    rows = np.asarray(rows, dtype=np.int64)
+    reader = pa.ipc.open_file(pa.memory_map(path, "r"))
+    order = np.argsort(rows, kind="stable")
+    ordered = rows[order]
+    blocks = ordered // batch_rows
+    pieces = []
+    for b in np.unique(blocks).tolist():
+        lo, hi = np.searchsorted(blocks, [b, b + 1])
+        batch = reader.get_batch(b)
+        picked = pa.array(ordered[lo:hi] - b * batch_rows, type=pa.int64())
+        pieces.append(pa.RecordBatch.from_arrays([batch.column(c).take(picked) for c in columns], names=columns))
+    schema = pa.schema([reader.schema.field(c) for c in columns])
+    found = pa.Table.from_batches(pieces, schema=schema).combine_chunks()
+    inverse = np.empty_like(order)
+    inverse[order] = np.arange(len(order))
+    return found.take(pa.array(inverse, type=pa.int64()))
 
 
 def _write_parts(path: str, schema: pa.Schema, columns: list[np.ndarray | list], part: np.ndarray, n_parts: int) -> None:
@@ -254,7 +271,7 @@ def _groups(files: Files, p: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, n
 def bands_task(args: tuple) -> int:
     """Exact partition P → the band rows (band, band key, exact key, R) of its groups' best copies, as
     bk-P with one batch per band partition (band key mod Q). Returns the number of best copies with bands."""
-    p, files, n_bands = args
+    p, files, n_bands, batch_rows = args
     key, r, starts, _ = _groups(files, p)
     heads, key_of = r[starts], key[starts]
     found_keys, found_r, found_bands = [], [], []
@@ -263,7 +280,7 @@ def bands_task(args: tuple) -> int:
         shard, row = _np(where.column("shard"), np.int64), _np(where.column("row"), np.int64)
         for f in np.unique(shard).tolist():
             mask = shard == f
-            picked = _mapped(files.fp(f)).column("bands").take(pa.array(row[mask])).combine_chunks()
+            picked = _take(files.fp(f), row[mask], ["bands"], batch_rows).column("bands").combine_chunks()
             valid = _np(picked.is_valid(), bool)
             if valid.any():
                 data = b"".join(picked.filter(pa.array(valid)).to_pylist())
@@ -305,7 +322,7 @@ def bucket_task(args: tuple) -> tuple[int, int]:
     ru, rv = r[first][np.searchsorted(nodes, u)], r[first][np.searchsorted(nodes, v)]
     candidates = len(ru)
     if config.verify and candidates:
-        shingles = _shingles(files, np.unique(np.concatenate([ru, rv])))
+        shingles = _shingles(files, np.unique(np.concatenate([ru, rv])), config.batch_size)
         keep = np.array([jaccard(shingles[a], shingles[b]) >= config.threshold
                          for a, b in zip(ru.tolist(), rv.tolist())], dtype=bool)
         ru, rv = ru[keep], rv[keep]
@@ -313,14 +330,14 @@ def bucket_task(args: tuple) -> tuple[int, int]:
     return candidates, len(ru)
 
 
-def _shingles(files: Files, nodes: np.ndarray) -> dict[int, np.ndarray]:
+def _shingles(files: Files, nodes: np.ndarray, batch_rows: int) -> dict[int, np.ndarray]:
     """R → shingle set of the given documents (the best copies in candidate pairs), from their shards' fp files."""
     where = _lookup(files, nodes, ["shard", "row"])
     shard, row = _np(where.column("shard"), np.int64), _np(where.column("row"), np.int64)
     out: dict[int, np.ndarray] = {}
     for f in np.unique(shard).tolist():
         mask = shard == f
-        picked = _mapped(files.fp(f)).column("shingles").take(pa.array(row[mask])).combine_chunks()
+        picked = _take(files.fp(f), row[mask], ["shingles"], batch_rows).column("shingles").combine_chunks()
         offsets, values = _np(picked.offsets, np.int64), _np(picked.values, np.uint32)
         for i, node in enumerate(nodes[mask].tolist()):
             out[node] = values[offsets[i]:offsets[i + 1]]
@@ -404,7 +421,7 @@ def prepare(map_fn: Callable[[Callable, list], list], paths: list[str], config: 
                   max(1, -(-n_docs * n_bands // config.band_group_rows)) if config.near else 1)
     merge_ranks(files)
     if config.near:
-        map_fn(bands_task, [(p, files, n_bands) for p in range(files.parts)])
+        map_fn(bands_task, [(p, files, n_bands, config.batch_size) for p in range(files.parts)])
         map_fn(bucket_task, [(q, files, config) for q in range(files.band_parts)])
         components(files, n_docs)
     map_fn(fate_task, [(p, files, config.near) for p in range(files.parts)])
