@@ -53,7 +53,8 @@ log = logging.getLogger(__name__)
 SPILL_DIR = ".tmp-local"
 #: Rows buffered per output partition in a task before they are written as one record batch.
 SPILL_ROWS = 2048
-#: Text bytes buffered per partition before a record batch is written, whatever the row count.
+#: Text bytes buffered in a task before record batches are written, whatever the row count: per
+#: partition, and over all of them (a routing task has one partition per shard, as many as the corpus asks).
 SPILL_BYTES = 16 << 20
 
 #: The module the fork server imports to run the preload calls.
@@ -74,16 +75,22 @@ class _Spill:
         self.sizes: dict[Partition, int] = {}
         self.writers: dict[Partition, Any] = {}
         self.paths: dict[Partition, str] = {}
+        self.total = 0
 
     def add(self, part: Partition, row: tuple) -> None:
         rows = self.buffers.setdefault(part, [])
         rows.append(row)
         self.sizes[part] = self.sizes.get(part, 0) + len(row[1])
+        self.total += len(row[1])
         if len(rows) >= SPILL_ROWS or self.sizes[part] >= SPILL_BYTES:
             self._flush(part)
+        elif self.total >= SPILL_BYTES:
+            for other in list(self.buffers):
+                self._flush(other)
 
     def _flush(self, part: Partition) -> None:
         rows = self.buffers.pop(part, [])
+        self.total -= self.sizes.get(part, 0)
         self.sizes[part] = 0
         if not rows:
             return
