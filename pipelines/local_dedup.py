@@ -43,6 +43,8 @@ from roots.progress import ProgressSink
 MERGE_ROWS = 1 << 16
 #: Rows the driver writes to the ranks file and the exact partitions at a time.
 CHUNK = 1 << 14
+#: Best copies whose band rows a task builds and writes at a time.
+HEADS_CHUNK = 1 << 14
 
 _RUN_SCHEMA = pa.schema([("no_score", pa.int8()), ("neg_score", pa.float64()), ("id", pa.string()),
                          ("record", pa.int64()), ("key", pa.int64()), ("row", pa.int64()), ("by_url", pa.bool_())])
@@ -134,13 +136,20 @@ def _take(path: str, rows: np.ndarray, columns: list[str], batch_rows: int) -> p
 
 def _write_parts(path: str, schema: pa.Schema, columns: list[np.ndarray | list], part: np.ndarray, n_parts: int) -> None:
     """An IPC file of `n_parts` batches, batch k holding the rows whose `part` is k (in their order)."""
+    with pa.ipc.new_file(path, schema) as writer:
+        _write_part_batches(writer, schema, columns, part, n_parts)
+
+
+def _write_part_batches(writer: Any, schema: pa.Schema, columns: list[np.ndarray | list], part: np.ndarray,
+                        n_parts: int) -> None:
+    """`n_parts` batches to `writer`, batch k holding the rows whose `part` is k (in their order)."""
     order = np.argsort(part, kind="stable")
     bounds = np.searchsorted(part[order], np.arange(n_parts + 1))
-    arrays = [(c if isinstance(c, pa.Array) else pa.array(c, type=f.type)).take(pa.array(order, type=pa.int64())) for c, f in zip(columns, schema)]
-    with pa.ipc.new_file(path, schema) as writer:
-        for k in range(n_parts):
-            lo, hi = int(bounds[k]), int(bounds[k + 1])
-            writer.write_batch(pa.RecordBatch.from_arrays([a.slice(lo, hi - lo) for a in arrays], schema=schema))
+    arrays = [(c if isinstance(c, pa.Array) else pa.array(c, type=f.type)).take(pa.array(order, type=pa.int64()))
+              for c, f in zip(columns, schema)]
+    for k in range(n_parts):
+        lo, hi = int(bounds[k]), int(bounds[k + 1])
+        writer.write_batch(pa.RecordBatch.from_arrays([a.slice(lo, hi - lo) for a in arrays], schema=schema))
 
 
 # --- pass 1: fingerprints and sorted ranks per shard ---------------------------------------------------
@@ -270,34 +279,43 @@ def _groups(files: Files, p: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, n
 
 def bands_task(args: tuple) -> int:
     """Exact partition P → the band rows (band, band key, exact key, R) of its groups' best copies, as
-    bk-P with one batch per band partition (band key mod Q). Returns the number of best copies with bands."""
+    bk-P: for each HEADS_CHUNK of them, one batch per band partition (band key mod Q), so batch b holds
+    band partition b mod Q. Returns the number of best copies with bands."""
     p, files, n_bands, batch_rows = args
     key, r, starts, _ = _groups(files, p)
     heads, key_of = r[starts], key[starts]
+    found = 0
+    with pa.ipc.new_file(files.bands(p), _BANDS_SCHEMA) as writer:
+        for lo in range(0, len(heads), HEADS_CHUNK):
+            keys, rs, bands = _head_bands(files, heads[lo:lo + HEADS_CHUNK], key_of[lo:lo + HEADS_CHUNK],
+                                          n_bands, batch_rows)
+            flat = bands.ravel()
+            band = np.tile(np.arange(n_bands, dtype=np.int32), len(rs))
+            part = (flat % np.uint64(files.band_parts)).astype(np.int64)
+            _write_part_batches(writer, _BANDS_SCHEMA, [band, flat, np.repeat(keys, n_bands), np.repeat(rs, n_bands)],
+                                part, files.band_parts)
+            found += len(rs)
+    return found
+
+
+def _head_bands(files: Files, heads: np.ndarray, key_of: np.ndarray, n_bands: int,
+                batch_rows: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(exact keys, R, band keys) of those of the best copies `heads` that have band keys."""
     found_keys, found_r, found_bands = [], [], []
-    if len(heads):
-        where = _lookup(files, heads, ["shard", "row"])
-        shard, row = _np(where.column("shard"), np.int64), _np(where.column("row"), np.int64)
-        for f in np.unique(shard).tolist():
-            mask = shard == f
-            picked = _take(files.fp(f), row[mask], ["bands"], batch_rows).column("bands").combine_chunks()
-            valid = _np(picked.is_valid(), bool)
-            if valid.any():
-                data = b"".join(picked.filter(pa.array(valid)).to_pylist())
-                found_bands.append(np.frombuffer(data, dtype=np.uint64).reshape(-1, n_bands))
-                found_keys.append(key_of[mask][valid])
-                found_r.append(heads[mask][valid])
-    if found_r:
-        bands = np.concatenate(found_bands)
-        keys, rs = np.concatenate(found_keys), np.concatenate(found_r)
-    else:
-        bands, keys, rs = np.zeros((0, n_bands), np.uint64), np.zeros(0, np.int64), np.zeros(0, np.int64)
-    flat = bands.ravel()
-    band = np.tile(np.arange(n_bands, dtype=np.int32), len(rs))
-    part = (flat % np.uint64(files.band_parts)).astype(np.int64)
-    _write_parts(files.bands(p), _BANDS_SCHEMA, [band, flat, np.repeat(keys, n_bands), np.repeat(rs, n_bands)],
-                 part, files.band_parts)
-    return len(rs)
+    where = _lookup(files, heads, ["shard", "row"])
+    shard, row = _np(where.column("shard"), np.int64), _np(where.column("row"), np.int64)
+    for f in np.unique(shard).tolist():
+        mask = shard == f
+        picked = _take(files.fp(f), row[mask], ["bands"], batch_rows).column("bands").combine_chunks()
+        valid = _np(picked.is_valid(), bool)
+        if valid.any():
+            data = b"".join(picked.filter(pa.array(valid)).to_pylist())
+            found_bands.append(np.frombuffer(data, dtype=np.uint64).reshape(-1, n_bands))
+            found_keys.append(key_of[mask][valid])
+            found_r.append(heads[mask][valid])
+    if not found_r:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros((0, n_bands), np.uint64)
+    return np.concatenate(found_keys), np.concatenate(found_r), np.concatenate(found_bands)
 
 
 # --- buckets: candidate pairs and their exact Jaccard, one task per band partition -----------------
@@ -307,7 +325,10 @@ def bucket_task(args: tuple) -> tuple[int, int]:
     exact keys as nodes), verified on their exact Jaccard when asked; edges (R, R) to edges-Q.
     Returns (candidate pairs, edges)."""
     q, files, config = args
-    parts = [_batch(files.bands(p), q) for p in range(files.parts)]
+    parts = []
+    for p in range(files.parts):
+        reader = pa.ipc.open_file(pa.memory_map(files.bands(p), "r"))
+        parts += [reader.get_batch(b) for b in range(q, reader.num_record_batches, files.band_parts)]
     table = pa.Table.from_batches(parts, schema=_BANDS_SCHEMA)
     band, bandkey = _np(table.column("band"), np.int32), _np(table.column("bandkey"), np.uint64)
     key, r = _np(table.column("key"), np.int64), _np(table.column("r"), np.int64)

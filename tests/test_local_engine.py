@@ -164,11 +164,11 @@ def test_cli_runs_the_local_engine(corpus, capsys):
 
 
 @pytest.mark.parametrize("config", [
-    dict(subshards=8, max_bucket=16, partition_docs=100, band_group_rows=500),
+    dict(subshards=8, max_bucket=16, partition_docs=100, band_group_rows=500, heads_chunk=16),
     dict(exact_key="url", keep_score="q", scope="all"),
     dict(verify=False, threshold=0.7),
 ], ids=["default", "url-score-all", "unverified"])
-def test_dedup_passes_match_the_reference(tmp_path, config):
+def test_dedup_passes_match_the_reference(tmp_path, config, monkeypatch):
     """Dedup's two passes (fingerprints per shard; ranks, groups, buckets, components and fates in spill
     files, several partitions of them; routing per shard) on the corpus
     the Spark dedup is tested on (chains, hot groups and buckets, URL keys, scores, identical records in
@@ -181,6 +181,9 @@ def test_dedup_passes_match_the_reference(tmp_path, config):
     from test_dedup import outcome_key
     from test_spark_parts import mixed_corpus
 
+    from roots.pipelines import local_dedup
+    config = dict(config)
+    monkeypatch.setattr(local_dedup, "HEADS_CHUNK", config.pop("heads_chunk", local_dedup.HEADS_CHUNK))
     cfg = DedupConfig(**config)
     docs = mixed_corpus()
     paths = []
@@ -188,7 +191,6 @@ def test_dedup_passes_match_the_reference(tmp_path, config):
         path = str(tmp_path / f"part-{k}.parquet")
         write_shard(documents_to_table(sorted(docs[k::3], key=lambda d: d.id)), path, "parquet")
         paths.append(path)
-    from roots.pipelines import local_dedup
     specs = local_dedup.prepare(lambda fn, items: [fn(i) for i in items], paths, cfg, None, str(tmp_path / "spill"))
     files = specs[0][0]
     assert (files.parts > 1, files.band_parts > 1) == ((True, True) if cfg.band_group_rows < 1000 else (False, False))
