@@ -97,8 +97,14 @@ class Files:
 # --- reading spill files ------------------------------------------------------------------------------
 
 def _batch(path: str, index: int) -> pa.RecordBatch:
-    """Batch `index` of an Arrow IPC file (one per partition or shard), read from a memory map."""
-    return pa.ipc.open_file(pa.memory_map(path, "r")).get_batch(index)
+    """Batch `index` of an Arrow IPC file (one per partition or shard)."""
+    return _reader(path).get_batch(index)
+
+
+def _reader(path: str) -> pa.ipc.RecordBatchFileReader:
+    """An Arrow IPC file opened for reading batches by index: each batch is read (only its bytes),
+    not mapped; a memory map of the whole file would count its size against the address space."""
+    return pa.ipc.open_file(pa.OSFile(path, "rb"))
 
 
 def _np(column: Any, dtype: Any) -> np.ndarray:
@@ -114,10 +120,10 @@ def _lookup(files: Files, ranks: np.ndarray, columns: list[str]) -> pa.Table:
 
 def _take(path: str, rows: np.ndarray, columns: list[str], batch_rows: int) -> pa.Table:
     """Rows `rows` of an IPC file whose batches hold `batch_rows` rows each (the last one fewer): each
-    batch that holds some is read from the memory map and taken from (a take over the whole file
+    batch that holds some is read and taken from (a take over the whole file
     would first concatenate it in memory)."""
     rows = np.asarray(rows, dtype=np.int64)
-    reader = pa.ipc.open_file(pa.memory_map(path, "r"))
+    reader = _reader(path)
     order = np.argsort(rows, kind="stable")
     ordered = rows[order]
     blocks = ordered // batch_rows
@@ -216,7 +222,7 @@ def _fp_batch(fingerprinter: Fingerprinter, docs: list[Document], schema: pa.Sch
 
 def _run_rows(path: str, f: int) -> Iterator[tuple]:
     """A run file's rows, a batch at a time: (no_score, neg_score, id, record, key, shard, row, by_url)."""
-    reader = pa.ipc.open_file(pa.memory_map(path, "r"))
+    reader = _reader(path)
     for i in range(reader.num_record_batches):
         batch = reader.get_batch(i)
         no, neg, ids, rec, key, row, url = (c.to_pylist() for c in batch.columns)
@@ -327,7 +333,7 @@ def bucket_task(args: tuple) -> tuple[int, int]:
     q, files, config = args
     parts = []
     for p in range(files.parts):
-        reader = pa.ipc.open_file(pa.memory_map(files.bands(p), "r"))
+        reader = _reader(files.bands(p))
         parts += [reader.get_batch(b) for b in range(q, reader.num_record_batches, files.band_parts)]
     table = pa.Table.from_batches(parts, schema=_BANDS_SCHEMA)
     band, bandkey = _np(table.column("band"), np.int32), _np(table.column("bandkey"), np.uint64)
