@@ -45,6 +45,8 @@ MERGE_ROWS = 1 << 16
 CHUNK = 1 << 14
 #: Best copies whose band rows a task builds and writes at a time.
 HEADS_CHUNK = 1 << 14
+#: Candidate pairs verified at a time (the shingle sets of their documents are read for each chunk).
+PAIRS_CHUNK = 1 << 12
 
 _RUN_SCHEMA = pa.schema([("no_score", pa.int8()), ("neg_score", pa.float64()), ("id", pa.string()),
                          ("record", pa.int64()), ("key", pa.int64()), ("row", pa.int64()), ("by_url", pa.bool_())])
@@ -349,9 +351,13 @@ def bucket_task(args: tuple) -> tuple[int, int]:
     ru, rv = r[first][np.searchsorted(nodes, u)], r[first][np.searchsorted(nodes, v)]
     candidates = len(ru)
     if config.verify and candidates:
-        shingles = _shingles(files, np.unique(np.concatenate([ru, rv])), config.batch_size)
-        keep = np.array([jaccard(shingles[a], shingles[b]) >= config.threshold
-                         for a, b in zip(ru.tolist(), rv.tolist())], dtype=bool)
+        keep = np.zeros(candidates, dtype=bool)
+        for lo in range(0, candidates, PAIRS_CHUNK):   # the shingle sets of a chunk's documents at a time
+            a, b = ru[lo:lo + PAIRS_CHUNK], rv[lo:lo + PAIRS_CHUNK]
+            shingles = _shingles(files, np.unique(np.concatenate([a, b])), config.batch_size)
+            keep[lo:lo + len(a)] = [jaccard(shingles[x], shingles[y]) >= config.threshold
+                                    for x, y in zip(a.tolist(), b.tolist())]
+            del shingles
         ru, rv = ru[keep], rv[keep]
     np.save(files.edges(q), np.stack([ru, rv]))
     return candidates, len(ru)

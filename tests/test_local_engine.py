@@ -164,7 +164,7 @@ def test_cli_runs_the_local_engine(corpus, capsys):
 
 
 @pytest.mark.parametrize("config", [
-    dict(subshards=8, max_bucket=16, partition_docs=100, band_group_rows=500, heads_chunk=16),
+    dict(subshards=8, max_bucket=16, partition_docs=100, band_group_rows=500, heads_chunk=16, pairs_chunk=8),
     dict(exact_key="url", keep_score="q", scope="all"),
     dict(verify=False, threshold=0.7),
 ], ids=["default", "url-score-all", "unverified"])
@@ -184,6 +184,7 @@ def test_dedup_passes_match_the_reference(tmp_path, config, monkeypatch):
     from roots.pipelines import local_dedup
     config = dict(config)
     monkeypatch.setattr(local_dedup, "HEADS_CHUNK", config.pop("heads_chunk", local_dedup.HEADS_CHUNK))
+    monkeypatch.setattr(local_dedup, "PAIRS_CHUNK", config.pop("pairs_chunk", local_dedup.PAIRS_CHUNK))
     cfg = DedupConfig(**config)
     docs = mixed_corpus()
     paths = []
