@@ -8,7 +8,8 @@ near copies. The run must finish with every step complete and every document kep
 The config is lean so that the limit measures the engine, not the models: ingest (normalise), dedup
 (exact + MinHash near, verified) and PII; no language ID or quality models, no tokenizer. Allocators
 reserve address space they never touch (glibc: 64 MB per thread arena; Arrow's jemalloc; OpenBLAS's
-per-thread buffers), so the run sets MALLOC_ARENA_MAX=2, OPENBLAS_NUM_THREADS=1, OMP_NUM_THREADS=1 and
+per-thread buffers; a thread stack each), so the run sets MALLOC_ARENA_MAX=2, OPENBLAS_NUM_THREADS=1,
+OMP_NUM_THREADS=1, ARROW_IO_THREADS=2 and
 ARROW_DEFAULT_MEMORY_POOL=system: the limit then binds on memory the processes use. Peak RSS per process
 is sampled as benchmarks/scale.py does.
 """
@@ -33,7 +34,8 @@ ROOT = Path(__file__).resolve().parents[1]
 MB = 1 << 20
 #: What keeps allocators from reserving address space they do not use (see the module docstring).
 LEAN_ENV = {"MALLOC_ARENA_MAX": "2", "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1",
-            "MKL_NUM_THREADS": "1", "ARROW_DEFAULT_MEMORY_POOL": "system", "PYTHONHASHSEED": "0"}
+            "MKL_NUM_THREADS": "1", "ARROW_IO_THREADS": "2", "ARROW_DEFAULT_MEMORY_POOL": "system",
+            "PYTHONHASHSEED": "0"}
 
 
 def generate(path: Path, megabytes: float, seed: int = 7) -> int:
