@@ -7,9 +7,10 @@ to Arrow spill files per output partition under RUN/.tmp-local/ (phase 1); only 
 driver. The counts give each partition's bytes, hence its shard count N; then one task per partition
 routes its spilled rows to per-shard spill files and one task per shard sorts its rows by id and
 writes it as Beam's and Spark's `write_rows` do (`write_sorted_table`, in Arrow; phase 2):
-byte-identical output, and document text is never held all at once. Dedup computes fingerprints in the workers, keeps only exact keys,
-ranks and band keys in the driver (signature spilling is a later step), finds components by
-union-find, and routes each document by its group's fate in a second streaming pass.
+byte-identical output, and document text is never held all at once. Dedup (pipelines/local_dedup.py)
+keeps its fingerprints, ranks, band keys, edges and fates in spill files, read a partition at a time;
+the driver holds one int64 per document for the union-find; each document is routed by its fate in a
+second streaming pass.
 """
 from __future__ import annotations
 
@@ -31,20 +32,15 @@ import pyarrow as pa
 
 from roots import fs
 from roots.config import RunConfig
-from roots.dedup.buckets import bucket_pairs, jaccard, unique_pairs
-from roots.dedup.components import union_find_components
-from roots.dedup.config import DedupConfig
-from roots.dedup.fingerprint import Fingerprinter
-from roots.dedup.keep import EXACT as EXACT_FIELD
-from roots.dedup.reasons import EXACT, STAGE as DEDUP_STAGE, URL, route_group
-from roots.document import DOCUMENT_SCHEMA, REJECTED_SCHEMA, Document, Rejection
+from roots.document import DOCUMENT_SCHEMA, REJECTED_SCHEMA, Rejection
 from roots.io.base import SourceSpec
 from roots.io.formats import FORMATS
+from roots.pipelines.local_dedup import prepare as prepare_dedup, route_shard
 from roots.pipelines.local_preload import ENV as PRELOAD_ENV
 from roots.pipelines.plan import (INGEST, Counts, DocumentStepPlan, StepCallback, StepResult, apply_stage_stream,
                                   begin_step, document_row, final_sizes, finish_run, finish_step,
                                   is_dedup, list_units, partition_sizes, plan_steps, read_shard, read_units,
-                                  open_manifest, rejected_row, remove_intermediate, route_outcome, row_lang,
+                                  open_manifest, rejected_row, remove_intermediate, row_lang,
                                   run_tokenizer_steps, step_progress,
                                   step_root, sum_counts, template_plan, write_sorted_table)
 from roots.progress import ProgressSink
@@ -59,7 +55,8 @@ log = logging.getLogger(__name__)
 SPILL_DIR = ".tmp-local"
 #: Rows buffered per output partition in a task before they are written as one record batch.
 SPILL_ROWS = 2048
-#: Text bytes buffered per partition before a record batch is written, whatever the row count.
+#: Text bytes buffered in a task before record batches are written, whatever the row count: per
+#: partition, and over all of them (a routing task has one partition per shard, as many as the corpus asks).
 SPILL_BYTES = 16 << 20
 
 #: The module the fork server imports to run the preload calls.
@@ -80,13 +77,18 @@ class _Spill:
         self.sizes: dict[Partition, int] = {}
         self.writers: dict[Partition, Any] = {}
         self.paths: dict[Partition, str] = {}
+        self.total = 0
 
     def add(self, part: Partition, row: tuple) -> None:
         rows = self.buffers.setdefault(part, [])
         rows.append(row)
         self.sizes[part] = self.sizes.get(part, 0) + len(row[1])
+        self.total += len(row[1])
         if len(rows) >= SPILL_ROWS or self.sizes[part] >= SPILL_BYTES:
             self._flush(part)
+        elif self.total >= SPILL_BYTES:
+            for other in list(self.buffers):
+                self._flush(other)
 
     def add_batch(self, part: Partition, batch: pa.RecordBatch) -> None:
         """Rows already in Arrow, written as they are (after the partition's buffered rows)."""
@@ -103,6 +105,7 @@ class _Spill:
 
     def _flush(self, part: Partition) -> None:
         rows = self.buffers.pop(part, [])
+        self.total -= self.sizes.get(part, 0)
         self.sizes[part] = 0
         if not rows:
             return
@@ -184,8 +187,8 @@ class _Task:
     path: str | None = None
     sink: ProgressSink | None = None
     sizes: dict = field(default_factory=dict)
-    #: the dedup pass 2: (fingerprint file, fates file, this shard's position)
-    dedup: tuple[str, str, int] | None = None
+    #: the dedup pass 2: the dedup spill files and this shard's position (see local_dedup.route_shard)
+    dedup: tuple | None = None
 
 
 def _run_task(task: _Task) -> tuple[Counts, dict, dict[Partition, str]]:
@@ -202,7 +205,7 @@ def _run_task(task: _Task) -> tuple[Counts, dict, dict[Partition, str]]:
         if task.sink is not None and task.dedup is None:   # a dedup step's input was counted in pass 1
             docs = task.sink.track(docs)
         if task.dedup is not None:
-            docs = _route_dedup(docs, task.dedup, rejects, counts, task.token)
+            docs = route_shard(docs, task.dedup, rejects, counts)
     for stage in stages:
         docs = apply_stage_stream(stage, docs, rejects, counts)
     spill = _Spill(task.folder, f"p1-{task.index:06d}")
@@ -250,181 +253,6 @@ def _write_shard(args: tuple) -> str:
     key, paths, root, kind, fmt = args
     release()
     return write_sorted_table(key, _spilled_table(paths), root, kind, fmt)[0]
-
-
-# --- dedup: fingerprints in the workers, components in the driver, routing in the workers ----------
-
-_FP_SCHEMA_BASE = [("key", pa.int64()), ("no_score", pa.int8()), ("neg_score", pa.float64()), ("id", pa.string()),
-                   ("record", pa.int64()), ("by_url", pa.bool_())]
-
-
-def _fp_schema(n_bands: int, shingles: bool) -> pa.Schema:
-    fields = [pa.field(name, kind) for name, kind in _FP_SCHEMA_BASE]
-    fields.append(pa.field("bands", pa.binary(8 * n_bands)))
-    if shingles:
-        fields.append(pa.field("shingles", pa.list_(pa.uint32())))
-    return pa.schema(fields)
-
-
-def _fingerprint_task(args: tuple) -> tuple[str, int]:
-    """Pass 1 of dedup for one shard: each document's exact key, rank, band keys (and shingle set when
-    verifying) to a fingerprint file, in the shard's order. No text is kept."""
-    index, path, config, modes, folder, sink, scope = args
-    key = f"fp-{hash((config, tuple(sorted(modes.items())) if modes is not None else None))}"
-    fingerprinter = _ready(scope, key, lambda: _setup_fingerprinter(config, modes))
-    schema = _fp_schema(fingerprinter.bands, config.verify)
-    out = os.path.join(folder, f"fp-{index:06d}.arrow")
-    docs = read_shard(path) if sink is None else sink.track(read_shard(path))
-    n = 0
-    with pa.ipc.new_stream(out, schema) as writer:
-        batch: list[Document] = []
-        for doc in docs:
-            batch.append(doc)
-            if len(batch) >= config.batch_size:
-                writer.write_batch(_fp_batch(fingerprinter, batch, schema, config.verify))
-                n += len(batch)
-                batch = []
-        if batch:
-            writer.write_batch(_fp_batch(fingerprinter, batch, schema, config.verify))
-            n += len(batch)
-    return out, n
-
-
-def _setup_fingerprinter(config: DedupConfig, modes: dict[str, int] | None = None) -> Fingerprinter:
-    found = Fingerprinter(config, modes)
-    found.setup()
-    return found
-
-
-def _fp_batch(fingerprinter: Fingerprinter, docs: list[Document], schema: pa.Schema, verify: bool) -> pa.RecordBatch:
-    fps = fingerprinter(docs)
-    columns = [[fp.exact_key for fp in fps], [fp.rank[0] for fp in fps], [fp.rank[1] for fp in fps],
-               [fp.rank[2] for fp in fps], [fp.rank[3] for fp in fps], [fp.by_url for fp in fps],
-               # a document without shingles has no band keys: a null
-               [None if fp.bands is None else fp.bands.astype(np.uint64).tobytes() for fp in fps]]
-    if verify:
-        columns.append([fp.shingles for fp in fps])
-    return pa.RecordBatch.from_arrays([pa.array(c, type=f.type) for c, f in zip(columns, schema)], schema=schema)
-
-
-def _read_fp(path: str, columns: list[str]) -> pa.Table:
-    with pa.OSFile(path, "rb") as source:
-        return pa.ipc.open_stream(source).read_all().select(columns)
-
-
-def _ranks(table: pa.Table) -> list[tuple]:
-    """Each row's dedup rank (no_score, -score, id, record hash, exact key), as the Fingerprinter makes it."""
-    cols = [table.column(name).to_pylist() for name in ("no_score", "neg_score", "id", "record", "key")]
-    return list(zip(*cols))
-
-
-def dedup_fates(fp_paths: list[str], config: DedupConfig) -> dict[int, tuple]:
-    """The driver's part of dedup: exact groups from the fingerprint files (best rank, size, by_url,
-    where the best copy is), candidate pairs from LSH buckets of the groups' best copies (per band, as
-    Beam groups them), exact-Jaccard verification, components by union-find. Returns the fate of
-    every exact group with copies or near duplicates: key → (best rank, size, by_url, label, where)."""
-    best: dict[int, list] = {}
-    for f, path in enumerate(fp_paths):
-        table = _read_fp(path, ["key", "no_score", "neg_score", "id", "record", "by_url"])
-        for row, (rank, by_url) in enumerate(zip(_ranks(table), table.column("by_url").to_pylist())):
-            key = rank[EXACT_FIELD]
-            entry = best.get(key)
-            if entry is None:
-                best[key] = [1, rank, by_url, (f, row)]
-            else:
-                entry[0] += 1
-                if rank < entry[1]:
-                    entry[1:4] = [rank, by_url, (f, row)]
-    labels: dict = {}
-    if config.near:
-        labels = _near_labels(fp_paths, best, config)
-    fates = {}
-    for key, (count, rank, by_url, where) in best.items():
-        label = labels.get(rank)
-        if count > 1 or label is not None:
-            fates[key] = (rank, count, by_url, label, where)
-    return fates
-
-
-def _head_rows(best: dict[int, list], n_files: int) -> list[list[tuple[int, int]]]:
-    """Per fingerprint file, (row, exact key) of the best copy of each exact group found there."""
-    rows: list[list[tuple[int, int]]] = [[] for _ in range(n_files)]
-    for key, entry in best.items():
-        f, row = entry[3]
-        rows[f].append((row, key))
-    return rows
-
-
-def _near_labels(fp_paths: list[str], best: dict[int, list], config: DedupConfig) -> dict:
-    """rank of a group's best copy → the best rank of its near-duplicate component (groups in one)."""
-    n_bands = config.bands_rows()[0]
-    heads = _head_rows(best, len(fp_paths))
-    nodes, bands = [], []
-    for path, rows in zip(fp_paths, heads):
-        if not rows:
-            continue
-        column = _read_fp(path, ["bands"]).column("bands").combine_chunks()
-        picked = column.take(pa.array([r for r, _ in rows], type=pa.int64()))
-        valid = np.asarray(picked.is_valid())
-        if valid.any():
-            data = b"".join(picked.filter(pa.array(valid)).to_pylist())
-            bands.append(np.frombuffer(data, dtype=np.uint64).reshape(-1, n_bands))
-            nodes.append(np.array([k for (_, k), v in zip(rows, valid) if v], dtype=np.int64))
-    if not nodes:
-        return {}
-    nodes_a, bands_a = np.concatenate(nodes), np.concatenate(bands)
-    us, vs = [], []
-    for band in range(n_bands):   # a bucket is a band key: Beam and Spark group by (band, key)
-        u, v = bucket_pairs(bands_a[:, band], nodes_a, config.max_bucket, config.bucket_reps)
-        us.append(u)
-        vs.append(v)
-    u, v = unique_pairs(np.concatenate(us), np.concatenate(vs))
-    if config.verify and len(u):
-        shingles = _shingles_of(fp_paths, best, set(u.tolist()) | set(v.tolist()))
-        keep = np.array([jaccard(shingles[a], shingles[b]) >= config.threshold
-                         for a, b in zip(u.tolist(), v.tolist())], dtype=bool)
-        u, v = u[keep], v[keep]
-    edges = [(best[a][1], best[b][1]) for a, b in zip(u.tolist(), v.tolist())]
-    return union_find_components(edges)
-
-
-def _shingles_of(fp_paths: list[str], best: dict[int, list], keys: set[int]) -> dict[int, np.ndarray]:
-    """The shingle sets of the best copies of the given exact groups (only those in candidate pairs)."""
-    wanted: list[list[tuple[int, int]]] = [[] for _ in fp_paths]
-    for key in keys:
-        f, row = best[key][3]
-        wanted[f].append((row, key))
-    out: dict[int, np.ndarray] = {}
-    for path, rows in zip(fp_paths, wanted):
-        if rows:
-            column = _read_fp(path, ["shingles"]).column("shingles").combine_chunks()
-            picked = column.take(pa.array([r for r, _ in rows], type=pa.int64()))
-            for (_, key), values in zip(rows, picked.to_pylist()):
-                out[key] = np.asarray(values or [], dtype=np.uint32)
-    return out
-
-
-def _route_dedup(docs: Iterator[Document], spec: tuple[str, str, int], rejects: deque,
-                 counts: Counts, scope: str) -> Iterator[Document]:
-    """Pass 2 of dedup for one shard: each document (in the shard's order, as fingerprinted) by its
-    exact group's fate, as the Beam transform routes it; rejections to `rejects`, both counted."""
-    fp_path, fates_path, position = spec
-    fates = _ready(scope, f"fates-{fates_path}", lambda: _load(fates_path))
-    table = _read_fp(fp_path, ["key", "no_score", "neg_score", "id", "record"])
-    for row, (doc, rank) in enumerate(zip(docs, _ranks(table))):
-        fate = fates.get(rank[EXACT_FIELD])
-        if fate is None:   # a lone document: no copy, no near duplicate
-            outcome: Document | Rejection = doc
-        else:
-            group_min, count, by_url, label, where = fate
-            outcome = next(route_group([(rank, doc)], group_min, count, label, URL if by_url else EXACT,
-                                       head_seen=where != (position, row)))
-        yield from route_outcome(DEDUP_STAGE, outcome, rejects, counts)
-
-
-def _load(path: str) -> Any:
-    with open(path, "rb") as fh:
-        return pickle.load(fh)
 
 
 # --- the driver --------------------------------------------------------------------------------------
@@ -525,16 +353,8 @@ def _phase1_tasks(engine: LocalEngine, plan: DocumentStepPlan, config: RunConfig
     paths = list_shards(step_root(config.output, plan.after, False))
     if dedup is None:
         return order, [_Task(i, path=path, **common) for i, path in enumerate(paths)]
-    fps = engine.map(_fingerprint_task, [(i, path, dedup.config, dedup.modes, folder, bar.sink, token)
-                                           for i, path in enumerate(paths)])
-    fates = dedup_fates([p for p, _ in fps], dedup.config)
-    log.debug("step %s: %d documents fingerprinted, %d exact groups with copies or near duplicates",
-              plan.name, sum(n for _, n in fps), len(fates))
-    fates_path = os.path.join(folder, "fates.pickle")
-    with open(fates_path, "wb") as fh:
-        pickle.dump(fates, fh, protocol=pickle.HIGHEST_PROTOCOL)
-    del fates
-    return order, [_Task(i, path=path, dedup=(fps[i][0], fates_path, i), **common) for i, path in enumerate(paths)]
+    specs = prepare_dedup(engine.map, paths, dedup.config, dedup.modes, os.path.join(folder, "dedup"), bar.sink)
+    return order, [_Task(i, path=path, dedup=specs[i], **common) for i, path in enumerate(paths)]
 
 
 def _phase2(engine: LocalEngine, results: list, counts: Counts, last_stage: str, config: RunConfig,
@@ -631,6 +451,11 @@ def _load_tokenizer(model_path: str) -> tuple:
 
     sp = load_sentencepiece(model_path)
     return sp, eod_id(sp), dtype_for_vocab(sp.get_piece_size())
+
+
+def _load(path: str) -> Any:
+    with open(path, "rb") as fh:
+        return pickle.load(fh)
 
 
 def _write_megatron_task(args: tuple) -> list[dict]:

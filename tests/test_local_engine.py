@@ -164,12 +164,13 @@ def test_cli_runs_the_local_engine(corpus, capsys):
 
 
 @pytest.mark.parametrize("config", [
-    dict(subshards=8, max_bucket=16, partition_docs=100),
+    dict(subshards=8, max_bucket=16, partition_docs=100, band_group_rows=500, heads_chunk=16, pairs_chunk=8),
     dict(exact_key="url", keep_score="q", scope="all"),
     dict(verify=False, threshold=0.7),
 ], ids=["default", "url-score-all", "unverified"])
-def test_dedup_passes_match_the_reference(tmp_path, config):
-    """Dedup's two passes (fingerprints per shard, fates in the driver, routing per shard) on the corpus
+def test_dedup_passes_match_the_reference(tmp_path, config, monkeypatch):
+    """Dedup's two passes (fingerprints per shard; ranks, groups, buckets, components and fates in spill
+    files, several partitions of them; routing per shard) on the corpus
     the Spark dedup is tested on (chains, hot groups and buckets, URL keys, scores, identical records in
     different shards) against the in-process reference that the Beam transform matches."""
     from collections import deque
@@ -180,6 +181,10 @@ def test_dedup_passes_match_the_reference(tmp_path, config):
     from test_dedup import outcome_key
     from test_spark_parts import mixed_corpus
 
+    from roots.pipelines import local_dedup
+    config = dict(config)
+    monkeypatch.setattr(local_dedup, "HEADS_CHUNK", config.pop("heads_chunk", local_dedup.HEADS_CHUNK))
+    monkeypatch.setattr(local_dedup, "PAIRS_CHUNK", config.pop("pairs_chunk", local_dedup.PAIRS_CHUNK))
     cfg = DedupConfig(**config)
     docs = mixed_corpus()
     paths = []
@@ -187,15 +192,12 @@ def test_dedup_passes_match_the_reference(tmp_path, config):
         path = str(tmp_path / f"part-{k}.parquet")
         write_shard(documents_to_table(sorted(docs[k::3], key=lambda d: d.id)), path, "parquet")
         paths.append(path)
-    scope = f"test-{tmp_path.name}"   # the step this worker state belongs to
-    fps = [local._fingerprint_task((k, path, cfg, None, str(tmp_path), None, scope)) for k, path in enumerate(paths)]
-    assert sum(n for _, n in fps) == len(docs)
-    fates_path = tmp_path / "fates.pickle"
-    fates_path.write_bytes(__import__("pickle").dumps(local.dedup_fates([p for p, _ in fps], cfg)))
+    specs = local_dedup.prepare(lambda fn, items: [fn(i) for i in items], paths, cfg, None, str(tmp_path / "spill"))
+    files = specs[0][0]
+    assert (files.parts > 1, files.band_parts > 1) == ((True, True) if cfg.band_group_rows < 1000 else (False, False))
     kept, rejects, counts = [], deque(), {}
     for k, path in enumerate(paths):
-        kept += local._route_dedup(local.read_shard(path), (fps[k][0], str(fates_path), k), rejects, counts,
-                                   scope)
+        kept += local_dedup.route_shard(local.read_shard(path), specs[k], rejects, counts)
     rejected = [r for _, r in rejects]
     reference = deduplicate_local(docs, cfg)
     assert outcome_key(kept, rejected) == outcome_key(reference.kept, reference.rejected)

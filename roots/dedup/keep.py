@@ -49,4 +49,9 @@ def rank(doc: Document, exact_key: int, keep_score: str = "") -> Rank:
 
 def cluster_id(kept: Rank) -> str:
     """The name of a duplicate cluster: a hash of the kept document's id and record."""
-    return format(xxhash.xxh3_64_intdigest(f"{kept[ID]}\x00{kept[RECORD]}".encode("utf-8", "surrogatepass")), "016x")
+    return cluster_name(kept[ID], kept[RECORD])
+
+
+def cluster_name(doc_id: str, record: int) -> str:
+    """cluster_id from the kept document's id and record hash alone (what an engine keeps of a rank)."""
+    return format(xxhash.xxh3_64_intdigest(f"{doc_id}\x00{record}".encode("utf-8", "surrogatepass")), "016x")

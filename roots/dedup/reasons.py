@@ -21,6 +21,20 @@ def _annotated(doc: Document, **extra: str) -> Document:
     return replace(doc, meta={**doc.meta, **extra})
 
 
+def decide(doc: Document, is_head: bool, group_size: int, labelled: bool, kept_elsewhere: bool,
+           cluster: str, kept_id: str, exact_reason: Reason = EXACT) -> Document | Rejection:
+    """One document's outcome: `is_head`: it is its exact group's best copy; `labelled`: the group has
+    near duplicates; `kept_elsewhere`: its component's best copy is in another group; `cluster` and
+    `kept_id`: the name of the cluster and the id of the document finally kept."""
+    if is_head:
+        if not kept_elsewhere:
+            return _annotated(doc, **{CLUSTER_KEY: cluster}) if labelled or group_size > 1 else doc
+        return Rejection(_annotated(doc, **{CLUSTER_KEY: cluster, KEPT_KEY: kept_id}), NEAR,
+                         f"cluster={cluster} kept={kept_id}")
+    return Rejection(_annotated(doc, **{CLUSTER_KEY: cluster, KEPT_KEY: kept_id}), exact_reason,
+                     f"cluster={cluster} kept={kept_id}")
+
+
 def route_group(docs: Iterable[tuple[Rank, Document]], group_min: Rank, group_size: int, label: Rank | None,
                 exact_reason: Reason = EXACT, head_seen: bool = False) -> Iterator[Document | Rejection]:
     """Outcomes of the documents of one exact group (or of one sub-shard of it): `group_min` is the
@@ -31,15 +45,8 @@ def route_group(docs: Iterable[tuple[Rank, Document]], group_min: Rank, group_si
     routed elsewhere (an engine routing one document at a time), so an identical copy here is rejected."""
     final = label if label is not None else group_min
     cluster = cluster_id(final)
+    kept_elsewhere = label is not None and label != group_min
     for rank, doc in docs:
-        if rank == group_min and not head_seen:
-            head_seen = True
-            if label is None or label == group_min:
-                clustered = label is not None or group_size > 1
-                yield _annotated(doc, **{CLUSTER_KEY: cluster}) if clustered else doc
-            else:
-                yield Rejection(_annotated(doc, **{CLUSTER_KEY: cluster, KEPT_KEY: final[ID]}), NEAR,
-                                f"cluster={cluster} kept={final[ID]}")
-        else:
-            yield Rejection(_annotated(doc, **{CLUSTER_KEY: cluster, KEPT_KEY: final[ID]}), exact_reason,
-                            f"cluster={cluster} kept={final[ID]}")
+        is_head = rank == group_min and not head_seen
+        head_seen = head_seen or is_head
+        yield decide(doc, is_head, group_size, label is not None, kept_elsewhere, cluster, final[ID], exact_reason)
