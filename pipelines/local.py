@@ -297,6 +297,18 @@ class LocalEngine:
         os.makedirs(path)
         return path
 
+    @staticmethod
+    def remove_spill(folder: str) -> None:
+        """Delete a step's spill folder, and the spill root once empty, so that the next step does not
+        find (and report) it as a crashed run's half-written files."""
+        shutil.rmtree(folder, ignore_errors=True)
+        root = os.path.dirname(folder)
+        if os.path.basename(root) == SPILL_DIR:   # not a system temp folder (object-store runs)
+            try:
+                os.rmdir(root)
+            except OSError:   # another step's folder is still there
+                pass
+
     def map(self, fn: Callable, items: list) -> list:
         """fn over items on the pool, results in input order; one item per task (load balanced)."""
         return self.pool.map(fn, items, chunksize=1) if items else []
@@ -326,7 +338,7 @@ def run_document_step(engine: LocalEngine, plan: DocumentStepPlan, config: RunCo
             counts = sum_counts(r[0] for r in results)
             _phase2(engine, results, counts, order[-1], config, step_root(config.output, plan.name, final), folder)
     finally:
-        shutil.rmtree(folder, ignore_errors=True)
+        engine.remove_spill(folder)
     items, annotations = _write_stats(plan, config, counts, [r[1] for r in results])
     return finish_step(plan, manifest, order, items, time.perf_counter() - start, annotations)
 
@@ -481,7 +493,7 @@ def tokenize_on_pool(engine: LocalEngine) -> Callable[..., list[dict]]:
             jobs = [(key, paths, model_path, out_dir, config, scope) for key, paths in sorted(by_key.items())]
             return [record for records in engine.map(_write_megatron_task, jobs) for record in records]
         finally:
-            shutil.rmtree(folder, ignore_errors=True)
+            engine.remove_spill(folder)
     return run
 
 
