@@ -177,3 +177,22 @@ def test_every_option_of_every_command_has_help():
 
     walk(_parser(), "roots")
     assert missing == []
+
+
+def test_the_default_engine_is_local_and_beam_options_choose_beam(tmp_path, capsys):
+    import pytest
+
+    from roots.config import ConfigError
+    from roots.pipelines.api import choose_engine
+
+    assert choose_engine(None, []) == "local"
+    assert choose_engine(None, ["--runner", "DataflowRunner"]) == "beam"
+    assert choose_engine("spark", []) == "spark" and choose_engine("beam", ["--runner", "X"]) == "beam"
+    with pytest.raises(ConfigError, match="need --engine beam, not local"):
+        choose_engine("local", ["--runner", "DataflowRunner"])
+    sample = Path(__file__).resolve().parents[1] / "examples" / "sample.yaml"
+    assert main(["run", str(sample), "--output", str(tmp_path / "run"), "--engine", "spark", "--",
+                 "--runner", "DataflowRunner"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "need --engine beam, not spark" in err[0]
+    assert not (tmp_path / "run").exists()     # refused before any work
