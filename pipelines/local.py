@@ -24,6 +24,8 @@ import tempfile
 import time
 import uuid
 from collections import Counter, deque
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator
 
@@ -33,6 +35,7 @@ import pyarrow as pa
 from roots import fs
 from roots.config import RunConfig
 from roots.document import DOCUMENT_SCHEMA, REJECTED_SCHEMA, Rejection
+from roots.errors import RootsError
 from roots.io.base import SourceSpec
 from roots.io.formats import FORMATS
 from roots.pipelines.local_dedup import prepare as prepare_dedup, route_shard
@@ -154,6 +157,11 @@ def _ready(scope: str, key: str, make: Callable[[], Any]) -> Any:
     return found
 
 
+def _started_worker(_: int) -> int:
+    """A worker's first task: nothing, so that starting the pool starts every worker."""
+    return os.getpid()
+
+
 def release() -> None:
     """Drop what this worker set up for its current step, and collect it now (models hold hundreds of MB)."""
     _SCOPE[0] = ""
@@ -272,10 +280,13 @@ class LocalEngine:
         log.debug("pool of %d workers started in %.1f s (%d preload calls)", self.workers,
                   time.perf_counter() - start, len(preload or []))
 
-    def _start_pool(self, preload: list[Callable[[], Any]] | None, modules: list[str] | None) -> Any:
+    def _start_pool(self, preload: list[Callable[[], Any]] | None, modules: list[str] | None) -> ProcessPoolExecutor:
+        """The worker processes, all started before this returns. An executor rather than
+        multiprocessing.Pool: a worker that dies (killed for memory) breaks the pool, which the driver
+        hears of (BrokenProcessPool), where a Pool waits forever for the lost task."""
         methods = multiprocessing.get_all_start_methods()
         if "forkserver" not in methods:
-            return multiprocessing.get_context("spawn").Pool(self.workers)
+            return self._started(ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn")))
         ctx = multiprocessing.get_context("forkserver")
         # Modules the workers import anyway, imported once in the fork server; then the preload calls.
         ctx.set_forkserver_preload(sorted(set(modules or [])) + [_PRELOAD_MODULE])
@@ -284,10 +295,15 @@ class LocalEngine:
             with open(path, "wb") as fh:
                 pickle.dump(list(preload or []), fh, protocol=pickle.HIGHEST_PROTOCOL)
             os.environ[PRELOAD_ENV] = path   # read by the fork server at its start (the first pool's only)
-            try:
-                return ctx.Pool(self.workers)
+            try:   # the fork server starts with the first worker, while the preload file exists
+                return self._started(ProcessPoolExecutor(self.workers, mp_context=ctx))
             finally:
                 del os.environ[PRELOAD_ENV]
+
+    def _started(self, pool: ProcessPoolExecutor) -> ProcessPoolExecutor:
+        """`pool` with its workers started (an executor starts them on demand): one no-op task each."""
+        list(pool.map(_started_worker, range(self.workers)))
+        return pool
 
     def spill_folder(self, name: str) -> str:
         """A fresh spill folder for one step (local even when the run directory is an object store)."""
@@ -311,11 +327,16 @@ class LocalEngine:
 
     def map(self, fn: Callable, items: list) -> list:
         """fn over items on the pool, results in input order; one item per task (load balanced)."""
-        return self.pool.map(fn, items, chunksize=1) if items else []
+        if not items:
+            return []
+        try:
+            return list(self.pool.map(fn, items))
+        except BrokenProcessPool as err:
+            raise RootsError(f"a worker process of the local engine died (killed by the system, out of memory?): "
+                             f"{err}; rerun to resume, with fewer --workers or more memory") from None
 
     def close(self) -> None:
-        self.pool.close()
-        self.pool.join()
+        self.pool.shutdown(wait=True)
         spill = os.path.join(self.run_dir, SPILL_DIR)
         if not fs.is_remote(self.run_dir) and os.path.isdir(spill):
             shutil.rmtree(spill, ignore_errors=True)

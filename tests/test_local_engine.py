@@ -249,3 +249,20 @@ def test_fork_server_preload_builds_the_declared_languages(tmp_path):
     assert run_preload(str(path)) == 1
     assert "fr" in words._TOKENIZERS
     assert words.SpacyWords("fr").tokenizer is words._TOKENIZERS["fr"]   # built once per process
+
+
+def test_a_worker_that_dies_fails_the_step_with_one_line(tmp_path):
+    """A worker killed mid-task (here it exits; in life the kernel's OOM killer) breaks the pool: the
+    driver raises a RootsError saying so instead of waiting forever for the lost task."""
+    import pytest
+
+    from roots.errors import RootsError
+    from roots.pipelines.local import LocalEngine
+
+    engine = LocalEngine(2, str(tmp_path))
+    try:
+        assert engine.map(abs, [-1, -2, 3]) == [1, 2, 3]
+        with pytest.raises(RootsError, match="worker process of the local engine died"):
+            engine.map(os._exit, [3])
+    finally:
+        engine.close()
