@@ -21,14 +21,12 @@ import os
 import random
 import resource
 import shutil
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from scale import Monitor  # noqa: E402
+from scale import Monitor, run_monitored  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 MB = 1 << 20
@@ -82,20 +80,8 @@ def run_limited(config: Path, output: Path, workers: int, limit_mb: int, log_pat
 
     cmd = [sys.executable, "-m", "roots.cli", "run", str(config), "--output", str(output),
            "--engine", "local", "--workers", str(workers)]
-    start = time.perf_counter()
-    with open(log_path, "w") as log:
-        proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT,
-                                env=dict(os.environ, **LEAN_ENV), preexec_fn=cap)
-        monitor = Monitor(proc.pid, output / "manifest.json")
-        monitor.start()
-        try:
-            rc = proc.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            rc = proc.wait()
-        monitor.stop.set()
-        monitor.join()
-    return rc, time.perf_counter() - start, monitor
+    return run_monitored(cmd, dict(os.environ, **LEAN_ENV), log_path, output / "manifest.json", timeout,
+                         preexec_fn=cap)
 
 
 def check(output: Path, docs: int) -> list[str]:

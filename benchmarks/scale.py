@@ -31,6 +31,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from corpus_gen import Corpus, CorpusSpec, generate, write_config  # noqa: E402
@@ -230,18 +231,14 @@ def _check(result: RunResult, run_dir: Path) -> None:
     result.digests = _digests(run_dir)
 
 
-def run_one(engine: str, size: int, corpus: Corpus, config: Path, run_dir: Path, log_dir: Path,
-            timeout: float) -> RunResult:
-    """One fresh `roots run` in its own process, sampled by a Monitor, then checked."""
-    extra, cores = ENGINES[engine]
-    cmd = [sys.executable, "-m", "roots.cli", "run", str(config), "--output", str(run_dir)] + extra
-    env = dict(os.environ, PYSPARK_PYTHON=sys.executable, PYSPARK_DRIVER_PYTHON=sys.executable,
-               SPARK_LOCAL_IP="127.0.0.1", PYTHONHASHSEED="0")
-    log_path = log_dir / f"{engine}-{size}x.log"
+def run_monitored(cmd: list[str], env: dict[str, str], log_path: Path, manifest: Path, timeout: float,
+                  preexec_fn: Callable[[], None] | None = None) -> tuple[int, float, "Monitor"]:
+    """Run `cmd` (output to `log_path`) sampled by a Monitor of its process tree and `manifest`; killed
+    after `timeout` s. Returns (exit code, wall seconds, the monitor)."""
     start = time.perf_counter()
     with open(log_path, "w") as log:
-        proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT, env=env)
-        monitor = Monitor(proc.pid, run_dir / "manifest.json")
+        proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT, env=env, preexec_fn=preexec_fn)
+        monitor = Monitor(proc.pid, manifest)
         monitor.start()
         try:
             rc = proc.wait(timeout=timeout)
@@ -251,6 +248,18 @@ def run_one(engine: str, size: int, corpus: Corpus, config: Path, run_dir: Path,
         wall = time.perf_counter() - start
         monitor.stop.set()
         monitor.join()
+    return rc, wall, monitor
+
+
+def run_one(engine: str, size: int, corpus: Corpus, config: Path, run_dir: Path, log_dir: Path,
+            timeout: float) -> RunResult:
+    """One fresh `roots run` in its own process, sampled by a Monitor, then checked."""
+    extra, cores = ENGINES[engine]
+    cmd = [sys.executable, "-m", "roots.cli", "run", str(config), "--output", str(run_dir)] + extra
+    env = dict(os.environ, PYSPARK_PYTHON=sys.executable, PYSPARK_DRIVER_PYTHON=sys.executable,
+               SPARK_LOCAL_IP="127.0.0.1", PYTHONHASHSEED="0")
+    log_path = log_dir / f"{engine}-{size}x.log"
+    rc, wall, monitor = run_monitored(cmd, env, log_path, run_dir / "manifest.json", timeout)
     result = RunResult(engine, size, corpus.docs, cores, wall, rc, peaks=monitor.overall,
                        step_peaks=monitor.by_step, samples=monitor.samples)
     if "templates" in monitor.step_seen:
