@@ -19,6 +19,11 @@ lines, each for a named rule, and records how many per rule in `meta["boilerplat
 | `menu_run` | it is short (fewer than `line_max_words` words) without terminal punctuation, in a run of at least `max_short_run` such lines, lines removed by the rules above counting in the run (C4's terminal punctuation rule, kept to where it is boilerplate) |
 | `dangling_short` | it is short without terminal punctuation and no prose follows it (a heading is kept: prose follows) |
 | `repeated_line` | it repeats a line kept earlier in the document (`remove_repeated_lines`, on by default) |
+| `teaser` | it ends in an ellipsis and such lines are more than `max_ellipsis_line_fraction` (0.3) of the lines kept (Gopher's ellipsis share, but the teasers go and the article stays: 5 of the 181 article pages and 21 of 876 unseen pages were rejected whole when it was a document rule) |
+
+A hard-wrapped paragraph (plain-text mail, `<pre>` or `<br>` text: lines of 3+ words that break
+mid-sentence, each followed by one starting in lower case or after a comma, semicolon or hyphen, the
+last ending a sentence, `line_max_words`+ words in all) is prose: its lines are never a `menu_run`.
 
 Why repeated lines are removed rather than the page rejected (Gopher's duplicate-line rule): on the 181
 article-extraction pages, whole-page text repeats the article (print, AMP and gallery copies) on 7 pages
@@ -34,15 +39,18 @@ as ended. Chinese and Japanese (and Thai, Lao, Khmer, Myanmar, Tibetan) count tw
 characters as a word, since they put no spaces between words.
 
 Then, on the lines left (Gopher's and FineWeb's document rules, rejecting with `boilerplate:<rule>`):
-`empty`, `too_little_left` (fewer than `min_words_left` words after lines were removed),
-`duplicate_lines` / `duplicate_paragraphs` (share of repeated lines or paragraphs, by count or by
-characters), `bullet_lines`, `ellipsis_lines`, `short_lines` (share of lines under 30 characters) and
-`terminal_punctuation` (share of lines ending in it), and `prose_share`: a page of at least
+`empty`, `too_little_left` (fewer than `min_words_left` words after lines were removed), `lone_line`
+(the page is one line of under `min_block_words` words that ends no sentence: a headline, caption or
+notice alone; C4 drops such a line), `duplicate_lines` / `duplicate_paragraphs` (share of repeated lines
+or paragraphs, by count or by characters), `bullet_lines`, `short_lines` (share of lines under 30
+characters) and `terminal_punctuation` (share of lines ending in it), and `prose_share`: a page of at least
 `min_lines_for_prose` (5) lines with under `min_prose_char_fraction` (0.3) of its characters in
 paragraphs (lines of 20+ words, or runs of 3+ consecutive sentences of 5+ words: prose written a sentence
 per line) is a stack of headlines, teasers, captions and notices (what is left of a news page once its
 article is taken away: of the article-extraction pages' leftovers it rejects 13 of 93 that the other
-rules keep, and none of 197 clean articles and OSCAR texts). Last, `no_running_text`: a page of which
+rules keep, and none of 197 clean articles and OSCAR texts), unless those paragraphs hold
+`prose_enough_words` (100) words: an article with many headlines kept around it (of the leftovers it
+rejects, none has more than 79). Last, `no_running_text`: a page of which
 boilerplate lines were at least `block_rule_removed_fraction` (0.5) of the characters and whose longest
 block of kept lines (consecutive but for blank lines: no removed line between them) is under
 `min_block_words` (50, Gopher's minimum document) words has no running text left: what an index page, or
@@ -70,9 +78,9 @@ from roots.stage_configs import WEB_FORMATS, BoilerplateConfig  # noqa: F401
 
 STAGE = "boilerplate"
 META_KEY = "boilerplate"
-(EMPTY, TOO_LITTLE, DUP_LINES, DUP_PARAS, BULLETS, ELLIPSIS, SHORT_LINES, PUNCT, NO_RUNNING_TEXT,
+(EMPTY, TOO_LITTLE, LONE_LINE, DUP_LINES, DUP_PARAS, BULLETS, SHORT_LINES, PUNCT, NO_RUNNING_TEXT,
  PROSE) = (reasons.BOILERPLATE[n] for n in (
-    "empty", "too_little_left", "duplicate_lines", "duplicate_paragraphs", "bullet_lines", "ellipsis_lines",
+    "empty", "too_little_left", "lone_line", "duplicate_lines", "duplicate_paragraphs", "bullet_lines",
     "short_lines", "terminal_punctuation", "no_running_text", "prose_share"))
 
 # --- cheap line measures --------------------------------------------------------------------------------
@@ -102,6 +110,11 @@ def word_count(line: str, wide: bool) -> int:
     characters of scripts without spaces when `wide`."""
     n = len(line.split()) - len(_SYMBOL_TOKEN.findall(line))
     return n + len(_WIDE.findall(line)) // 2 if wide else n
+
+
+def wide_script(text: str) -> bool:
+    """Whether the text holds a script written without spaces between words (Chinese, Japanese, Thai…)."""
+    return _WIDE.search(text) is not None
 
 
 def width(line: str, wide: bool) -> int:
@@ -264,7 +277,7 @@ class Boilerplate:
         if doc.source not in self.sources:
             return doc
         lines = doc.text.split("\n")
-        wide = _WIDE.search(doc.text) is not None
+        wide = wide_script(doc.text)
         rules = self.line_rules(lines, wide, _CONTAINS_ANY.search(doc.text.casefold()) is not None)
         removed = Counter(r for r in rules if r)
         kept = [line for line, rule in zip(lines, rules) if not rule]
@@ -293,6 +306,9 @@ class Boilerplate:
         good = [bool(l.strip()) and not r and (n >= cfg.line_max_words
                                                or (n >= cfg.min_sentence_words and has_terminal(l.rstrip())))
                 for l, n, r in zip(lines, words, rules)]
+        if not wide:
+            for start, end in wrapped_paragraphs(lines, words, rules, cfg.line_max_words):
+                good[start:end] = [True] * (end - start)
         i, size = 0, len(lines)
         if sum(1 for l in lines if l.strip()) < 2:
             return rules   # one line: no page structure to judge, the quality filters judge it
@@ -321,6 +337,11 @@ class Boilerplate:
                     if key in seen:
                         rules[k] = "repeated_line"
                     seen.add(key)
+        kept = [k for k, line in enumerate(lines) if line.strip() and not rules[k]]
+        teasers = [k for k in kept if _ELLIPSIS.search(lines[k])]
+        if len(kept) >= cfg.min_lines_for_fractions and len(teasers) > cfg.max_ellipsis_line_fraction * len(kept):
+            for k in teasers:
+                rules[k] = "teaser"
         return rules
 
     def _own_rule(self, line: str, words: int, wide: bool, phrases: bool) -> str:
@@ -373,6 +394,9 @@ class Boilerplate:
         total = sum(word_count(l, wide) for l in lines)
         if removed and total < cfg.min_words_left:
             return TOO_LITTLE, f"{total} words left < min_words_left {cfg.min_words_left}"
+        if len(lines) == 1 and total < cfg.min_block_words and not has_terminal(lines[0].rstrip()):
+            return LONE_LINE, (f"one line of {total} words < min_block_words {cfg.min_block_words} that ends "
+                               f"no sentence")
         if len(lines) < cfg.min_lines_for_fractions:
             return None
         chars = sum(len(l) for l in lines)
@@ -391,7 +415,6 @@ class Boilerplate:
                                    f"{cfg.max_duplicate_paragraph_char_fraction}")
         for reason, count, limit, what in (
                 (BULLETS, sum(1 for l in lines if _BULLET.match(l)), cfg.max_bullet_line_fraction, "start with a bullet"),
-                (ELLIPSIS, sum(1 for l in lines if _ELLIPSIS.search(l)), cfg.max_ellipsis_line_fraction, "end with an ellipsis"),
                 (SHORT_LINES, sum(1 for l in lines if width(l, wide) < cfg.short_line_chars), cfg.max_short_line_fraction,
                  f"are under {cfg.short_line_chars} characters")):
             if count / len(lines) > limit:
@@ -400,10 +423,13 @@ class Boilerplate:
         if punct / len(lines) < cfg.min_terminal_punctuation_fraction:
             return PUNCT, f"{punct}/{len(lines)} lines end a sentence < {cfg.min_terminal_punctuation_fraction}"
         if len(lines) >= cfg.min_lines_for_prose:
-            prose = prose_chars(lines, wide, cfg.prose_line_words, cfg.prose_sentence_words, cfg.prose_run)
-            if prose / chars < cfg.min_prose_char_fraction:
+            mask = prose_lines(lines, wide, cfg.prose_line_words, cfg.prose_sentence_words, cfg.prose_run)
+            prose = sum(len(l) for l, p in zip(lines, mask) if p)
+            prose_words = sum(word_count(l, wide) for l, p in zip(lines, mask) if p)
+            if prose / chars < cfg.min_prose_char_fraction and prose_words < cfg.prose_enough_words:
                 return PROSE, (f"{prose}/{chars} characters in paragraphs (lines of {cfg.prose_line_words}+ words, or "
-                               f"runs of {cfg.prose_run}+ sentences) < {cfg.min_prose_char_fraction}")
+                               f"runs of {cfg.prose_run}+ sentences) < {cfg.min_prose_char_fraction}, and they hold "
+                               f"{prose_words} words < prose_enough_words {cfg.prose_enough_words}")
         return None
 
     def running_text_rule(self, lines: list[str], rules: list[str], wide: bool) -> tuple[Reason, str] | None:
@@ -429,11 +455,38 @@ class Boilerplate:
                 "max_short_run": self.config.max_short_run, "min_words_left": self.config.min_words_left}
 
 
-def prose_chars(lines: list[str], wide: bool, line_words: int, sentence_words: int, run: int) -> int:
-    """Characters of `lines` that are prose: a line of at least `line_words` words (a paragraph), or a
-    line in a run of at least `run` consecutive sentences (lines of `sentence_words`+ words ending in
-    terminal punctuation: prose written a sentence per line). Headlines, teasers, captions and notices
-    stacked one per line are neither."""
+_LOWER_START = re.compile(r"[\W\d_]*[^\W\d_]")
+
+
+def _starts_lower(line: str) -> bool:
+    m = _LOWER_START.match(line)
+    return m is not None and m.group()[-1].islower()
+
+
+def wrapped_paragraphs(lines: list[str], words: list[int], rules: list[str], min_words: int) -> list[tuple[int, int]]:
+    """(start, end) of each hard-wrapped paragraph: two or more consecutive kept lines of 3+ words, each
+    but the last ending without terminal punctuation and followed by a line that starts in lower case or
+    after a comma, semicolon or hyphen, the last ending a sentence, `min_words`+ words in all (plain-text
+    mail, `<pre>` and `<br>` text). Such lines are prose, though each alone looks like a menu item."""
+    found: list[tuple[int, int]] = []
+    i, size = 0, len(lines)
+    while i < size:
+        j = i
+        while (j + 1 < size and not rules[j] and words[j] >= 3 and lines[j + 1].strip() and not rules[j + 1]
+               and not has_terminal(lines[j].rstrip())
+               and (_starts_lower(lines[j + 1].strip()) or lines[j].rstrip()[-1:] in ",;-–")):
+            j += 1
+        if j > i and has_terminal(lines[j].rstrip()) and sum(words[i:j + 1]) >= min_words:
+            found.append((i, j + 1))
+        i = j + 1
+    return found
+
+
+def prose_lines(lines: list[str], wide: bool, line_words: int, sentence_words: int, run: int) -> list[bool]:
+    """Which of `lines` are prose: a line of at least `line_words` words (a paragraph), or a line in a run
+    of at least `run` consecutive sentences (lines of `sentence_words`+ words ending in terminal
+    punctuation: prose written a sentence per line). Headlines, teasers, captions and notices stacked one
+    per line are neither."""
     words = [word_count(l, wide) for l in lines]
     sentence = [w >= sentence_words and has_terminal(l.rstrip()) for l, w in zip(lines, words)]
     prose = [w >= line_words for w in words]
@@ -445,7 +498,7 @@ def prose_chars(lines: list[str], wide: bool, line_words: int, sentence_words: i
         if end - start >= run:
             prose[start:end] = [True] * (end - start)
         start = max(end, start + 1)
-    return sum(len(l) for l, p in zip(lines, prose) if p)
+    return prose
 
 
 #: Rules for lines that sit inside an article (a photo credit, a byline, a date): removing one does not

@@ -107,6 +107,7 @@ class BoilerplateConfig(Section):
       prose_sentence_words: 5                   # that are sentences (prose_sentence_words+ words, terminal
       prose_run: 3                              # punctuation), of pages of min_lines_for_prose lines or more
       min_lines_for_prose: 5
+      prose_enough_words: 100                   # but a page whose paragraphs hold this many words has an article
       min_block_words: 50                       # no_running_text: a page of which boilerplate lines were at least
       block_rule_removed_fraction: 0.5          # this share of the characters, and whose longest block of kept
                                                 # lines not broken by a removed line is under min_block_words words
@@ -137,6 +138,7 @@ class BoilerplateConfig(Section):
     prose_sentence_words: int = _count(5)
     prose_run: int = _count(3)
     min_lines_for_prose: int = _count(5)
+    prose_enough_words: int = _count(100)
     min_block_words: int = _count(50)
     block_rule_removed_fraction: float = _fraction(0.5)
     remove_repeated_lines: bool = True

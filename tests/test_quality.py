@@ -414,7 +414,7 @@ def test_roots_filter_web_and_lid_use_the_boilerplate_and_lid_stages(tmp_path, r
     page in another language as lid:wrong_language, and ids come from the records' `id` by default."""
     page = "\n".join(["Home | News | Sport | Weather | Contact", "Skip to main content", GOOD_EN,
                       "Copyright © 2024 Example News. All rights reserved.", "Share on Facebook"])
-    records = [{"id": "page", "text": page}, {"id": "junk", "text": "hughughug " * 40},
+    records = [{"id": "page", "text": page}, {"id": "junk", "text": "hughughug " * 60},
                {"id": "fr", "text": "Le conseil municipal a voté hier soir le budget de la ville pour l'année "
                                     "prochaine, après un long débat sur les écoles, les routes et les transports."}]
     src = tmp_path / "web.jsonl"

@@ -1,0 +1,153 @@
+"""The boilerplate stage on whole web pages it was never tuned on: how many pages it rejects, how much of
+each page's main text it keeps and how much of the rest it removes.
+
+Every page here holds its main text, so a page the stage rejects is a page lost (unless the page really
+has no text: read the list it writes). Two sets:
+
+- `article`: the 181 pages of the article-extraction benchmark (`../shared/data/web/article_extraction`),
+  the set the rules were developed on; a line is main text when it is in the ground-truth article;
+- `trafilatura`: the evaluation pages of trafilatura (adbar/trafilatura, Apache-2.0; `tests/eval/*.html`
+  and `tests/evaldata.json`: for each page a few snippets that belong to its main text, `with`, and a few
+  that do not, `without`), mostly German, English and French blogs, news and institutional pages. No rule
+  was tuned on them: it is the check that the rules hold on pages nobody here read first. Clone it
+  yourself (`git clone https://github.com/adbar/trafilatura`) and pass `--trafilatura PATH`; nothing is
+  downloaded.
+
+A page's text is its visible lines as `curation_quality.visible_lines` gives them (one line per block
+element, as a WET conversion does), normalised as ingestion does. The boilerplate stage runs with its
+defaults, as on a web source.
+
+    .venv/bin/python benchmarks/boilerplate_pages.py --trafilatura ../trafilatura
+
+Writes `runs/bench-boilerplate-pages/report.md` and `rejected.jsonl` (each rejected page, its reason and
+what it kept) and prints the report.
+"""
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import sys
+from collections import Counter
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from curation_quality import ARTICLES, DATA, visible_lines  # noqa: E402
+from roots.document import Document, Rejection  # noqa: E402
+from roots.filters.boilerplate import Boilerplate, wide_script  # noqa: E402
+from roots.stage_configs import BoilerplateConfig  # noqa: E402
+from roots.filters.normalise import normalise_text  # noqa: E402
+
+
+def page_lines(html: bytes) -> list[str]:
+    return normalise_text("\n".join(visible_lines(html))).split("\n")
+
+
+def article_pages() -> list[tuple[str, list[str], set[str]]]:
+    """(name, lines, main-text lines) of the article-extraction pages, [] without ../shared/data."""
+    folder = DATA / ARTICLES
+    if not folder.exists():
+        return []
+    truth = json.loads((folder / "ground-truth.json").read_text(encoding="utf-8"))
+    pages = []
+    for key in sorted(truth):
+        html = gzip.open(folder / "html" / f"{key}.html.gz").read()
+        body = {" ".join(line.split()) for line in truth[key]["articleBody"].split("\n") if line.strip()}
+        pages.append((key, page_lines(html), body))
+    return pages
+
+
+def trafilatura_pages(repo: Path) -> list[tuple[str, list[str], list[str], list[str]]]:
+    """(file, lines, with-snippets, without-snippets) of trafilatura's evaluation pages."""
+    meta = json.loads((repo / "tests" / "evaldata.json").read_text(encoding="utf-8"))
+    pages = []
+    for _, entry in sorted(meta.items(), key=lambda kv: kv[1]["file"]):
+        path = repo / "tests" / "eval" / entry["file"]
+        if path.exists():
+            pages.append((entry["file"], page_lines(path.read_bytes()), entry.get("with", []),
+                          entry.get("without", [])))
+    return pages
+
+
+def judge(stage: Boilerplate, lines: list[str]) -> tuple[str, list[str], str]:
+    """(reason or "", each line's rule, the kept text) of one page."""
+    out = stage(Document(id="page", text="\n".join(lines), lang="", source="web", meta={}))
+    rules = stage.line_rules(lines, wide=wide_script("\n".join(lines)))
+    if isinstance(out, Rejection):
+        return out.reason.code, rules, out.detail
+    return "", rules, out.text
+
+
+def share(a: int, b: int) -> str:
+    return f"{a / b:.3f} ({a}/{b})" if b else "–"
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--trafilatura", type=Path, help="a checkout of adbar/trafilatura (tests/eval, tests/evaldata.json)")
+    ap.add_argument("--out", type=Path, default=ROOT / "runs" / "bench-boilerplate-pages")
+    args = ap.parse_args(argv)
+    stage = Boilerplate(BoilerplateConfig(), frozenset({"web"}))
+    stage.setup()
+    args.out.mkdir(parents=True, exist_ok=True)
+    report = ["| set | pages | rejected | by reason | main text kept | other text removed |",
+              "| --- | --- | --- | --- | --- | --- |"]
+    rejected_rows = []
+
+    kept_a = all_a = gone_b = all_b = 0
+    reasons: Counter = Counter()
+    articles = article_pages()
+    for key, lines, body in articles:
+        reason, rules, detail = judge(stage, lines)
+        if reason:
+            reasons[reason] += 1
+            rejected_rows.append({"set": "article", "page": key, "reason": reason, "detail": detail})
+        for line, rule in zip(lines, rules):
+            if line in body or (len(line) >= 25 and any(line in b for b in body)):
+                all_a += len(line)
+                kept_a += len(line) * (not rule and not reason)
+            else:
+                all_b += len(line)
+                gone_b += len(line) * (bool(rule) or bool(reason))
+    if articles:
+        report.append(f"| article (developed on) | {len(articles)} | {sum(reasons.values())} | "
+                      f"{', '.join(f'{k} {v}' for k, v in reasons.most_common())} | {share(kept_a, all_a)} chars | "
+                      f"{share(gone_b, all_b)} chars |")
+
+    if args.trafilatura:
+        reasons = Counter()
+        with_kept = with_all = without_gone = without_all = 0
+        pages = trafilatura_pages(args.trafilatura)
+        for name, lines, with_, without in pages:
+            reason, rules, detail = judge(stage, lines)
+            if reason:
+                reasons[reason] += 1
+                rejected_rows.append({"set": "trafilatura", "page": name, "reason": reason, "detail": detail})
+            for snippets, is_main in ((with_, True), (without, False)):
+                for snippet in snippets:
+                    rule = next((r for l, r in zip(lines, rules) if snippet.strip() and snippet.strip() in l), None)
+                    if rule is None:
+                        continue   # not on one line of the visible text (split by markup, or not there)
+                    if is_main:
+                        with_all += 1
+                        with_kept += not rule and not reason
+                    else:
+                        without_all += 1
+                        without_gone += bool(rule) or bool(reason)
+        report.append(f"| trafilatura (never tuned on) | {len(pages)} | {sum(reasons.values())} | "
+                      f"{', '.join(f'{k} {v}' for k, v in reasons.most_common())} | {share(with_kept, with_all)} "
+                      f"`with` snippets | {share(without_gone, without_all)} `without` snippets |")
+
+    text = "\n".join(report) + "\n"
+    (args.out / "report.md").write_text(text, encoding="utf-8")
+    with open(args.out / "rejected.jsonl", "w", encoding="utf-8") as fh:
+        for row in rejected_rows:
+            fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+    print(text)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
