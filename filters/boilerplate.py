@@ -10,15 +10,16 @@ lines, each for a named rule, and records how many per rule in `meta["boilerplat
 | --- | --- |
 | `cookie`, `copyright`, `javascript`, `legal` | it holds a consent, copyright, "enable JavaScript" or policy phrase of one of 24 languages and is not long (C4's policy and javascript lines; copyright also by `©`) |
 | `share`, `login`, `subscribe`, `read_more`, `navigation` | it starts with a button or menu phrase and is short; a one-word phrase must be the whole line |
-| `comments`, `credit` | it holds a comment-form string ("Your email address will not be published", "Save my name, email…") or a photo credit (`Getty Images`, `REUTERS/`, `Image credit`, `Foto:`) and is not long |
+| `comments`, `credit` | it holds a comment-form string ("Your email address will not be published", "Save my name, email…") or a photo credit (`Getty Images`, `REUTERS/`, `Image credit`, `Foto:`) and is not long; or it is a reader comment's header ("joetoronto says:", "Alex on September 17, 2018 at 6:34 am said:") |
+| `notice` | it holds a site notice and has at most 60 words: an affiliate disclosure, an ad-blocker request, "By registering you agree…", "may not be reproduced", an opinion or FDA disclaimer, "Got a tip?" |
 | `byline` | it has at most 10 words, no terminal punctuation, and opens with a byline word ("Written by", "Updated", "Publicado", "作者："), or with a bare "By" / "Por" / "Oleh" followed by a capitalised word (a name) |
-| `date_line` | it has at most 10 words, a digit, and nothing but numbers and month, weekday or time words ("19 Nov 2019 05:44 GMT", "3H ago", "hace 3 horas"): a date, time or counter alone |
+| `date_line` | it has at most 10 words, a digit, and nothing but numbers and month, weekday, time or gallery words ("19 Nov 2019 05:44 GMT", "3H ago", "hace 3 horas", "Image 2 of 5"): a date, time or counter alone |
 | `link_list` | it is three or more short segments split by `|`, `·`, `•`, `»`, `›`, ` / `, ` > `, ` - ` (menus, breadcrumbs) |
 | `language_list` | it is made of language names written in their own language (two or more, or one next to another) |
 | `title_case_list` | it has 20 or more words, no terminal punctuation, and most words capitalised (category lists) |
 | `menu_run` | it is short (fewer than `line_max_words` words) without terminal punctuation, in a run of at least `max_short_run` such lines, lines removed by the rules above counting in the run (C4's terminal punctuation rule, kept to where it is boilerplate) |
 | `dangling_short` | it is short without terminal punctuation and no prose follows it (a heading is kept: prose follows) |
-| `repeated_line` | it repeats a line kept earlier in the document (`remove_repeated_lines`, on by default) |
+| `repeated_line` | it repeats a line kept earlier in the document, or it has 4+ words and is part of another kept line (a headline inside the page title, a teaser cut from the article) (`remove_repeated_lines`, on by default) |
 | `teaser` | it ends in an ellipsis and such lines are more than `max_ellipsis_line_fraction` (0.3) of the lines kept (Gopher's ellipsis share, but the teasers go and the article stays: 5 of the 181 article pages and 21 of 876 unseen pages were rejected whole when it was a document rule) |
 
 A hard-wrapped paragraph (plain-text mail, `<pre>` or `<br>` text: lines of 3+ words that break
@@ -97,6 +98,9 @@ _SEPARATORS = re.compile(r"\s*[|·•»›¦→◦▪‣⋅∙]\s*|\s+[/>\-–]\
 _SEPARATOR_ANY = re.compile(r"[|·•»›¦→◦▪‣⋅∙]|\s[/>\-–]\s")
 _COPYRIGHT_MARK = re.compile(r"©|\bcopyright\s*(?:\(c\)|\d{4})", re.IGNORECASE)
 _NON_WORD = re.compile(r"[\W\d_]+")
+#: The verb closing a comment's header line ("joetoronto says:", "Alex on September 17, 2018 at 6:34 am said:")
+_COMMENT_VERB = re.compile(r"\s(?:says|said|wrote|writes|replied|dice|dijo|escribió|disse|escreveu|dit|écrit|"
+                           r"diz|berkata|menulis|nói|viết|قال|كتب|说|說|ने कहा)\s*[:：]\s*$", re.IGNORECASE)
 _PARAGRAPHS = re.compile(r"\n\s*\n")
 
 
@@ -219,6 +223,15 @@ def is_byline(line: str, words: int) -> bool:
     return named is not None and (named.group(1) is None or named.group(1).isupper())
 
 
+def is_comment_head(line: str, words: int) -> bool:
+    """A reader comment's header: a name and "says:" alone (at most three words), or a name, a date and
+    time and "said:" ("Alex on September 17, 2018 at 6:34 am said:"). An article's "The city's mayor
+    said:" before a quoted paragraph has neither (a two-word "He said:" goes too: a few words lost)."""
+    if not _COMMENT_VERB.search(line):
+        return False
+    return words <= 3 or _DIGIT.search(line) is not None
+
+
 def is_date_line(line: str, words: int) -> bool:
     """A date, time or counter alone: at most 10 words, a digit, and every token a number or a month,
     weekday or time word (`DATE_WORDS`): "19 Nov 2019 05:44 GMT", "Updated Nov 19, 9:41 AM", "1H ago"."""
@@ -337,6 +350,7 @@ class Boilerplate:
                     if key in seen:
                         rules[k] = "repeated_line"
                     seen.add(key)
+            self._contained_lines(lines, words, rules)
         kept = [k for k, line in enumerate(lines) if line.strip() and not rules[k]]
         teasers = [k for k in kept if _ELLIPSIS.search(lines[k])]
         if len(kept) >= cfg.min_lines_for_fractions and len(teasers) > cfg.max_ellipsis_line_fraction * len(kept):
@@ -355,6 +369,8 @@ class Boilerplate:
                 return m.rule
         if phrases and words <= KINDS["copyright"].max_words and _COPYRIGHT_MARK.search(line):
             return "copyright"
+        if words <= 12 and is_comment_head(line, words):
+            return "comments"
         if is_date_line(line, words):
             return "date_line"
         if is_byline(line, words):
@@ -368,6 +384,19 @@ class Boilerplate:
         if words >= 20 and is_title_case_list(line):
             return "title_case_list"
         return ""
+
+    @staticmethod
+    def _contained_lines(lines: list[str], words: list[int], rules: list[str]) -> None:
+        """A kept line of 4+ words whose text (a trailing ellipsis or full stop aside) is part of another
+        kept line repeats it: a headline inside the page title, a teaser cut from its article's first
+        paragraph, a caption's first sentence. It goes as `repeated_line`, the longer line stays."""
+        kept = [k for k, line in enumerate(lines) if line.strip() and not rules[k]]
+        joined = "\n".join(lines[k].strip() for k in kept)
+        for k in kept:
+            if words[k] >= 4:
+                key = lines[k].strip().rstrip("….").rstrip()
+                if len(key) >= 20 and joined.count(key) >= 2:
+                    rules[k] = "repeated_line"
 
     @staticmethod
     def _language_neighbours(lines: list[str], rules: list[str]) -> None:

@@ -351,11 +351,41 @@ CREDIT = PhraseKind("contains", 16, {
     "sw": ("picha:",),
 })
 
+NOTICE = PhraseKind("contains", 60, {
+    "en": ("may contain affiliate links", "contains affiliate links", "we may earn a commission",
+           "we may earn an affiliate commission", "may receive a commission", "when you purchase through links",
+           "when you buy through links", "as an amazon associate", "please see my disclosure", "sharing is caring",
+           "disable your ad blocker", "turn off your ad blocker", "whitelist our site", "using an ad blocker",
+           "about your ad blocker", "constitutes acceptance of our", "by registering, you agree",
+           "by registering you", "by clicking", "by submitting this form", "by signing up, you agree",
+           "you agree to our terms", "may not be reproduced", "opinions expressed in this",
+           "views expressed in this", "have not been evaluated by the food and drug administration",
+           "not intended to diagnose, treat", "have a news tip", "have a tip?", "got a tip?", "send us a tip",
+           "want more stories like this", "enter search terms", "is supported by its audience",
+           "relies on advertising to support", "we're sorry, this feature is currently unavailable"),
+    "fr": ("liens affiliés", "lien affilié", "bloqueur de publicité", "bloqueur de publicités",
+           "désactiver votre bloqueur", "en cliquant sur", "vous acceptez nos conditions", "reproduction interdite",
+           "toute reproduction", "les opinions exprimées"),
+    "es": ("enlaces de afiliado", "enlaces afiliados", "bloqueador de anuncios", "desactiva tu bloqueador",
+           "al hacer clic", "al registrarte, aceptas", "aceptas nuestros términos", "prohibida su reproducción",
+           "queda prohibida la reproducción", "las opiniones expresadas"),
+    "pt": ("links de afiliados", "links afiliados", "bloqueador de anúncios", "desative seu bloqueador",
+           "ao clicar em", "ao se cadastrar, você concorda", "você concorda com nossos termos",
+           "proibida a reprodução", "é proibida a reprodução", "as opiniões expressas"),
+    "ca": ("enllaços d'afiliat", "bloquejador d'anuncis", "en fer clic", "prohibida la reproducció"),
+    "id": ("tautan afiliasi", "pemblokir iklan", "dengan mengklik", "dilarang mengutip", "dilarang keras mengambil"),
+    "vi": ("liên kết liên kết", "trình chặn quảng cáo", "bằng cách nhấp", "nghiêm cấm sao chép", "ghi rõ nguồn"),
+    "ar": ("روابط تابعة", "مانع الإعلانات", "بالنقر على", "يمنع نسخ", "جميع الآراء الواردة"),
+    "zh-Hans": ("广告拦截", "点击即表示", "未经许可不得转载", "禁止转载", "转载请注明", "仅代表作者"),
+    "zh-Hant": ("廣告攔截", "點擊即表示", "未經許可不得轉載", "禁止轉載", "轉載請註明", "僅代表作者"),
+    "hi": ("विज्ञापन अवरोधक", "क्लिक करके", "अनुमति के बिना", "विचार लेखक के निजी"),
+})
+
 #: Every kind, by the rule name it records (`boilerplate:<kind>` in meta and the manifest).
 KINDS: dict[str, PhraseKind] = {
     "cookie": COOKIE, "copyright": COPYRIGHT, "javascript": JAVASCRIPT, "legal": LEGAL, "share": SHARE,
     "login": LOGIN, "subscribe": SUBSCRIBE, "read_more": READ_MORE, "navigation": NAVIGATION,
-    "comments": COMMENTS, "credit": CREDIT,
+    "comments": COMMENTS, "credit": CREDIT, "notice": NOTICE,
 }
 
 #: Byline openers (`byline` rule): a short line without terminal punctuation that starts with one is an
@@ -390,6 +420,8 @@ gener febrer març maig juny juliol agost setembre octubre novembre desembre
 januari februari maret mei juni juli agustus oktober desember
 senin selasa rabu kamis jumat sabtu minggu pukul jam menit hari lalu yang
 tháng năm ngày giờ phút trước lúc
+of image images photo photos picture pictures slide slides gallery foto fotos imagen imagem imagens galería
+galeria sur bild dari ảnh hình
 يناير فبراير مارس أبريل مايو يونيو يوليو أغسطس سبتمبر أكتوبر نوفمبر ديسمبر منذ ساعة ساعات دقيقة
 जनवरी फ़रवरी फरवरी मार्च अप्रैल मई जून जुलाई अगस्त सितंबर अक्टूबर नवंबर दिसंबर
 """.split())

@@ -95,6 +95,16 @@ def test_no_terminal_punctuation(line):
     ("date_line", "hace 3 horas"),
     ("date_line", "2019年11月20日 14:48"),
     ("date_line", "12"),
+    ("date_line", "Image 2 of 5"),
+    ("notice", "This post may contain affiliate and/or referral links. Please see my disclosure page."),
+    ("notice", "Slate relies on advertising to support our journalism. If you value our work, please disable "
+               "your ad blocker."),
+    ("notice", "Registration on or use of this site constitutes acceptance of our User Agreement and Privacy Policy"),
+    ("notice", "Got a Tip?"),
+    ("notice", "Ao clicar em Aceitar, você concorda com o uso de dados."),
+    ("notice", "未经许可不得转载。"),
+    ("comments", "joetoronto says:"),
+    ("comments", "Milan Griffes on September 12, 2018 at 4:47 pm said:"),
 ])
 def test_phrase_lines_are_removed(rule, line):
     assert rules_of([line, PROSE]) == [rule, ""]
@@ -115,6 +125,8 @@ def test_phrase_lines_are_removed(rule, line):
     "The museum bought the photo: a print of the harbour made in 1910 by an unknown sailor.",
     "On 12 May 2019 the bridge reopened to traffic after two years of repairs.",
     "2020 Ford Ranger FX4 review",
+    "The governor of the central bank said: the rate will stay where it is.",
+    "Photo 2 of the series shows the harbour before the storm.",
 ])
 def test_prose_with_phrase_words_is_kept(line):
     assert rules_of([line, PROSE]) == ["", ""]
@@ -494,3 +506,12 @@ def test_boilerplate_pages_benchmark_runs_on_the_article_pages(tmp_path):
     assert "| article (developed on) | 181 |" in report
     rejected = [json.loads(line) for line in (tmp_path / "rejected.jsonl").read_text(encoding="utf-8").splitlines()]
     assert len(rejected) <= 1 and all(r["set"] == "article" and r["reason"].startswith("boilerplate:") for r in rejected)
+
+
+def test_a_line_repeated_inside_a_longer_one_goes():
+    """A headline repeated in the page title, a teaser cut from the article: the shorter copy goes."""
+    title = "St. Louis Park elects a new mayor, apparently the first Somali American to lead a U.S. city – Twin Cities"
+    teaser = "St. Louis Park elects a new mayor, apparently…"
+    rules = rules_of([title, teaser, "The council met on Tuesday to discuss the new budget", PROSE])
+    assert rules == ["", "repeated_line", "repeated_line", ""]   # the title and the article stay
+    assert rules_of(["The council met", PROSE]) == ["", ""]        # a heading of three words is no copy
