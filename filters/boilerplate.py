@@ -11,6 +11,7 @@ lines, each for a named rule, and records how many per rule in `meta["boilerplat
 | `cookie`, `copyright`, `javascript`, `legal` | it holds a consent, copyright, "enable JavaScript" or policy phrase of one of 24 languages and is not long (C4's policy and javascript lines; copyright also by `©`) |
 | `share`, `login`, `subscribe`, `read_more`, `navigation` | it starts with a button or menu phrase and is short; a one-word phrase must be the whole line |
 | `comments`, `credit` | it holds a comment-form string ("Your email address will not be published", "Save my name, email…") or a photo credit (`Getty Images`, `REUTERS/`, `Image credit`, `Foto:`) and is not long; or it is a reader comment's header ("joetoronto says:", "Alex on September 17, 2018 at 6:34 am said:") |
+| `bio` | it is an author box: a capitalised name, "is a/an/the" (or another language's copula) and a writer's role within four words ("Meg James is a corporate media reporter for…"), or "Follow him on Twitter", in at most 80 words |
 | `notice` | it holds a site notice and has at most 60 words: an affiliate disclosure, an ad-blocker request, "By registering you agree…", "may not be reproduced", an opinion or FDA disclaimer, "Got a tip?" |
 | `byline` | it has at most 10 words, no terminal punctuation, and opens with a byline word ("Written by", "Updated", "Publicado", "作者："), or with a bare "By" / "Por" / "Oleh" followed by a capitalised word (a name) |
 | `date_line` | it has at most 10 words, a digit, and nothing but numbers and month, weekday, time or gallery words ("19 Nov 2019 05:44 GMT", "3H ago", "hace 3 horas", "Image 2 of 5"): a date, time or counter alone |
@@ -74,7 +75,8 @@ from typing import Iterable
 
 from roots import reasons
 from roots.document import Document, Reason, Rejection
-from roots.filters.boilerplate_phrases import AUTONYMS, BYLINE, BYLINE_NAMED, DATE_WORDS, KINDS, PhraseKind
+from roots.filters.boilerplate_phrases import (AUTONYMS, BIO_COPULAS, BIO_ROLES, BYLINE, BYLINE_NAMED, DATE_WORDS,
+                                               KINDS, PhraseKind)
 from roots.stage_configs import WEB_FORMATS, BoilerplateConfig  # noqa: F401
 
 STAGE = "boilerplate"
@@ -98,6 +100,12 @@ _SEPARATORS = re.compile(r"\s*[|·•»›¦→◦▪‣⋅∙]\s*|\s+[/>\-–]\
 _SEPARATOR_ANY = re.compile(r"[|·•»›¦→◦▪‣⋅∙]|\s[/>\-–]\s")
 _COPYRIGHT_MARK = re.compile(r"©|\bcopyright\s*(?:\(c\)|\d{4})", re.IGNORECASE)
 _NON_WORD = re.compile(r"[\W\d_]+")
+_NAME = r"(?:[A-Z][\w.'’-]*|[A-Z]\.)"
+_BIO_OPENING = re.compile(r"\s*" + _NAME + r"(?:\s+" + _NAME + r"){0,3}\s+(?P<copula>" +
+                          "|".join(re.escape(c) for c in BIO_COPULAS) + r")\b")
+_FOLLOW_ME = re.compile(r"\bfollow (?:him|her|them|me) on (?:twitter|x|facebook|instagram|linkedin|mastodon)\b"
+                        r"|\bsuivez-(?:le|la|moi) sur\b|\bsíguel[oa] en\b|\bsiga-(?:o|a) no\b", re.IGNORECASE)
+_WORD = re.compile(r"\w+")
 #: The verb closing a comment's header line ("joetoronto says:", "Alex on September 17, 2018 at 6:34 am said:")
 _COMMENT_VERB = re.compile(r"\s(?:says|said|wrote|writes|replied|dice|dijo|escribió|disse|escreveu|dit|écrit|"
                            r"diz|berkata|menulis|nói|viết|قال|كتب|说|說|ने कहा)\s*[:：]\s*$", re.IGNORECASE)
@@ -221,6 +229,19 @@ def is_byline(line: str, words: int) -> bool:
         return True
     named = _BYLINE_NAMED.match(line)
     return named is not None and (named.group(1) is None or named.group(1).isupper())
+
+
+def is_bio(line: str) -> bool:
+    """An author box: "Follow him on Twitter @x", or a line opening with a capitalised name (one to four
+    words) followed by "is a/an/the" (or another language's copula) and a writer's role within four
+    words ("Meg James is a corporate media reporter for…", "Louise Matsakis is a Staff Writer at…")."""
+    if _FOLLOW_ME.search(line):
+        return True
+    m = _BIO_OPENING.match(line)
+    if not m:
+        return False
+    following = _WORD.findall(line[m.start("copula"):].casefold())[:6]
+    return any(w in BIO_ROLES for w in following)
 
 
 def is_comment_head(line: str, words: int) -> bool:
@@ -371,6 +392,8 @@ class Boilerplate:
             return "copyright"
         if words <= 12 and is_comment_head(line, words):
             return "comments"
+        if words <= 80 and is_bio(line):
+            return "bio"
         if is_date_line(line, words):
             return "date_line"
         if is_byline(line, words):

@@ -362,7 +362,10 @@ NOTICE = PhraseKind("contains", 60, {
            "views expressed in this", "have not been evaluated by the food and drug administration",
            "not intended to diagnose, treat", "have a news tip", "have a tip?", "got a tip?", "send us a tip",
            "want more stories like this", "enter search terms", "is supported by its audience",
-           "relies on advertising to support", "we're sorry, this feature is currently unavailable"),
+           "relies on advertising to support", "we're sorry, this feature is currently unavailable",
+           "for your personal, non-commercial use only", "quote data provided by", "market data provided by",
+           "quotes delayed", "delayed at least 15 minutes", "delayed by at least 15 minutes",
+           "delayed a minimum of 15 minutes"),
     "fr": ("liens affiliés", "lien affilié", "bloqueur de publicité", "bloqueur de publicités",
            "désactiver votre bloqueur", "en cliquant sur", "vous acceptez nos conditions", "reproduction interdite",
            "toute reproduction", "les opinions exprimées"),
@@ -401,6 +404,22 @@ BYLINE: tuple[str, ...] = (
     "लेखक:", "अपडेट", "प्रकाशित",
 )
 BYLINE_NAMED: tuple[str, ...] = ("by", "par", "por", "per", "oleh", "bởi", "von", "door")
+
+#: Author-bio roles (`bio` rule): "<Name> is a staff writer at…", "<Nome> é jornalista…". A line that opens
+#: with a capitalised name, then "is a/an/the" (or the language's copula) and one of these within a few
+#: words, is the author box under an article.
+BIO_COPULAS: tuple[str, ...] = ("is a", "is an", "is the", "is one of", "est un", "est une", "est le", "est la",
+                                "est journaliste", "es un", "es una", "es el", "es la", "es periodista", "é um",
+                                "é uma", "é o", "é a", "é jornalista", "adalah", "merupakan", "là")
+BIO_ROLES: frozenset[str] = frozenset("""
+writer reporter editor journalist correspondent columnist contributor contributing
+producer photographer photojournalist author blogger curator anchor analyst intern fellow critic
+journaliste rédacteur rédactrice chroniqueur chroniqueuse correspondant correspondante éditeur éditrice
+periodista redactor redactora columnista corresponsal editor editora colaborador colaboradora
+jornalista repórter colunista correspondente colaboradora
+wartawan jurnalis penulis redaktur kontributor koresponden
+phóng biên tác
+""".split())
 
 #: Month and weekday names and time words (`date_line` rule): a short line made of these and numbers
 #: only ("Updated Nov 19, 9:41 AM", "19 Nov 2019 05:44 GMT", "32M ago", "0") is a date, time or counter.

@@ -97,7 +97,7 @@ class BoilerplateConfig(Section):
       max_duplicate_paragraph_fraction: 0.3
       max_duplicate_paragraph_char_fraction: 0.2
       max_bullet_line_fraction: 0.9
-      max_ellipsis_line_fraction: 0.3
+      max_ellipsis_line_fraction: 0.3          # more lines than this ending in "…" go as teasers
       max_short_line_fraction: 0.67             # FineWeb
       short_line_chars: 30
       min_terminal_punctuation_fraction: 0.12   # FineWeb

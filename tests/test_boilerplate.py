@@ -103,6 +103,11 @@ def test_no_terminal_punctuation(line):
     ("notice", "Got a Tip?"),
     ("notice", "Ao clicar em Aceitar, você concorda com o uso de dados."),
     ("notice", "未经许可不得转载。"),
+    ("notice", "This copy is for your personal, non-commercial use only."),
+    ("bio", "Meg James is a corporate media reporter for the Los Angeles Times, covering the business of television."),
+    ("bio", "Louise Matsakis is a Staff Writer at WIRED covering Amazon, security, and online platforms."),
+    ("bio", "Mike Wall's book is out now. Follow him on Twitter @michaeldwall."),
+    ("bio", "Ana Souza é jornalista e escreve sobre educação desde 2010."),
     ("comments", "joetoronto says:"),
     ("comments", "Milan Griffes on September 12, 2018 at 4:47 pm said:"),
 ])
@@ -127,6 +132,9 @@ def test_phrase_lines_are_removed(rule, line):
     "2020 Ford Ranger FX4 review",
     "The governor of the central bank said: the rate will stay where it is.",
     "Photo 2 of the series shows the harbour before the storm.",
+    "Evan Gershkovich, who was arrested in March, is a reporter at the paper's Moscow bureau.",
+    "The council is a body of twelve elected members who meet every month.",
+    "Paris is a city of writers, and its cafés have seen many of them at work.",
 ])
 def test_prose_with_phrase_words_is_kept(line):
     assert rules_of([line, PROSE]) == ["", ""]
