@@ -476,6 +476,10 @@ class Boilerplate:
             return PUNCT, f"{punct}/{len(lines)} lines end a sentence < {cfg.min_terminal_punctuation_fraction}"
         if len(lines) >= cfg.min_lines_for_prose:
             mask = prose_lines(lines, wide, cfg.prose_line_words, cfg.prose_sentence_words, cfg.prose_run)
+            if not wide:   # a hard-wrapped paragraph is a paragraph
+                counts = [word_count(l, wide) for l in lines]
+                for start, end in wrapped_paragraphs(lines, counts, [""] * len(lines), cfg.line_max_words):
+                    mask[start:end] = [True] * (end - start)
             prose = sum(len(l) for l, p in zip(lines, mask) if p)
             prose_words = sum(word_count(l, wide) for l, p in zip(lines, mask) if p)
             if prose / chars < cfg.min_prose_char_fraction and prose_words < cfg.prose_enough_words:

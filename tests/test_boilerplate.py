@@ -477,6 +477,11 @@ def test_hard_wrapped_prose_is_kept_and_a_lowercase_menu_is_not():
     assert wrapped in out.text and "Contact" not in out.text
     lowercase_menu = "home\nabout us\nour services\ncontact\n" + PROSE
     assert stage()(doc(lowercase_menu)).text == PROSE
+    mail = "\n".join(["Re: the water tank", "alex says:"] + [
+        "Thanks for posting the schedule. I checked the tank", "on the north side this morning and the level was",
+        "lower than the sign says, so it may be worth asking", "the committee to look at the valve before the dry",
+        "weeks start. If nobody else can go, I will take the", "key on Saturday and report back here with what I find."])
+    assert reject_reason(mail) is None   # prose_share counts the wrapped lines as the paragraph they are
     chain = wrapped.split("\n")
     unfinished = "\n".join(chain[:2])   # the chain never ends a sentence: not a paragraph
     rules = rules_of(["Menu", "News"] + unfinished.split("\n") + ["Sport"])

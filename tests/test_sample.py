@@ -233,6 +233,25 @@ def test_duplicates_leave_one_document_each(sample_run):
     assert ("sample-crawl/web-045" in kept) != ("sample-text-es/es-002" in kept)
 
 
+def test_web_pages_lose_their_boilerplate_lines_and_keep_their_prose(sample_run):
+    """web-046: mojibake repaired; title, headline, affiliate notice, a pull quote repeating the article,
+    the author box and the "…" teasers go.
+    web-047: the hard-wrapped replies stay whole, the `name says:` headers go."""
+    out, _ = sample_run
+    rows = {r["id"]: r for r in read_rows(out, "documents") + read_rows(out, "rejected")}
+    news, post = rows["sample-crawl/web-046"], rows["sample-crawl/web-047"]
+    assert "reason" not in news or not news["reason"], news.get("reason")
+    assert "children\u2019s books" in news["text"] and "\u00e2" not in news["text"]
+    removed = json.loads(news["meta"])["boilerplate"]["lines_removed"]
+    # the title and headline sit in a run with the notice (menu_run); the pull quote repeats the first paragraph
+    assert removed == {"bio": 1, "menu_run": 2, "notice": 1, "repeated_line": 1, "teaser": 4}, removed
+    assert "Tom Reyes is a staff reporter" not in news["text"] and "Council publishes" not in news["text"]
+    assert "reason" not in post or not post["reason"], post.get("reason")
+    assert "the tank\non the north side this morning and the level was\nlower" in post["text"]   # lines stay lines
+    assert "says:" not in post["text"]
+    assert json.loads(post["meta"])["boilerplate"]["lines_removed"] == {"comments": 2}
+
+
 def test_crawl_cleaning_removes_html_spans(sample_run):
     out, _ = sample_run
     page = next(r for r in read_rows(out, "documents") + read_rows(out, "rejected") if r["id"] == "sample-crawl/web-041")
