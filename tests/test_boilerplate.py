@@ -104,6 +104,7 @@ def test_no_terminal_punctuation(line):
     ("notice", "Ao clicar em Aceitar, você concorda com o uso de dados."),
     ("notice", "未经许可不得转载。"),
     ("notice", "This copy is for your personal, non-commercial use only."),
+    ("notice", "We've sent an email with instructions to create a new password. Your existing password has not been changed."),
     ("bio", "Meg James is a corporate media reporter for the Los Angeles Times, covering the business of television."),
     ("bio", "Louise Matsakis is a Staff Writer at WIRED covering Amazon, security, and online platforms."),
     ("bio", "Mike Wall's book is out now. Follow him on Twitter @michaeldwall."),
