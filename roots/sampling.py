@@ -22,11 +22,11 @@ from typing import Any, Iterator
 import pyarrow.compute as pc
 import xxhash
 
-from roots.config import ConfigError
 from roots.errors import RootsError
 from roots.languages import LanguageConfigError, Registry, load_registry
 from roots import fs
 from roots.rundir import iter_batches, read_table, shards_by_language, write_json
+from roots.schema import Section, parse, setting
 
 log = logging.getLogger(__name__)
 
@@ -42,51 +42,19 @@ class SamplingError(RootsError):
 
 
 @dataclass(frozen=True)
-class SamplingConfig:
-    """How the tokenizer training set is drawn (the run config's `tokenizer: sample:` section)."""
+class SamplingConfig(Section):
+    """How the tokenizer training set is drawn (the run config's `tokenizer: sample:` section), validated
+    by roots.schema like every other section."""
 
-    alpha: float = 0.3            # p_lang ∝ weight × bytes^alpha
-    total_mb: float = 1024.0      # size of the sample before dedup
-    cap_mb: float | None = None   # no language gives more than this
-    cap_share: float | None = None  # no language gets more than this share of the sample
-    code_share: float | None = None  # programming languages together get this share (None: like any language)
-    seed: int = 0
-    shard_mb: float = 256.0       # text shards of about this size
+    alpha: float = setting(0.3, ge=0)               # p_lang ∝ weight × bytes^alpha
+    total_mb: float = setting(1024.0, gt=0)         # size of the sample before dedup
+    cap_mb: float | None = setting(None, gt=0)      # no language gives more than this
+    cap_share: float | None = setting(None, gt=0, le=1)   # no language gets more than this share of the sample
+    code_share: float | None = setting(None, gt=0, le=1)  # programming languages together get this share (None: like any language)
+    seed: int = setting(0, ge=0)
+    shard_mb: float = setting(256.0, gt=0)          # text shards of about this size
     doc_dedup: bool = True
     line_dedup: bool = True
-
-    @classmethod
-    def from_dict(cls, data: Any, where: str) -> "SamplingConfig":
-        """Validate a mapping; a bad key is a ConfigError naming `where` and the key."""
-        data = _mapping(data, where, {f for f in cls.__dataclass_fields__})
-        kw: dict[str, Any] = {}
-        for key in ("alpha", "total_mb", "shard_mb"):
-            if key in data:
-                kw[key] = _number(where, key, data[key])
-        for key in ("cap_mb", "cap_share", "code_share"):
-            if data.get(key) is not None:
-                kw[key] = _number(where, key, data[key])
-        if "seed" in data:
-            kw["seed"] = _integer(where, "seed", data["seed"])
-        for key in ("doc_dedup", "line_dedup"):
-            if key in data:
-                if not isinstance(data[key], bool):
-                    raise ConfigError(f"{where}: key {key!r} must be true or false, got {data[key]!r}")
-                kw[key] = data[key]
-        config = cls(**kw)
-        if config.alpha < 0:
-            raise ConfigError(f"{where}: key 'alpha' must be 0 or more, got {config.alpha}")
-        for key in ("total_mb", "shard_mb", "cap_mb"):
-            value = getattr(config, key)
-            if value is not None and value <= 0:
-                raise ConfigError(f"{where}: key {key!r} must be positive, got {value}")
-        for key in ("cap_share", "code_share"):
-            value = getattr(config, key)
-            if value is not None and not 0 < value <= 1:
-                raise ConfigError(f"{where}: key {key!r} must be in (0, 1], got {value}")
-        if config.seed < 0:
-            raise ConfigError(f"{where}: key 'seed' must be 0 or more, got {config.seed}")
-        return config
 
 
 @dataclass(frozen=True)
@@ -94,8 +62,8 @@ class LanguageSampling:
     """A language's optional `sampling:` section: multipliers of its share in the tokenizer sample and
     in the training blend (both default 1.0)."""
 
-    tokenizer_weight: float = 1.0
-    training_weight: float = 1.0
+    tokenizer_weight: float = setting(1.0, ge=0)
+    training_weight: float = setting(1.0, ge=0)
 
 
 def language_sampling(registry: Registry, lang: str) -> LanguageSampling:
@@ -103,17 +71,7 @@ def language_sampling(registry: Registry, lang: str) -> LanguageSampling:
     if lang not in registry:
         return LanguageSampling()
     cfg = registry.get(lang)
-    section = cfg.sections.get("sampling") or {}
-    where = f"{cfg.path}: sampling"
-    known = set(LanguageSampling.__dataclass_fields__)
-    values: dict[str, float] = {}
-    for key, value in section.items():
-        if key not in known:
-            raise LanguageConfigError(f"{where}: key {key!r} is not a known key (known: {', '.join(sorted(known))})")
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
-            raise LanguageConfigError(f"{where}: key {key!r} must be a number of 0 or more, got {value!r}")
-        values[key] = float(value)
-    return LanguageSampling(**values)
+    return parse(LanguageSampling, cfg.sections.get("sampling"), f"{cfg.path}: sampling", error=LanguageConfigError)
 
 
 # --- the weights --------------------------------------------------------------------------------
@@ -343,33 +301,3 @@ def sample_for_tokenizer(documents_dir: str, out_dir: str, config: SamplingConfi
 def training_files(out_dir: str) -> list[str]:
     """The text shards of a sample folder, sorted (what `roots tokenizer train --input` takes)."""
     return sorted(glob.glob(os.path.join(out_dir, "train-*.txt")))
-
-
-# --- config helpers ------------------------------------------------------------------------------
-
-
-def _mapping(data: Any, where: str, known: set[str]) -> dict[str, Any]:
-    import difflib
-
-    if data is None:
-        return {}
-    if not isinstance(data, dict):
-        raise ConfigError(f"{where}: expected a mapping, got {type(data).__name__}")
-    for key in data:
-        if key not in known:
-            close = difflib.get_close_matches(str(key), sorted(known), n=1)
-            hint = f" (did you mean {close[0]!r}?)" if close else f" (known: {', '.join(sorted(known))})"
-            raise ConfigError(f"{where}: key {key!r} is not a known key{hint}")
-    return data
-
-
-def _number(where: str, key: str, value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise ConfigError(f"{where}: key {key!r} must be a number, got {type(value).__name__}")
-    return float(value)
-
-
-def _integer(where: str, key: str, value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise ConfigError(f"{where}: key {key!r} must be an integer, got {type(value).__name__}")
-    return value

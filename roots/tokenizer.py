@@ -56,9 +56,7 @@ class TokenizerConfig(Section):
     hard_vocab_limit: bool = True        # false lets unigram stop below vocab_size on small data
     hf: bool = True                      # also write the Hugging Face form
     model: str | None = None             # an existing spm.model to use instead of training one
-    #: roots.sampling validates its own section (`tokenizer: sample:`).
-    sample: SamplingConfig = setting(default_factory=SamplingConfig,
-                                     parse=lambda raw, where, key, base: SamplingConfig.from_dict(raw, f"{where}: {key}"))
+    sample: SamplingConfig = setting(default_factory=SamplingConfig)   # `tokenizer: sample:`, roots.sampling
 
 
 def trainer_options(config: TokenizerConfig) -> dict[str, Any]:

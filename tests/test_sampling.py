@@ -143,9 +143,9 @@ def test_config_from_dict_names_bad_keys():
     assert (c.alpha, c.cap_share, c.code_share, c.seed) == (0.5, 0.2, 0.1, 3)
     with pytest.raises(ConfigError, match=r"run.yaml: tokenizer: sample: key 'alfa' is not a known key \(did you mean 'alpha'"):
         SamplingConfig.from_dict({"alfa": 0.3}, "run.yaml: tokenizer: sample")
-    with pytest.raises(ConfigError, match="'code_share' must be in"):
+    with pytest.raises(ConfigError, match=r"'code_share' must be a number in \(0, 1\] or null, got 1.5"):
         SamplingConfig.from_dict({"code_share": 1.5}, "w")
-    with pytest.raises(ConfigError, match="'alpha' must be a number"):
+    with pytest.raises(ConfigError, match="'alpha' must be a non-negative number, got str 'high'"):
         SamplingConfig.from_dict({"alpha": "high"}, "w")
 
 
