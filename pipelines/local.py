@@ -464,18 +464,12 @@ def run_template_step(engine: LocalEngine, config: RunConfig, manifest: Manifest
 
 
 def _encode_task(args: tuple) -> list[tuple[tuple[str, int], str]]:
-    """One document shard encoded; each Megatron shard's chunk pickled to a spill file."""
-    from roots.pipelines.megatron import encode_unit
+    """One document shard encoded; each Megatron shard's chunk saved to a spill file."""
+    from roots.pipelines.megatron import encode_unit, save_chunk
 
-    index, unit, model_path, config, folder, scope = args
+    unit, model_path, config, folder, scope = args
     sp, eod, dtype = _ready(scope, f"sp-{model_path}", lambda: _load_tokenizer(model_path))
-    out = []
-    for n, (key, chunk) in enumerate(encode_unit(sp, eod, dtype, config, unit)):
-        path = os.path.join(folder, f"enc-{index:06d}-{n:04d}.pickle")
-        with open(path, "wb") as fh:
-            pickle.dump(chunk, fh, protocol=pickle.HIGHEST_PROTOCOL)
-        out.append((key, path))
-    return out
+    return [(key, save_chunk(folder, chunk)) for key, chunk in encode_unit(sp, eod, dtype, config, unit)]
 
 
 def _load_tokenizer(model_path: str) -> tuple:
@@ -486,17 +480,12 @@ def _load_tokenizer(model_path: str) -> tuple:
     return sp, eod_id(sp), dtype_for_vocab(sp.get_piece_size())
 
 
-def _load(path: str) -> Any:
-    with open(path, "rb") as fh:
-        return pickle.load(fh)
-
-
 def _write_megatron_task(args: tuple) -> list[dict]:
-    from roots.pipelines.megatron import write_chunks
+    from roots.pipelines.megatron import load_chunk, write_chunks
 
     key, paths, model_path, out_dir, config, scope = args
     dtype = _ready(scope, f"sp-{model_path}", lambda: _load_tokenizer(model_path))[2]
-    return list(write_chunks(out_dir, dtype, config, (key, [_load(p) for p in paths])))
+    return list(write_chunks(out_dir, dtype, config, (key, [load_chunk(p) for p in paths])))
 
 
 def tokenize_on_pool(engine: LocalEngine) -> Callable[..., list[dict]]:
@@ -506,7 +495,7 @@ def tokenize_on_pool(engine: LocalEngine) -> Callable[..., list[dict]]:
         folder = engine.spill_folder("megatron")
         scope = uuid.uuid4().hex
         try:
-            encoded = engine.map(_encode_task, [(i, u, model_path, config, folder, scope) for i, u in enumerate(units)])
+            encoded = engine.map(_encode_task, [(u, model_path, config, folder, scope) for u in units])
             by_key: dict[tuple[str, int], list[str]] = {}
             for found in encoded:
                 for key, path in found:

@@ -7,16 +7,24 @@ documents are assigned to Megatron shard `stable_hash(id) mod N` of their langua
 bytes in the Parquet metadata and `shard_target_mb`) and travel to the writer as a few large numpy
 arrays per shard, not one element per document. One worker writes each shard with its documents sorted
 by id: the same documents and model give byte-identical shards on any runner and worker count.
+
+Chunks do not cross a shuffle either: an encoder writes each chunk to a spill file (`save_chunk`, named
+by its content, so a retried task writes the same name) and hands on only (shard key, path); the shard's
+writer reads them back (`load_chunk`). The Beam graph (pipelines/megatron_beam.py) and the local pool
+(pipelines/local.py) both work this way.
 """
 from __future__ import annotations
 
 import glob
+import hashlib
+import io
 import logging
 import os
 from typing import Any, Callable, Iterable, Iterator
 
 import numpy as np
 
+from roots import fs
 from roots.megatron import (IndexedDatasetWriter, MegatronConfig, blend_lines, dtype_for_vocab, encode_documents,
                             eod_id, shard_prefix)
 from roots.rundir import column_bytes, iter_batches, shard_count, shard_of, write_json
@@ -105,6 +113,27 @@ def _split(lang: str, total: int, parts: list) -> Iterator[tuple[tuple[str, int]
         idx = order[a:b]
         yield (lang, int(sorted_shards[a])), ([ids[i] for i in idx.tolist()], sel_lengths[a:b],
                                               tokens[tok_offsets[a]:tok_offsets[b]])
+
+
+def save_chunk(folder: str, chunk: Chunk) -> str:
+    """`chunk` as one `.npz` file under `folder` (local or remote), named by the hash of its content."""
+    ids, lengths, tokens = chunk
+    buffer = io.BytesIO()
+    np.savez(buffer, ids=np.array(ids, dtype=str), lengths=lengths, tokens=tokens)
+    data = buffer.getvalue()
+    path = fs.join(folder, f"chunk-{hashlib.sha256(data).hexdigest()[:40]}.npz")
+    if not fs.exists(path):
+        fs.makedirs(folder)
+        with fs.open_file(path, "wb") as fh:
+            fh.write(data)
+    return path
+
+
+def load_chunk(path: str) -> Chunk:
+    """A chunk written by `save_chunk`."""
+    with fs.open_file(path, "rb") as fh:
+        data = np.load(io.BytesIO(fh.read()))
+        return data["ids"].tolist(), data["lengths"], data["tokens"]
 
 
 def write_chunks(out_dir: str, dtype: np.dtype, config: MegatronConfig,

@@ -1,6 +1,8 @@
 """The binarisation step's Beam graph (see roots.pipelines.megatron, its engine-free parts): units
-are spread over the workers, each document shard is encoded by `EncodeFile`, chunks are grouped by
-Megatron shard and each shard is written by one `WriteShard`. Kept apart so that only the Beam engine
+are spread over the workers, each document shard is encoded by `EncodeFile`, which saves each chunk to
+a spill file under the output folder (`save_chunk`: the run directory, so every worker of a cluster
+sees it); only (Megatron shard, path) pairs are grouped, and each shard is written by one `WriteShard`
+from its chunks' files. Token arrays never cross the shuffle. Kept apart so that only the Beam engine
 imports Beam.
 """
 from __future__ import annotations
@@ -12,16 +14,21 @@ import apache_beam as beam
 from apache_beam.metrics import Metrics
 
 from roots.megatron import MegatronConfig, dtype_for_vocab, eod_id
-from roots.pipelines.megatron import Chunk, Unit, encode_unit, write_chunks
+from roots import fs
+from roots.pipelines.megatron import Unit, encode_unit, load_chunk, save_chunk, write_chunks
 from roots.rundir import read_json, write_json
+
+#: The spill folder of the chunks, inside the output folder (removed when the step ends).
+CHUNKS_FOLDER = ".chunks"
 from roots.tokenizer import load_sentencepiece
 
 
 class EncodeFile(beam.DoFn):
-    """encode_unit as a DoFn: the SentencePiece model is loaded once per worker."""
+    """encode_unit as a DoFn: the SentencePiece model is loaded once per worker; each chunk goes to a
+    spill file under `folder` and only its path travels on."""
 
-    def __init__(self, model_path: str, config: MegatronConfig):
-        self.model_path, self.config = model_path, config
+    def __init__(self, model_path: str, config: MegatronConfig, folder: str):
+        self.model_path, self.config, self.folder = model_path, config, folder
 
     def setup(self) -> None:
         self.sp = load_sentencepiece(self.model_path)
@@ -30,11 +37,11 @@ class EncodeFile(beam.DoFn):
         self.docs_counter = Metrics.counter("megatron", "documents")
         self.tokens_counter = Metrics.counter("megatron", "tokens")
 
-    def process(self, unit: Unit) -> Iterator[tuple[tuple[str, int], Chunk]]:
+    def process(self, unit: Unit) -> Iterator[tuple[tuple[str, int], str]]:
         for key, chunk in encode_unit(self.sp, self.eod, self.dtype, self.config, unit):
             self.docs_counter.inc(len(chunk[0]))
             self.tokens_counter.inc(int(chunk[2].size))
-            yield key, chunk
+            yield key, save_chunk(self.folder, chunk)
 
 
 class WriteShard(beam.DoFn):
@@ -47,8 +54,9 @@ class WriteShard(beam.DoFn):
         sp = load_sentencepiece(self.model_path)
         self.dtype = dtype_for_vocab(sp.get_piece_size())
 
-    def process(self, keyed: tuple[tuple[str, int], Iterable[Chunk]]) -> Iterator[dict[str, Any]]:
-        yield from write_chunks(self.out_dir, self.dtype, self.config, keyed)
+    def process(self, keyed: tuple[tuple[str, int], Iterable[str]]) -> Iterator[dict[str, Any]]:
+        key, paths = keyed
+        yield from write_chunks(self.out_dir, self.dtype, self.config, (key, [load_chunk(p) for p in sorted(paths)]))
 
 
 
@@ -63,7 +71,8 @@ class Tokenize(beam.PTransform):
     def expand(self, units):
         return (units
                 | "SpreadFiles" >> beam.Reshuffle()
-                | "EncodeFiles" >> beam.ParDo(EncodeFile(self.model_path, self.config))
+                | "EncodeFiles" >> beam.ParDo(EncodeFile(self.model_path, self.config,
+                                                         fs.join(self.out_dir, CHUNKS_FOLDER)))
                 | "GroupByShard" >> beam.GroupByKey()
                 | "WriteShards" >> beam.ParDo(WriteShard(self.out_dir, self.model_path, self.config)))
 
@@ -85,8 +94,12 @@ def tokenize_on_beam(beam_args: list[str] | None = None) -> Callable[..., list[d
         from roots.pipelines.runner import beam_options
 
         records_path = os.path.join(out_dir, ".files.json")
-        with beam.Pipeline(options=beam_options(beam_args or [])) as pipeline:
-            build_tokenize(pipeline, units, model_path, out_dir, config, records_path)
+        try:
+            with beam.Pipeline(options=beam_options(beam_args or [])) as pipeline:
+                build_tokenize(pipeline, units, model_path, out_dir, config, records_path)
+        finally:
+            if fs.exists(fs.join(out_dir, CHUNKS_FOLDER)):
+                fs.remove_tree(fs.join(out_dir, CHUNKS_FOLDER))
         files = read_json(records_path)
         os.remove(records_path)
         return files

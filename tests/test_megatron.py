@@ -178,6 +178,7 @@ def test_tokenize_step_is_exact_and_deterministic(tmp_path, model):
                  beam_args=["--direct_num_workers", "2", "--direct_running_mode", "multi_threading"])
     first = all_files(tmp_path / "m1")
     assert first.keys() == all_files(tmp_path / "m2").keys()
+    assert not (tmp_path / "m1" / ".chunks").exists()   # the chunks' spill files are gone with the step
     for name, data in all_files(tmp_path / "m2").items():  # blend.txt too: its paths are relative
         assert data == first[name], name
     assert index["languages"]["fr"]["documents"] == 61 and index["languages"]["fr"]["empty_documents"] == 1
@@ -200,6 +201,21 @@ def test_tokenize_step_is_exact_and_deterministic(tmp_path, model):
     assert sum(float(line.split()[0]) for line in lines) == pytest.approx(1.0)
     assert all("/" not in line.split()[1] for line in lines)  # relative to the megatron folder
     assert all((tmp_path / "m1" / (line.split()[1] + ".idx")).is_file() for line in lines)
+
+
+def test_chunks_travel_as_content_named_files(tmp_path):
+    """What crosses the Beam shuffle (and the local pool) is a path: the chunk is saved under a name
+    made from its content, so a retried encoder writes the same file, and reads back unchanged."""
+    from roots.pipelines.megatron import load_chunk, save_chunk
+
+    chunk = (["en/a", "en/b"], np.array([3, 2], dtype=np.int64), np.array([5, 6, 7, 8, 9], dtype=np.uint16))
+    path = save_chunk(str(tmp_path / "spill"), chunk)
+    assert save_chunk(str(tmp_path / "spill"), chunk) == path and len(list((tmp_path / "spill").iterdir())) == 1
+    ids, lengths, tokens = load_chunk(path)
+    assert ids == chunk[0] and lengths.tolist() == [3, 2] and tokens.dtype == np.uint16
+    assert tokens.tolist() == [5, 6, 7, 8, 9]
+    other = save_chunk(str(tmp_path / "spill"), (["en/c"], np.array([1]), np.array([4], dtype=np.uint16)))
+    assert other != path
 
 
 def _read_docs(documents: Path, lang: str) -> list[Document]:
