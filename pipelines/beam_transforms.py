@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import replace
-from typing import Any, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
 import apache_beam as beam
 from apache_beam import pvalue
@@ -186,12 +186,14 @@ class WriteShards(beam.PTransform):
     splits each run by shard and groups the run paths by shard, and one worker merges each shard's runs
     (roots.pipelines.runs.merge_runs): byte-identical on any runner and any number of workers, and only
     file names cross the GroupByKey. The run files go with the step (runner.run_document_step).
+    `shard_path`: a shard key → its file, where the layout is not the run directory's (`roots dedup`).
     """
 
-    def __init__(self, out_dir: str, kind: str, fmt: str, target_mb: float, sizes, runs_dir: str):
+    def __init__(self, out_dir: str, kind: str, fmt: str, target_mb: float, sizes, runs_dir: str,
+                 shard_path: Callable[[tuple], str] | None = None):
         super().__init__()
         self.out_dir, self.kind, self.fmt, self.target_mb, self.sizes = out_dir, kind, fmt, target_mb, sizes
-        self.runs_dir = runs_dir
+        self.runs_dir, self.shard_path = runs_dir, shard_path
 
     def expand(self, rows):
         return (rows
@@ -202,7 +204,9 @@ class WriteShards(beam.PTransform):
                 | "WriteShard" >> beam.Map(self._write))
 
     def _write(self, keyed: tuple[tuple, Iterable[str]]) -> str:
-        path, written, n = merge_runs(keyed[0], keyed[1], self.out_dir, self.kind, self.fmt)
+        key, paths = keyed
+        path, written, n = merge_runs(key, paths, self.out_dir, self.kind, self.fmt,
+                                      None if self.shard_path is None else self.shard_path(key))
         if written:
             log.debug("wrote %s (%d rows)", path, n)
         else:

@@ -1,6 +1,7 @@
 """Exact and near-duplicate removal as one composite Beam transform, with no single-machine step.
 
-    documents ─ Fingerprint (numpy, per batch) ─┬─ ((exact key, sub-shard), doc) ─────────────────────┐
+    documents ─ Fingerprint (numpy, per batch) ─┬─ run files of the documents (text, rank, route key) ─┐
+                                                │   only (path, rows) travel on → split by partition │
                                                 └─ signature batches → partitions                     │
       ExactGroups: best copy per exact key ─┬─ summaries of groups with copies ──────┐                │
         ├─ band rows (arrays) → GroupByKey(band, part) → bucket pairs               │                │
@@ -8,16 +9,28 @@
            exact Jaccard → large-star / small-star rounds → component labels ──→ Fates ─→ Route ◄────┘
                                                                                   one kept per component
 
-Everything but the documents travels in batches (numpy arrays and lists) keyed by a partition
+What crosses each shuffle: signature batches (exact keys, ranks, band keys, shingle sets as numpy
+arrays), band rows, pairs, node info, edges, labels, ranks and fates, all keyed by a partition
 (`exact key mod P`, P from the document count and `partition_docs`), so Beam handles a few elements
-per thousand documents instead of dozens per document; the documents themselves cross one shuffle.
+per thousand documents instead of dozens per document. The documents themselves never cross one: the
+Fingerprint bundle writes them, with their rank and route key (exact key, sub-shard), to sorted run
+files (roots.pipelines.runs, Arrow IPC, named by their content) under the step's run folder; a run
+whose partition count P > 1 is split into one sorted sub-run per partition; GroupRoute carries only
+(partition, run path) and the partition's fates, and the Route task merges its runs (streaming, in
+route-key order) and decides each sub-shard of an exact group with its fate. The run files go when the
+step ends, with the shard writer's (runner.run_document_step, commands.dedup.run_dedup_files).
 Exact groups are reduced while streaming (memory per distinct key, whatever a group's size); each
 group's copies are spread over up to `subshards` route groups by their record hash, so a million
-copies never meet in one worker; a bucket larger than `max_bucket` gives star edges to a few
+copies are never decided at once; a bucket larger than `max_bucket` gives star edges to a few
 representatives instead of all pairs; grouped values are read in at most two streaming passes.
 """
 from __future__ import annotations
 
+import heapq
+import itertools
+import json
+import os
+from functools import partial
 from typing import Any, Iterable, Iterator
 
 import apache_beam as beam
@@ -25,7 +38,9 @@ from apache_beam import pvalue
 from apache_beam.metrics import Metrics
 from apache_beam.transforms.window import GlobalWindows
 import numpy as np
+import pyarrow as pa
 
+from roots import fs
 from roots.dedup.buckets import bucket_pairs, jaccard, unique_pairs
 from roots.dedup.components import large_star_arrays, small_star_arrays
 from roots.dedup.config import DedupConfig
@@ -33,13 +48,26 @@ from roots.dedup.fates import component_labels, group_fates, route_values
 from roots.dedup.fingerprint import Fingerprinter
 from roots.dedup.keep import EXACT as EXACT_FIELD, RECORD
 from roots.dedup.reasons import STAGE
-from roots.document import Document, Rejection
-from roots.pipelines.plan import DedupPart, nbytes
+from roots.document import DOCUMENT_SCHEMA, Document, Rejection, meta_to_json
+from roots.pipelines.beam_transforms import WriteShards
+from roots.pipelines.plan import DedupPart, document_row, nbytes, rejected_row, row_lang
+from roots.pipelines.runs import RUN_BYTES, read_run, split_run, write_run
+from roots.rundir import DOCUMENTS, REJECTED, lang_folder, shard_path
 
 KEPT_TAG = "kept"
 REJECTED_TAG = "rejected"
 _SIGNATURES, _SUMMARY, _BANDS, _INFO, _RANKS = "signatures", "summary", "bands", "info", "ranks"
 _CHUNK = 4096  # nodes or edges per batch element
+
+#: A document in a route run file: its route key (exact key, sub-shard), its rank but the exact key
+#: (no score, -score, id, record hash) and its row but the id; sorted rows are in route-key order.
+ROUTE_SCHEMA = pa.schema([pa.field("exact_key", pa.int64(), nullable=False),
+                          pa.field("subshard", pa.int64(), nullable=False),
+                          pa.field("no_score", pa.int64(), nullable=False),
+                          pa.field("neg_score", pa.float64(), nullable=False)]
+                         + [DOCUMENT_SCHEMA.field("id"),
+                            pa.field("record", pa.int64(), nullable=False)]
+                         + [DOCUMENT_SCHEMA.field(name) for name in ("text", "lang", "source", "meta")])
 
 
 class ComponentsNotConverged(RuntimeError):
@@ -68,19 +96,23 @@ def _unpacked(data: bytes, offsets: bytes, dtype) -> list[np.ndarray]:
 
 
 class _Fingerprint(beam.DoFn):
-    """Documents → ((exact key, sub-shard), ("D", rank, doc)) and, tagged, one signature batch per
-    batch of documents: (exact keys, ranks, by_url, has shingles, band keys, packed shingle sets)."""
+    """Documents → route run files of `folder` (the documents, sorted by route key; only (path, rows)
+    go on, written as the bundle goes and at its end) and, tagged, one signature batch per batch of
+    documents: (exact keys, ranks, by_url, has shingles, band keys, packed shingle sets)."""
 
-    def __init__(self, config: DedupConfig, modes: dict[str, int] | None = None):
-        self.config, self.modes = config, modes
+    def __init__(self, config: DedupConfig, modes: dict[str, int] | None, folder: str):
+        self.config, self.modes, self.folder = config, modes, folder
 
     def setup(self) -> None:
         self.fingerprinter = Fingerprinter(self.config, self.modes)
         self.fingerprinter.setup()
         self.n_bands = self.fingerprinter.bands
+        fs.makedirs(self.folder)
 
     def start_bundle(self) -> None:
         self.buffer: list[Document] = []
+        self.rows: list[tuple] = []
+        self.row_bytes = 0
 
     def process(self, doc: Document) -> Iterator[Any]:
         self.buffer.append(doc)
@@ -88,8 +120,14 @@ class _Fingerprint(beam.DoFn):
             yield from self._flush()
 
     def finish_bundle(self) -> Iterator[Any]:
-        for out in self._flush():
+        for out in itertools.chain(self._flush(), self._write_run()):
             yield _windowed(out)
+
+    def _write_run(self) -> Iterator[tuple[str, int]]:
+        """The buffered documents as one sorted run file: (its path, its rows)."""
+        if self.rows:
+            rows, self.rows, self.row_bytes = self.rows, [], 0
+            yield write_run(rows, self.folder, ROUTE_SCHEMA), len(rows)
 
     def _flush(self) -> Iterator[Any]:
         batch, self.buffer = self.buffer, []
@@ -98,7 +136,12 @@ class _Fingerprint(beam.DoFn):
         fps = self.fingerprinter(batch)
         subshards = self.config.subshards
         for doc, fp in zip(batch, fps):
-            yield (fp.exact_key, fp.rank[RECORD] % subshards), ("D", fp.rank, doc)
+            no_score, neg_score, doc_id, record, _ = fp.rank
+            self.rows.append((fp.exact_key, record % subshards, no_score, neg_score, doc_id, record,
+                              doc.text, doc.lang, doc.source, meta_to_json(doc.meta)))
+            self.row_bytes += len(doc.text)
+        if self.row_bytes >= RUN_BYTES:
+            yield from self._write_run()
         keys = np.array([fp.exact_key for fp in fps], dtype=np.int64)
         has = np.array([fp.bands is not None for fp in fps], dtype=bool)
         bands = np.zeros((len(fps), self.n_bands), dtype=np.uint64)
@@ -109,6 +152,39 @@ class _Fingerprint(beam.DoFn):
         yield pvalue.TaggedOutput(_SIGNATURES, (
             keys.tobytes(), [fp.rank for fp in fps], [fp.by_url for fp in fps], has.tobytes(), bands.tobytes(),
             shingles, offsets))
+
+
+def _key_partition(exact_key: int, parts: int) -> int:
+    """The partition of an exact key (as every other shuffle of the transform keys it)."""
+    return exact_key % parts
+
+
+def _route_runs(run: tuple[str, int], n_docs: int, config: DedupConfig, folder: str) -> Iterator[tuple[int, tuple]]:
+    """A route run file → (partition, ("R", path)) for each partition its documents are in: the run
+    as it is when there is one partition, else one sorted sub-run per partition (the text read once)."""
+    path, _ = run
+    parts = config.partitions(n_docs)
+    if parts == 1:
+        yield 0, ("R", path)
+        return
+    for part, sub in split_run(path, ROUTE_SCHEMA, parts, folder, of=_key_partition):
+        yield part, ("R", sub)
+
+
+def _fate_partition(item: tuple[tuple[int, int], tuple], n_docs: int, config: DedupConfig) -> tuple[int, tuple]:
+    """((exact key, sub-shard), fate) → (its partition, ("F", route key, fate))."""
+    route_key, fate = item
+    return _key_partition(route_key[0], config.partitions(n_docs)), ("F", route_key, fate)
+
+
+def _routed_docs(paths: list[str]) -> Iterator[tuple[tuple[int, int], list[tuple]]]:
+    """The documents of a partition's route runs, merged in route-key order: per route key, its
+    ("D", rank, document) values (one sub-shard of one exact group at a time)."""
+    rows = heapq.merge(*(read_run(path) for path in sorted(paths)))
+    for route_key, group in itertools.groupby(rows, key=lambda row: (row[0], row[1])):
+        yield route_key, [("D", (no_score, neg_score, doc_id, record, key),
+                           Document(doc_id, text, lang, source, json.loads(meta)))
+                          for key, _, no_score, neg_score, doc_id, record, text, lang, source, meta in group]
 
 
 def _split_batch(batch: tuple, n_docs: int, config: DedupConfig, n_bands: int) -> Iterator[tuple[int, tuple]]:
@@ -456,8 +532,9 @@ def _fates(item: tuple[int, Iterable[tuple]]) -> Iterator[tuple]:
 
 
 class _Route(beam.DoFn):
-    """One sub-shard of an exact group: its documents and, when the group has copies or near
-    duplicates, its fate → kept documents and ("dedup", Rejection) pairs."""
+    """One partition: its fates and the paths of its route runs → per sub-shard of an exact group, its
+    documents (read from the runs) and, when the group has copies or near duplicates, its fate →
+    kept documents and ("dedup", Rejection) pairs."""
 
     def setup(self) -> None:
         self.counters: dict[tuple[str, str], Any] = {}
@@ -468,14 +545,22 @@ class _Route(beam.DoFn):
             counter = self.counters[(lang, outcome)] = Metrics.counter(f"{STAGE}:{lang}", outcome)
         counter.inc()
 
-    def process(self, item: tuple[tuple[int, int], Iterable[tuple]]) -> Iterator[Any]:
-        for out in route_values(item[1]):
-            if isinstance(out, Rejection):
-                self._count(out.doc.lang_dir, out.reason.code)
-                yield pvalue.TaggedOutput(REJECTED_TAG, (STAGE, out))
+    def process(self, item: tuple[int, Iterable[tuple]]) -> Iterator[Any]:
+        fates, paths = {}, []
+        for value in item[1]:
+            if value[0] == "F":
+                fates[value[1]] = value[2]
             else:
-                self._count(out.lang_dir, "kept")
-                yield out
+                paths.append(value[1])
+        for route_key, values in _routed_docs(paths):
+            fate = fates.get(route_key)
+            for out in route_values(values if fate is None else values + [fate]):
+                if isinstance(out, Rejection):
+                    self._count(out.doc.lang_dir, out.reason.code)
+                    yield pvalue.TaggedOutput(REJECTED_TAG, (STAGE, out))
+                else:
+                    self._count(out.lang_dir, "kept")
+                    yield out
 
 
 class Deduplicate(beam.PTransform):
@@ -488,12 +573,14 @@ class Deduplicate(beam.PTransform):
     #: the stage name its rejections and counts carry (a part of roots.pipelines.beam_transforms.DocumentStep)
     name = STAGE
 
-    def __init__(self, config: DedupConfig | None = None, modes: dict[str, int] | None = None):
+    def __init__(self, config: DedupConfig | None = None, modes: dict[str, int] | None = None, *, folder: str):
         super().__init__()
         self.config = config or DedupConfig()
         #: each language's shingle mode (roots.dedup.fingerprint.shingle_modes of the run's registry,
         #: overlay included); None: the packaged registry's, built on the worker
         self.modes = modes
+        #: where the documents' route run files go (a step's run folder, removed when the step ends)
+        self.folder = folder
 
     def report(self) -> dict[str, Any]:
         """How this run decides (for the manifest): the plan's DedupPart report."""
@@ -502,7 +589,8 @@ class Deduplicate(beam.PTransform):
     def expand(self, docs):
         config = self.config
         n_bands = config.bands_rows()[0]
-        fp = docs | "Fingerprint" >> beam.ParDo(_Fingerprint(config, self.modes)).with_outputs(_SIGNATURES, main="docs")
+        fp = (docs | "Fingerprint" >> beam.ParDo(_Fingerprint(config, self.modes, self.folder))
+              .with_outputs(_SIGNATURES, main="runs"))
         n_docs = pvalue.AsSingleton(fp[_SIGNATURES]
                                     | "BatchSizes" >> beam.Map(_batch_size)
                                     | "CountDocs" >> beam.CombineGlobally(sum))
@@ -533,8 +621,10 @@ class Deduplicate(beam.PTransform):
         fates = (fate_inputs
                  | "FlattenFates" >> beam.Flatten()
                  | "GroupFates" >> beam.GroupByKey()
-                 | "Fates" >> beam.FlatMap(_fates))
-        out = ((fp["docs"], fates)
+                 | "Fates" >> beam.FlatMap(_fates)
+                 | "FatePartitions" >> beam.Map(_fate_partition, n_docs, config))
+        runs = fp["runs"] | "RouteRuns" >> beam.FlatMap(_route_runs, n_docs, config, self.folder)
+        out = ((runs, fates)
                | "FlattenRoute" >> beam.Flatten()
                | "GroupRoute" >> beam.GroupByKey()
                | "Route" >> beam.ParDo(_Route()).with_outputs(REJECTED_TAG, main=KEPT_TAG))
@@ -554,62 +644,44 @@ def _read_file(path: str) -> Iterator[Any]:
             yield record
 
 
-def _shard_key(item: tuple[str, tuple], sizes: dict, target_mb: float) -> tuple:
-    from roots.rundir import shard_count, shard_of
-
-    kind, row = item
-    lang = row[2] or "und"
-    total = shard_count(sizes.get((kind, lang), 0), target_mb)
-    return (kind, lang, shard_of(row[0], total), total), row
+def _flat_shard_path(key: tuple, root: str, fmt: str) -> str:
+    """`roots dedup`'s layout: ROOT/language=XX/part-*, for kept and rejected documents alike."""
+    _, lang, index, total = key
+    return shard_path(os.path.join(root, lang_folder(lang)), index, total, fmt)
 
 
-class _WriteShard(beam.DoFn):
-    """Writes one shard: rows sorted by their full content (ids may repeat), temp name then rename."""
+def _row_bytes(item: tuple[str, tuple]) -> tuple[tuple[str, str], int]:
+    stage, row = item
+    return (stage, row_lang(row)), nbytes(row[1])
 
-    def __init__(self, roots_by_kind: dict[str, str], fmt: str):
-        self.roots_by_kind, self.fmt = roots_by_kind, fmt
 
-    def process(self, item: tuple[tuple, Iterable[tuple]]) -> Iterator[str]:
-        import os
-
-        import pyarrow as pa
-
-        from roots.document import DOCUMENT_SCHEMA, REJECTED_SCHEMA
-        from roots.rundir import lang_folder, shard_path, write_shard
-
-        (kind, lang, index, total), rows = item
-        rows = sorted(rows)
-        schema = DOCUMENT_SCHEMA if kind == KEPT_TAG else REJECTED_SCHEMA
-        table = pa.table({name: [r[i] for r in rows] for i, name in enumerate(schema.names)}, schema=schema)
-        path = shard_path(os.path.join(self.roots_by_kind[kind], lang_folder(lang)), index, total, self.fmt)
-        write_shard(table, path, self.fmt)
-        yield path
+def runs_folder(output: str) -> str:
+    """Where `roots dedup` keeps its run files until it ends: next to OUTPUT (a `.tmp-` name)."""
+    return fs.join(os.path.dirname(output.rstrip("/")) or ".", f".tmp-dedup-runs-{os.path.basename(output.rstrip('/'))}")
 
 
 def build_dedup_files(pipeline, inputs: list[str], output: str, rejected: str, config: DedupConfig,
-                      fmt: str = "parquet", target_mb: float = 256.0):
+                      fmt: str = "parquet", target_mb: float = 256.0, runs_dir: str | None = None):
     """Adds read → Deduplicate → write to `pipeline`: kept documents to OUTPUT/language=XX/part-*, rejections
-    (dedup's and unreadable rows) to REJECTED/language=XX/part-*, in the run directory's schemas."""
-    from roots.document import meta_to_json
-
+    (dedup's and unreadable rows) to REJECTED/language=XX/part-*, in the run directory's schemas, by the
+    run graph's two-phase shard writer (beam_transforms.WriteShards): only run file names cross a
+    shuffle. The run files lie under `runs_dir` (default runs_folder(output)); the caller removes it
+    once the pipeline has run (run_dedup_files does)."""
+    runs_dir = runs_dir or runs_folder(output)
     read = (pipeline
             | "ListFiles" >> beam.Create(inputs)
             | "SpreadFiles" >> beam.Reshuffle()
             | "ReadFiles" >> beam.FlatMap(_read_file).with_outputs(REJECTED_TAG, main=KEPT_TAG))
-    out = read[KEPT_TAG] | "Deduplicate" >> Deduplicate(config)
-    kept_rows = out[KEPT_TAG] | "KeptRows" >> beam.Map(
-        lambda d: (KEPT_TAG, (d.id, d.text, d.lang, d.source, meta_to_json(d.meta))))
+    out = read[KEPT_TAG] | "Deduplicate" >> Deduplicate(config, folder=fs.join(runs_dir, "route"))
+    kept_rows = out[KEPT_TAG] | "KeptRows" >> beam.Map(lambda d: ("", document_row(d)))
     rejected_rows = ((out[REJECTED_TAG], read[REJECTED_TAG])
                      | "AllRejected" >> beam.Flatten()
-                     | "RejectedRows" >> beam.Map(lambda item: (REJECTED_TAG, (
-                         item[1].doc.id, item[1].doc.text, item[1].doc.lang, item[1].doc.source,
-                         meta_to_json(item[1].doc.meta), item[1].reason.code, item[1].detail))))
-    rows = (kept_rows, rejected_rows) | "AllRows" >> beam.Flatten()
-    sizes = beam.pvalue.AsDict(
-        rows
-        | "RowBytes" >> beam.Map(lambda kr: ((kr[0], kr[1][2] or "und"), nbytes(kr[1][1])))
-        | "SumBytes" >> beam.CombinePerKey(sum))
-    return (rows
-            | "AssignShards" >> beam.Map(_shard_key, sizes, target_mb)
-            | "GroupShards" >> beam.GroupByKey()
-            | "WriteShards" >> beam.ParDo(_WriteShard({KEPT_TAG: output, REJECTED_TAG: rejected}, fmt)))
+                     | "RejectedRows" >> beam.Map(lambda item: ("", rejected_row(item)[1])))
+    written = []
+    for kind, rows, root in ((DOCUMENTS, kept_rows, output), (REJECTED, rejected_rows, rejected)):
+        sizes = (rows
+                 | f"RowBytes:{kind}" >> beam.Map(_row_bytes)
+                 | f"SumBytes:{kind}" >> beam.CombinePerKey(sum))
+        written.append(rows | f"Write:{kind}" >> WriteShards(root, kind, fmt, target_mb, sizes, fs.join(runs_dir, kind),
+                                                             partial(_flat_shard_path, root=root, fmt=fmt)))
+    return written | "AllShards" >> beam.Flatten()

@@ -501,14 +501,16 @@ def write_sorted_table(key: tuple, table: pa.Table, root: str, kind: str, fmt: s
     return path, write_shard(table, path, fmt), table.num_rows
 
 
-def write_rows(key: tuple, rows: Iterable[tuple], root: str, kind: str, fmt: str) -> tuple[str, bool, int]:
+def write_rows(key: tuple, rows: Iterable[tuple], root: str, kind: str, fmt: str,
+               path: str | None = None) -> tuple[str, bool, int]:
     """One shard (`key` as shard_key gives it): its rows sorted (by id, whole rows breaking ties between
     records that share an id) and written under a temporary name, then renamed. Returns the path,
-    whether it was written (False: a finished shard of an earlier run kept) and the row count."""
+    whether it was written (False: a finished shard of an earlier run kept) and the row count.
+    `path`: where the shard goes instead of shard_file's place."""
     rows = sorted(rows)
     schema = DOCUMENT_SCHEMA if kind == DOCUMENTS else REJECTED_SCHEMA
     table = pa.table({name: [r[i] for r in rows] for i, name in enumerate(schema.names)}, schema=schema)
-    path = shard_file(key, root, kind, fmt)
+    path = path or shard_file(key, root, kind, fmt)
     return path, write_shard(table, path, fmt), len(rows)
 
 

@@ -86,18 +86,22 @@ def build_document_step(pipeline: beam.Pipeline, plan: DocumentStepPlan, config:
         order = []
     order += [p.name for p in plan.parts]
     stats_prefix = os.path.join(out, STATS, plan.name)
-    parts = [beam_part(p) for p in plan.parts]
+    runs_dir = fs.join(out, RUNS_DIR, plan.name)
+    parts = [beam_part(p, runs_dir) for p in plan.parts]
     counts = pipeline | plan.name >> DocumentStep(read, parts, out, step_root(out, plan.name, final),
                                                   config.output_format, config.shard_target_mb,
                                                   plan.annotations, stats_prefix, plan.rejected_map,
-                                                  runs_dir=fs.join(out, RUNS_DIR, plan.name))
+                                                  runs_dir=runs_dir)
     write_counts(counts, os.path.join(out, STATS, f"{plan.name}.counts.json"))
     return order
 
 
-def beam_part(part: Any) -> Any:
-    """A plan's part as DocumentStep takes it: the global dedup as Beam's Deduplicate transform."""
-    return Deduplicate(part.config, part.modes) if isinstance(part, DedupPart) else part
+def beam_part(part: Any, runs_dir: str) -> Any:
+    """A plan's part as DocumentStep takes it: the global dedup as Beam's Deduplicate transform, its
+    documents' run files under the step's `runs_dir` (removed with the shard writer's)."""
+    if isinstance(part, DedupPart):
+        return Deduplicate(part.config, part.modes, folder=fs.join(runs_dir, "dedup-route"))
+    return part
 
 
 def is_local_runner(options: PipelineOptions) -> bool:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import heapq
-from typing import Iterable, Iterator
+from typing import Callable, Iterable, Iterator
 
 import pyarrow as pa
 
@@ -32,13 +32,17 @@ Partition = tuple[str, str]
 RunRecord = tuple[Partition, str, int]
 
 
-def _schema(kind: str) -> pa.Schema:
+def _schema(kind: str | pa.Schema) -> pa.Schema:
+    """A kind's schema; a schema given stands for itself (run files of other rows, e.g. dedup's)."""
+    if isinstance(kind, pa.Schema):
+        return kind
     return DOCUMENT_SCHEMA if kind == DOCUMENTS else REJECTED_SCHEMA
 
 
-def write_run(rows: list[tuple], folder: str, kind: str) -> str:
+def write_run(rows: list[tuple], folder: str, kind: str | pa.Schema) -> str:
     """`rows` sorted (as write_rows sorts them) into one run file under `folder`, named by the hash of
-    its bytes: the same rows always give the same file, so a retried task overwrites its own."""
+    its bytes: the same rows always give the same file, so a retried task overwrites its own. `kind`:
+    documents, rejected, or the schema of the rows."""
     rows = sorted(rows)
     schema = _schema(kind)
     sink = pa.BufferOutputStream()
@@ -96,12 +100,14 @@ class RunBuffer:
         return part, write_run(rows, self.folder, self.kind), len(rows)
 
 
-def split_run(path: str, kind: str, total: int, folder: str) -> list[tuple[int, str]]:
+def split_run(path: str, kind: str | pa.Schema, total: int, folder: str,
+              of: Callable[[object, int], int] = shard_of) -> list[tuple[int, str]]:
     """A run of a partition with `total` shards → (shard index, sub-run path) per shard it feeds, each
-    sub-run in the run's sorted order (a run holds at most about RUN_BYTES of text, read once)."""
+    sub-run in the run's sorted order (a run holds at most about RUN_BYTES of text, read once). `of`:
+    a row's shard from its first column and `total` (by default shard_of an id)."""
     by_shard: dict[int, list[tuple]] = {}
     for row in read_run(path):
-        by_shard.setdefault(shard_of(row[0], total), []).append(row)
+        by_shard.setdefault(of(row[0], total), []).append(row)
     return [(index, write_run(by_shard.pop(index), folder, kind)) for index in sorted(by_shard)]
 
 
@@ -115,10 +121,12 @@ def shard_runs(record: RunRecord, sizes: dict, target_mb: float, kind: str, fold
     return [((stage, lang, index, total), sub) for index, sub in split_run(path, kind, total, folder)]
 
 
-def merge_runs(key: tuple, paths: Iterable[str], root: str, kind: str, fmt: str) -> tuple[str, bool, int]:
+def merge_runs(key: tuple, paths: Iterable[str], root: str, kind: str, fmt: str,
+               path: str | None = None) -> tuple[str, bool, int]:
     """One shard from its sorted runs, merged and written by plan.write_rows (returns what it returns).
-    A shard finished by an earlier run is kept without reading its runs."""
-    path = shard_file(key, root, kind, fmt)
+    A shard finished by an earlier run is kept without reading its runs. `path`: the shard's file when
+    it is not the run directory's (plan.shard_file), e.g. `roots dedup`'s OUTPUT/language=XX/."""
+    path = path or shard_file(key, root, kind, fmt)
     if fs.exists(path):
         return path, False, 0
-    return write_rows(key, heapq.merge(*(read_run(p) for p in sorted(paths))), root, kind, fmt)
+    return write_rows(key, heapq.merge(*(read_run(p) for p in sorted(paths))), root, kind, fmt, path)

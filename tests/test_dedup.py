@@ -51,7 +51,7 @@ def run_beam(docs: list[Document], config: DedupConfig, tmp_path: Path) -> tuple
         out_file.write_bytes(pickle.dumps(items))
 
     with beam.Pipeline(options=PipelineOptions(["--runner=FnApiRunner"])) as p:
-        out = p | beam.Create(docs) | Deduplicate(config)
+        out = p | beam.Create(docs) | Deduplicate(config, folder=str(tmp_path / "route-runs"))
         kept = out["kept"] | "TagKept" >> beam.Map(lambda d: ("kept", d))
         rejected = out["rejected"] | "TagRejected" >> beam.Map(lambda r: ("rejected", r))
         ((kept, rejected) | beam.Flatten() | beam.combiners.ToList() | beam.Map(dump))
@@ -318,6 +318,33 @@ def test_beam_matches_the_reference_on_chains_hot_groups_and_bad_input(tmp_path)
     assert sum(d.id == "w" for d in kept) == 1
 
 
+def test_beam_routes_documents_through_content_named_run_files(tmp_path):
+    """The documents reach Route through run files (only their paths cross GroupRoute): every document
+    is in the phase-1 runs once, with its meta; a rerun writes the same files and the same outcomes."""
+    from roots.pipelines.dedup import ROUTE_SCHEMA
+    from roots.pipelines.runs import read_run
+
+    docs = chain_corpus() + [Document(f"m/{i}", f"meta kept whole {i % 3}", "en", "m", {"n": i, "x": [1.5, {"y": None}]})
+                             for i in range(40)]
+    config = DedupConfig(subshards=4, partition_docs=16)
+    assert config.partitions(len(docs)) > 1   # runs are split by partition
+    first = run_beam(docs, config, tmp_path)
+    folder = tmp_path / "route-runs"
+    names = sorted(p.name for p in folder.iterdir())
+    assert names and all(n.startswith("run-") and n.endswith(".arrow") for n in names)
+    rows = [row for name in names for row in read_run(str(folder / name))]
+    assert len(rows) == 2 * len(docs)   # each document once in a bundle's run and once in its partition's sub-run
+    assert {(r[4], json.loads(r[9]).get("n")) for r in rows} == {(d.id, d.meta.get("n")) for d in docs}
+    assert [f.name for f in ROUTE_SCHEMA][:2] == ["exact_key", "subshard"]
+    second = run_beam(docs, config, tmp_path)
+    assert sorted(p.name for p in folder.iterdir()) == names
+    reference = deduplicate_local(docs, config)
+    assert outcome_key(*first) == outcome_key(*second) == outcome_key(reference.kept, reference.rejected)
+    routed = [d for d in first[0] if d.id.startswith("m/")] + [r.doc for r in first[1] if r.doc.id.startswith("m/")]
+    assert sorted(d.id for d in routed) == sorted(f"m/{i}" for i in range(40))
+    assert all(d.meta["n"] == int(d.id[2:]) and d.meta["x"] == [1.5, {"y": None}] for d in routed)
+
+
 def test_as_a_part_of_a_document_step(tmp_path):
     """The shape `roots run` needs: Deduplicate as a part of the DocumentStep, counts that add up."""
     from roots.pipelines.beam_transforms import DocumentStep, write_counts
@@ -325,7 +352,7 @@ def test_as_a_part_of_a_document_step(tmp_path):
     from roots.rundir import read_json
 
     docs = chain_corpus()
-    step = Deduplicate(DedupConfig())
+    step = Deduplicate(DedupConfig(), folder=str(tmp_path / ".tmp-beam-runs" / "dedup-route"))
     assert step.name == "dedup" and step.report()["bands"] * step.report()["rows"] <= 128
     with beam.Pipeline(options=PipelineOptions(["--runner=FnApiRunner"])) as p:
         counts = p | DocumentStep(beam.Create(docs), [step], str(tmp_path), str(tmp_path), "parquet", 64.0)
@@ -367,6 +394,7 @@ def test_cli_writes_deterministic_shards(tmp_path):
         assert args.handler(args) == 0
         outputs.append({p.relative_to(tmp_path / run): p.read_bytes() for p in sorted((tmp_path / run).rglob("*.parquet"))})
     assert outputs[0] == outputs[1]
+    assert sorted(p.name for p in (tmp_path / "a").iterdir()) == ["kept", "rejected"]   # the run files went
     kept = [r for p in sorted((tmp_path / "a" / "kept").rglob("*.parquet")) for r in pq.read_table(p).to_pylist()]
     rejected = [r for p in sorted((tmp_path / "a" / "rejected").rglob("*.parquet")) for r in pq.read_table(p).to_pylist()]
     assert len(kept) == len(docs) - 3 and len(rejected) == 4

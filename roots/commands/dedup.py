@@ -86,24 +86,30 @@ def _as_options(message: str) -> str:
 
 def run_dedup_files(inputs: list[str], output: str, rejected: str, config, fmt: str = "parquet",
                     target_mb: float = 256.0, workers: int = 1) -> tuple[dict[str, dict[str, int]], dict[str, int], float]:
-    """Run the dedup pipeline on the FnApiRunner; returns ({lang: {outcome: documents}}, {pair counter:
-    value}, seconds)."""
+    """Run the dedup pipeline on the FnApiRunner, its run files next to `output` until it ends; returns
+    ({lang: {outcome: documents}}, {pair counter: value}, seconds)."""
     logging.disable(logging.WARNING)   # Beam's GCP module warns at import about clients we do not use
     try:
         import apache_beam as beam
         from apache_beam.options.pipeline_options import PipelineOptions
-        from roots.pipelines.dedup import build_dedup_files
+        from roots.pipelines.dedup import build_dedup_files, runs_folder
     finally:
         logging.disable(logging.NOTSET)
+    from roots import fs
 
     options = ["--runner=FnApiRunner"]
     if workers > 1:
         options += [f"--direct_num_workers={workers}", "--direct_running_mode=multi_processing"]
     start = time.perf_counter()
-    pipeline = beam.Pipeline(options=PipelineOptions(options))
-    build_dedup_files(pipeline, inputs, output, rejected, config, fmt, target_mb)
-    result = pipeline.run()
-    result.wait_until_finish()
+    runs = runs_folder(output)
+    try:
+        pipeline = beam.Pipeline(options=PipelineOptions(options))
+        build_dedup_files(pipeline, inputs, output, rejected, config, fmt, target_mb, runs)
+        result = pipeline.run()
+        result.wait_until_finish()
+    finally:   # the documents' run files: the shards are written (or the run failed and starts afresh)
+        if fs.exists(runs):
+            fs.remove_tree(runs)
     counts: dict[str, dict[str, int]] = {}
     pairs: dict[str, int] = {}
     for metric in result.metrics().query()["counters"]:
