@@ -110,6 +110,8 @@ _WORD = re.compile(r"\w+")
 _COMMENT_VERB = re.compile(r"\s(?:says|said|wrote|writes|replied|dice|dijo|escribió|disse|escreveu|dit|écrit|"
                            r"diz|berkata|menulis|nói|viết|قال|كتب|说|說|ने कहा)\s*[:：]\s*$", re.IGNORECASE)
 _PARAGRAPHS = re.compile(r"\n\s*\n")
+#: Lines sharing their first three tokens beyond which a line is not looked for inside the others.
+_MAX_HOLDERS = 64
 
 
 def has_terminal(line: str) -> bool:
@@ -414,12 +416,28 @@ class Boilerplate:
         kept line repeats it: a headline inside the page title, a teaser cut from its article's first
         paragraph, a caption's first sentence. It goes as `repeated_line`, the longer line stays."""
         kept = [k for k, line in enumerate(lines) if line.strip() and not rules[k]]
-        joined = "\n".join(lines[k].strip() for k in kept)
+        candidates = [k for k in kept if words[k] >= 4 and len(lines[k].strip()) >= 20]
+        if not candidates:
+            return
+        # Where each run of three tokens occurs: a line can only be inside the lines holding its first
+        # three tokens, so each line is compared with a few others, not with the whole page.
+        starts = {tuple(lines[k].split()[:3]) for k in candidates}
+        holders: dict[tuple[str, ...], list[int]] = {}
         for k in kept:
-            if words[k] >= 4:
-                key = lines[k].strip().rstrip("….").rstrip()
-                if len(key) >= 20 and joined.count(key) >= 2:
-                    rules[k] = "repeated_line"
+            tokens = lines[k].split()
+            for i in range(len(tokens) - 2):
+                three = (tokens[i], tokens[i + 1], tokens[i + 2])
+                if three in starts:
+                    found = holders.setdefault(three, [])
+                    if not found or found[-1] != k:
+                        found.append(k)
+        for k in candidates:
+            others = holders.get(tuple(lines[k].split()[:3]), ())
+            if len(others) > _MAX_HOLDERS:
+                continue   # a formula that starts many lines ("Posted by the …"), not a copy: bounded work
+            key = lines[k].strip().rstrip("….").rstrip()
+            if any(other != k and key in lines[other] for other in others):
+                rules[k] = "repeated_line"
 
     @staticmethod
     def _language_neighbours(lines: list[str], rules: list[str]) -> None:
