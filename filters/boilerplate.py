@@ -345,9 +345,33 @@ class Boilerplate:
         if not wide:
             for start, end in wrapped_paragraphs(lines, words, rules, cfg.line_max_words):
                 good[start:end] = [True] * (end - start)
-        i, size = 0, len(lines)
         if sum(1 for l in lines if l.strip()) < 2:
             return rules   # one line: no page structure to judge, the quality filters judge it
+        self._short_runs(lines, rules, good)
+        if cfg.remove_repeated_lines:
+            seen: set[str] = set()
+            for k, line in enumerate(lines):
+                key = line.strip()
+                if key and not rules[k]:
+                    if key in seen:
+                        rules[k] = "repeated_line"
+                    seen.add(key)
+            self._contained_lines(lines, words, rules)
+        kept = [k for k, line in enumerate(lines) if line.strip() and not rules[k]]
+        teasers = [k for k in kept if _ELLIPSIS.search(lines[k])]
+        if len(kept) >= cfg.min_lines_for_fractions and len(teasers) > cfg.max_ellipsis_line_fraction * len(kept):
+            for k in teasers:
+                rules[k] = "teaser"
+                good[k] = False
+            self._short_runs(lines, rules, good)   # a "More from…" heading over the teasers goes with them
+        return rules
+
+    def _short_runs(self, lines: list[str], rules: list[str], good: list[bool]) -> None:
+        """`menu_run` for the short lines of a run of at least `max_short_run` lines that are not prose
+        (lines removed by their own rule count in the run), `dangling_short` for short lines that no
+        prose follows."""
+        cfg = self.config
+        i, size = 0, len(lines)
         while i < size:
             if not lines[i].strip() or good[i]:
                 i += 1
@@ -365,21 +389,6 @@ class Boilerplate:
                 for k in short:
                     rules[k] = "dangling_short"
             i = j
-        if cfg.remove_repeated_lines:
-            seen: set[str] = set()
-            for k, line in enumerate(lines):
-                key = line.strip()
-                if key and not rules[k]:
-                    if key in seen:
-                        rules[k] = "repeated_line"
-                    seen.add(key)
-            self._contained_lines(lines, words, rules)
-        kept = [k for k, line in enumerate(lines) if line.strip() and not rules[k]]
-        teasers = [k for k in kept if _ELLIPSIS.search(lines[k])]
-        if len(kept) >= cfg.min_lines_for_fractions and len(teasers) > cfg.max_ellipsis_line_fraction * len(kept):
-            for k in teasers:
-                rules[k] = "teaser"
-        return rules
 
     def _own_rule(self, line: str, words: int, wide: bool, phrases: bool) -> str:
         """The rule a line fails on its own (phrases, link and language lists), or ""."""

@@ -197,6 +197,9 @@ def test_document_rules():
     teasers = "\n".join(s[:-1] + "…" for s in SENTENCES[:6]) + "\n" + "\n".join(SENTENCES[6:])
     out = stage()(doc(teasers))   # more than 0.3 of the lines end in "…": those lines go, the rest is judged
     assert out.text == "\n".join(SENTENCES[6:]) and out.meta["boilerplate"]["lines_removed"] == {"teaser": 6}
+    headed = "\n".join(SENTENCES[6:]) + "\nMore from the Gazette\n" + "\n".join(s[:-1] + "…" for s in SENTENCES[:6])
+    out = stage()(doc(headed))   # the heading over the teasers goes with them
+    assert out.text == "\n".join(SENTENCES[6:]), out.text
     one_teaser = "\n".join(SENTENCES[:1]) + "…\n" + "\n".join(SENTENCES[1:])
     assert stage()(doc(one_teaser)).text == one_teaser   # an ellipsis in prose stays
     assert reject_reason("\n".join([f"Short {i} one." for i in range(8)] + SENTENCES[:3])) == "boilerplate:short_lines"

@@ -244,8 +244,10 @@ def test_web_pages_lose_their_boilerplate_lines_and_keep_their_prose(sample_run)
     assert "reason" not in news or not news["reason"], news.get("reason")
     assert "children\u2019s books" in news["text"] and "\u00e2" not in news["text"]
     removed = json.loads(news["meta"])["boilerplate"]["lines_removed"]
-    # the title and headline sit in a run with the notice (menu_run); the pull quote repeats the first paragraph
-    assert removed == {"bio": 1, "menu_run": 2, "notice": 1, "repeated_line": 1, "teaser": 4}, removed
+    # the title and headline sit in a run with the notice, "More from the Gazette" in one with the teasers
+    # (menu_run); the pull quote repeats the first paragraph
+    assert removed == {"bio": 1, "menu_run": 3, "notice": 1, "repeated_line": 1, "teaser": 4}, removed
+    assert news["text"].endswith("the week before the water came in.")
     assert "Tom Reyes is a staff reporter" not in news["text"] and "Council publishes" not in news["text"]
     assert "reason" not in post or not post["reason"], post.get("reason")
     assert "the tank\non the north side this morning and the level was\nlower" in post["text"]   # lines stay lines
