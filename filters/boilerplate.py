@@ -105,6 +105,8 @@ _BIO_OPENING = re.compile(r"\s*" + _NAME + r"(?:\s+" + _NAME + r"){0,3}\s+(?P<co
                           "|".join(re.escape(c) for c in BIO_COPULAS) + r")\b")
 _FOLLOW_ME = re.compile(r"\bfollow (?:him|her|them|me) on (?:twitter|x|facebook|instagram|linkedin|mastodon)\b"
                         r"|\bsuivez-(?:le|la|moi) sur\b|\bsíguel[oa] en\b|\bsiga-(?:o|a) no\b", re.IGNORECASE)
+_FOLLOW_WORDS = ("follow", "suivez", "sígue", "siga")
+_COPULA_WORDS = tuple(sorted({" " + c.split()[0] + " " for c in BIO_COPULAS}))
 _WORD = re.compile(r"\w+")
 #: The verb closing a comment's header line ("joetoronto says:", "Alex on September 17, 2018 at 6:34 am said:")
 _COMMENT_VERB = re.compile(r"\s(?:says|said|wrote|writes|replied|dice|dijo|escribió|disse|escreveu|dit|écrit|"
@@ -209,9 +211,34 @@ def _compile(rule: str, kind: PhraseKind) -> _Matcher:
 
 
 _MATCHERS: tuple[_Matcher, ...] = tuple(_compile(rule, kind) for rule, kind in KINDS.items())
-#: Any `contains` phrase or a copyright mark, searched once per document in its casefolded text.
-_CONTAINS_ANY = re.compile(trie_pattern(sorted({p.casefold() for m in _MATCHERS if m.kind.match == "contains"
-                                                for ps in m.kind.phrases.values() for p in ps} | {"©", "copyright"})))
+_CONTAINS: tuple[_Matcher, ...] = tuple(m for m in _MATCHERS if m.kind.match == "contains" and m.pattern is not None)
+#: What `present_kinds` returns with a copyright mark (©, "copyright 2019") in the text.
+COPYRIGHT_MARK = "copyright_mark"
+
+
+#: Every `contains` phrase (casefolded) → the kinds it belongs to; one trie regex finds them all.
+_PHRASE_KINDS: dict[str, frozenset[str]] = {}
+for _m in _CONTAINS:
+    for _p in {p.casefold() for ps in _m.kind.phrases.values() for p in ps}:
+        _PHRASE_KINDS[_p] = _PHRASE_KINDS.get(_p, frozenset()) | {_m.rule}
+#: Overlapping matches (a lookahead at every position): a phrase inside another kind's phrase is found
+#: too. No phrase is a prefix of another kind's phrase (tests/test_boilerplate.py checks), so the longest
+#: match at a position names every kind starting there.
+_ANY_PHRASE = re.compile("(?=(" + trie_pattern(sorted(_PHRASE_KINDS)) + "))")
+
+
+def present_kinds(text: str) -> frozenset[str]:
+    """The `contains` kinds with a phrase somewhere in `text`, and COPYRIGHT_MARK when it holds one: one
+    pass over the page, so a line is only searched for the kinds its page holds."""
+    found: set[str] = set()
+    for phrase in set(_ANY_PHRASE.findall(text.casefold())):
+        found |= _PHRASE_KINDS.get(phrase, frozenset())
+    if _COPYRIGHT_MARK.search(text):
+        found.add(COPYRIGHT_MARK)
+    return frozenset(found)
+
+
+_ALL_KINDS = frozenset({m.rule for m in _CONTAINS} | {COPYRIGHT_MARK})
 _AUTONYM = re.compile("(?<!\\w)(?:" + trie_pattern(AUTONYMS) + ")(?!\\w)")
 _BYLINE = re.compile(r"[\W_]*(?:" + trie_pattern(sorted({b.casefold() for b in BYLINE})) + r")(?:(?<=\W)|(?!\w))")
 _BYLINE_NAMED = re.compile(r"[\W_]*(?:" + "|".join(BYLINE_NAMED) + r")(?:\s+(\S)|$)", re.IGNORECASE)
@@ -233,12 +260,16 @@ def is_byline(line: str, words: int) -> bool:
     return named is not None and (named.group(1) is None or named.group(1).isupper())
 
 
-def is_bio(line: str) -> bool:
+def is_bio(line: str, folded: str = "") -> bool:
     """An author box: "Follow him on Twitter @x", or a line opening with a capitalised name (one to four
     words) followed by "is a/an/the" (or another language's copula) and a writer's role within four
-    words ("Meg James is a corporate media reporter for…", "Louise Matsakis is a Staff Writer at…")."""
-    if _FOLLOW_ME.search(line):
+    words ("Meg James is a corporate media reporter for…", "Louise Matsakis is a Staff Writer at…").
+    `folded`: the line casefolded, when the caller has it."""
+    folded = folded or line.casefold()
+    if any(w in folded for w in _FOLLOW_WORDS) and _FOLLOW_ME.search(line):
         return True
+    if not any(c in folded for c in _COPULA_WORDS):
+        return False
     m = _BIO_OPENING.match(line)
     if not m:
         return False
@@ -314,7 +345,7 @@ class Boilerplate:
             return doc
         lines = doc.text.split("\n")
         wide = wide_script(doc.text)
-        rules = self.line_rules(lines, wide, _CONTAINS_ANY.search(doc.text.casefold()) is not None)
+        rules = self.line_rules(lines, wide, present_kinds(doc.text))
         removed = Counter(r for r in rules if r)
         kept = [line for line, rule in zip(lines, rules) if not rule]
         text = re.sub(r"\n{3,}", "\n\n", "\n".join(kept)).strip()
@@ -332,10 +363,11 @@ class Boilerplate:
 
     # line rules ----------------------------------------------------------------------------------------
 
-    def line_rules(self, lines: list[str], wide: bool, phrases: bool = True) -> list[str]:
+    def line_rules(self, lines: list[str], wide: bool, phrases: bool | frozenset[str] = True) -> list[str]:
         """The rule removing each line ("" to keep it); blank lines are kept (paragraph breaks).
-        `phrases`: whether the text holds any `contains` phrase at all (one search per document)."""
+        `phrases`: the `contains` kinds the text holds (`present_kinds`), True for all, False for none."""
         cfg = self.config
+        phrases = _ALL_KINDS if phrases is True else (frozenset() if phrases is False else phrases)
         words = [word_count(l, wide) if l.strip() else 0 for l in lines]
         rules = [self._own_rule(l.strip(), n, wide, phrases) if l.strip() else "" for l, n in zip(lines, words)]
         self._language_neighbours(lines, rules)
@@ -390,20 +422,20 @@ class Boilerplate:
                     rules[k] = "dangling_short"
             i = j
 
-    def _own_rule(self, line: str, words: int, wide: bool, phrases: bool) -> str:
+    def _own_rule(self, line: str, words: int, wide: bool, phrases: frozenset[str]) -> str:
         """The rule a line fails on its own (phrases, link and language lists), or ""."""
         folded = line.casefold()
         key = _NON_WORD.sub(" ", folded).strip() if words <= _WHOLE_MAX_WORDS else ""
         for m in _MATCHERS:
-            if m.kind.match == "contains" and not phrases:
+            if m.kind.match == "contains" and m.rule not in phrases:
                 continue
             if m.matches(folded, key, words):
                 return m.rule
-        if phrases and words <= KINDS["copyright"].max_words and _COPYRIGHT_MARK.search(line):
+        if COPYRIGHT_MARK in phrases and words <= KINDS["copyright"].max_words and _COPYRIGHT_MARK.search(line):
             return "copyright"
-        if words <= 12 and is_comment_head(line, words):
+        if words <= 12 and line.endswith((":", "：")) and is_comment_head(line, words):
             return "comments"
-        if words <= 80 and is_bio(line):
+        if words <= 80 and is_bio(line, folded):
             return "bio"
         if is_date_line(line, words):
             return "date_line"
@@ -434,12 +466,8 @@ class Boilerplate:
         holders: dict[tuple[str, ...], list[int]] = {}
         for k in kept:
             tokens = lines[k].split()
-            for i in range(len(tokens) - 2):
-                three = (tokens[i], tokens[i + 1], tokens[i + 2])
-                if three in starts:
-                    found = holders.setdefault(three, [])
-                    if not found or found[-1] != k:
-                        found.append(k)
+            for three in starts.intersection(zip(tokens, tokens[1:], tokens[2:])):
+                holders.setdefault(three, []).append(k)
         for k in candidates:
             others = holders.get(tuple(lines[k].split()[:3]), ())
             if len(others) > _MAX_HOLDERS:
