@@ -13,14 +13,14 @@ from typing import Any, Callable, Iterable, Iterator
 import apache_beam as beam
 from apache_beam.metrics import Metrics
 
-from roots.megatron import MegatronConfig, dtype_for_vocab, eod_id
 from roots import fs
+from roots.megatron import MegatronConfig, dtype_for_vocab, eod_id
 from roots.pipelines.megatron import Unit, encode_unit, load_chunk, save_chunk, write_chunks
 from roots.rundir import read_json, write_json
+from roots.tokenizer import load_sentencepiece
 
 #: The spill folder of the chunks, inside the output folder (removed when the step ends).
 CHUNKS_FOLDER = ".chunks"
-from roots.tokenizer import load_sentencepiece
 
 
 class EncodeFile(beam.DoFn):
