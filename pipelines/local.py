@@ -325,12 +325,16 @@ class LocalEngine:
             except OSError:   # another step's folder is still there
                 pass
 
-    def map(self, fn: Callable, items: list) -> list:
-        """fn over items on the pool, results in input order; one item per task (load balanced)."""
+    def map(self, fn: Callable, items: list, costs: list[int] | None = None) -> list:
+        """fn over items on the pool, results in input order; one item per task (load balanced).
+        `costs` (e.g. input bytes): tasks are handed out largest first, so that no large task starts
+        last while the other workers sit idle (longest-processing-time order); results do not change."""
         if not items:
             return []
+        order = range(len(items)) if costs is None else sorted(range(len(items)), key=lambda i: (-costs[i], i))
         try:
-            return list(self.pool.map(fn, items))
+            futures = {i: self.pool.submit(fn, items[i]) for i in order}
+            return [futures[i].result() for i in range(len(items))]
         except BrokenProcessPool as err:
             raise RootsError(f"a worker process of the local engine died (killed by the system, out of memory?): "
                              f"{err}; rerun to resume, with fewer --workers or more memory") from None
@@ -340,6 +344,21 @@ class LocalEngine:
         spill = os.path.join(self.run_dir, SPILL_DIR)
         if not fs.is_remote(self.run_dir) and os.path.isdir(spill):
             shutil.rmtree(spill, ignore_errors=True)
+
+
+def _bytes_on_disk(path: str) -> int:
+    """A local file's size (0 for an object-store path or a missing file): a task's cost for `map`."""
+    try:
+        return os.path.getsize(path)
+    except (OSError, TypeError, ValueError):
+        return 0
+
+
+def _task_cost(task: "_Task") -> int:
+    """Bytes a phase-1 task reads: its input units' sizes, or its shard's size."""
+    if task.path:
+        return _bytes_on_disk(task.path)
+    return sum(_bytes_on_disk(unit[2]) for unit in task.units or ())
 
 
 def run_document_step(engine: LocalEngine, plan: DocumentStepPlan, config: RunConfig, manifest: Manifest,
@@ -355,7 +374,7 @@ def run_document_step(engine: LocalEngine, plan: DocumentStepPlan, config: RunCo
     try:
         with step_progress(plan, config, manifest, units, enabled=progress) as bar:
             order, tasks = _phase1_tasks(engine, plan, config, units, bar, folder)
-            results = engine.map(_run_task, tasks)
+            results = engine.map(_run_task, tasks, [_task_cost(t) for t in tasks])
             counts = sum_counts(r[0] for r in results)
             _phase2(engine, results, counts, order[-1], config, step_root(config.output, plan.name, final), folder)
     finally:
@@ -404,9 +423,9 @@ def _phase2(engine: LocalEngine, results: list, counts: Counts, last_stage: str,
         root = docs_root if kind == DOCUMENTS else config.output
         total = shard_count(sizes[(stage, lang)], target)
         jobs.append(((kind, stage, lang), total, paths, root, fmt, folder))
-    shards = engine.map(_route_partition, jobs)
+    shards = engine.map(_route_partition, jobs, [sum(map(_bytes_on_disk, job[2])) for job in jobs])
     writes = [(key, paths, job[3], job[0][0], fmt) for job, found in zip(jobs, shards) for key, paths in found]
-    engine.map(_write_shard, writes)
+    engine.map(_write_shard, writes, [sum(map(_bytes_on_disk, w[1])) for w in writes])
     log.debug("wrote %d partitions (%d routed to %d shards)", len(jobs), sum(1 for s in shards if s), len(writes))
 
 
@@ -495,13 +514,15 @@ def tokenize_on_pool(engine: LocalEngine) -> Callable[..., list[dict]]:
         folder = engine.spill_folder("megatron")
         scope = uuid.uuid4().hex
         try:
-            encoded = engine.map(_encode_task, [(u, model_path, config, folder, scope) for u in units])
+            encoded = engine.map(_encode_task, [(u, model_path, config, folder, scope) for u in units],
+                                 [_bytes_on_disk(u[1]) for u in units])
             by_key: dict[tuple[str, int], list[str]] = {}
             for found in encoded:
                 for key, path in found:
                     by_key.setdefault(key, []).append(path)
             jobs = [(key, paths, model_path, out_dir, config, scope) for key, paths in sorted(by_key.items())]
-            return [record for records in engine.map(_write_megatron_task, jobs) for record in records]
+            costs = [sum(map(_bytes_on_disk, job[1])) for job in jobs]
+            return [record for records in engine.map(_write_megatron_task, jobs, costs) for record in records]
         finally:
             engine.remove_spill(folder)
     return run
