@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import gzip
+import hashlib
 import json
 import sys
 import time
@@ -91,6 +92,41 @@ def share(a: int, b: int) -> str:
     return f"{a / b:.3f} ({a}/{b})" if b else "–"
 
 
+def page_half(name: str) -> str:
+    """"dev" or "held-out", fixed by the SHA-1 of the page's file name: rules are read and developed on
+    the dev half's pages; the held-out half shows whether they hold on pages nobody read."""
+    return "dev" if int(hashlib.sha1(name.encode("utf-8")).hexdigest(), 16) % 2 == 0 else "held-out"
+
+
+def trafilatura_row(pages: list) -> tuple[str, list[dict], list[dict]]:
+    """The report cells of some judged trafilatura pages ((page, judgement) pairs), their rejected pages,
+    and each `without` snippet the stage kept (page, half, the line holding it): the boilerplate left in."""
+    reasons: Counter = Counter()
+    rejected, leftover = [], []
+    with_kept = with_all = without_gone = without_all = 0
+    for (name, lines, with_, without), (reason, rules, detail) in pages:
+        if reason:
+            reasons[reason] += 1
+            rejected.append({"set": "trafilatura", "page": name, "reason": reason, "detail": detail})
+        for snippets, is_main in ((with_, True), (without, False)):
+            for snippet in snippets:
+                found = next(((l, r) for l, r in zip(lines, rules) if snippet.strip() and snippet.strip() in l), None)
+                if found is None:
+                    continue   # not on one line of the visible text (split by markup, or not there)
+                rule = found[1]
+                if is_main:
+                    with_all += 1
+                    with_kept += not rule and not reason
+                else:
+                    without_all += 1
+                    without_gone += bool(rule) or bool(reason)
+                    if not rule and not reason:
+                        leftover.append({"page": name, "half": page_half(name), "line": found[0]})
+    row = (f"{len(pages)} | {sum(reasons.values())} | {', '.join(f'{k} {v}' for k, v in reasons.most_common())} | "
+           f"{share(with_kept, with_all)} `with` snippets | {share(without_gone, without_all)} `without` snippets |")
+    return row, rejected, leftover
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--trafilatura", type=Path, help="a checkout of adbar/trafilatura (tests/eval, tests/evaldata.json)")
@@ -124,35 +160,26 @@ def main(argv: list[str] | None = None) -> int:
                       f"{share(gone_b, all_b)} chars |")
 
     if args.trafilatura:
-        reasons = Counter()
-        with_kept = with_all = without_gone = without_all = 0
-        pages = trafilatura_pages(args.trafilatura)
-        for name, lines, with_, without in pages:
-            reason, rules, detail = judge(stage, lines)
-            if reason:
-                reasons[reason] += 1
-                rejected_rows.append({"set": "trafilatura", "page": name, "reason": reason, "detail": detail})
-            for snippets, is_main in ((with_, True), (without, False)):
-                for snippet in snippets:
-                    rule = next((r for l, r in zip(lines, rules) if snippet.strip() and snippet.strip() in l), None)
-                    if rule is None:
-                        continue   # not on one line of the visible text (split by markup, or not there)
-                    if is_main:
-                        with_all += 1
-                        with_kept += not rule and not reason
-                    else:
-                        without_all += 1
-                        without_gone += bool(rule) or bool(reason)
-        report.append(f"| trafilatura (never tuned on) | {len(pages)} | {sum(reasons.values())} | "
-                      f"{', '.join(f'{k} {v}' for k, v in reasons.most_common())} | {share(with_kept, with_all)} "
-                      f"`with` snippets | {share(without_gone, without_all)} `without` snippets |")
-
+        pages = [(page, judge(stage, page[1])) for page in trafilatura_pages(args.trafilatura)]
+        for half in ("dev", "held-out", "all"):
+            chosen = [p for p in pages if half == "all" or page_half(p[0][0]) == half]
+            row, rejected, leftover = trafilatura_row(chosen)
+            label = {"dev": "dev half (read for the rules since 2026-12-03)",
+                     "held-out": "held-out half (never read)", "all": "all"}[half]
+            report.append(f"| trafilatura, {label} | " + row)
+            if half == "all":
+                rejected_rows.extend(rejected)
+                kept_boilerplate = leftover
     report.append(f"\nThe boilerplate stage's own CPU time over all pages: {STAGE_SECONDS[0]:.2f} s.")
     text = "\n".join(report) + "\n"
     (args.out / "report.md").write_text(text, encoding="utf-8")
     with open(args.out / "rejected.jsonl", "w", encoding="utf-8") as fh:
         for row in rejected_rows:
             fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+    if args.trafilatura:
+        with open(args.out / "kept_boilerplate.jsonl", "w", encoding="utf-8") as fh:
+            for row in kept_boilerplate:
+                fh.write(json.dumps(row, ensure_ascii=False) + "\n")
     print(text)
     return 0
 

@@ -12,12 +12,15 @@ lines, each for a named rule, and records how many per rule in `meta["boilerplat
 | `share`, `login`, `subscribe`, `read_more`, `navigation` | it starts with a button or menu phrase and is short; a one-word phrase must be the whole line |
 | `comments`, `credit` | it holds a comment-form string ("Your email address will not be published", "Save my name, email…") or a photo credit (`Getty Images`, `REUTERS/`, `Image credit`, `Foto:`) and is not long; or it is a reader comment's header ("joetoronto says:", "Alex on September 17, 2018 at 6:34 am said:") |
 | `bio` | it is an author box: a capitalised name, "is a/an/the" (or another language's copula) and a writer's role within four words ("Meg James is a corporate media reporter for…"), or "Follow him on Twitter", in at most 80 words |
-| `notice` | it holds a site notice and has at most 60 words: an affiliate disclosure, an ad-blocker request, "By registering you agree…", "may not be reproduced", an opinion or FDA disclaimer, "Got a tip?" |
+| `notice` | it holds a site notice and has at most 60 words: an affiliate or advertiser disclosure, an ad-blocker request, a paywall or "support our journalism" appeal, a newsletter sign-up ("delivered to your inbox"), "By registering you agree…", "may not be reproduced", an opinion, FDA or medical-advice disclaimer, "Got a tip?" |
+| `related` | it starts with a related-story label ("Lea también:", "RELATED:", "À lire aussi", "ये भी पढ़ें") and has at most 30 words: the label and the headline it links to |
+| `homoglyph` | two or more of its words (and a tenth of them) mix Latin letters with Cyrillic or Greek look-alikes ("Аdvеrtіѕе wіth thе…"): spam spelt to slip past word filters |
 | `byline` | it has at most 10 words, no terminal punctuation, and opens with a byline word ("Written by", "Updated", "Publicado", "作者："), or with a bare "By" / "Por" / "Oleh" followed by a capitalised word (a name) |
 | `date_line` | it has at most 10 words, a digit, and nothing but numbers and month, weekday, time or gallery words ("19 Nov 2019 05:44 GMT", "3H ago", "hace 3 horas", "Image 2 of 5"): a date, time or counter alone |
 | `link_list` | it is three or more short segments split by `|`, `·`, `•`, `»`, `›`, ` / `, ` > `, ` - ` (menus, breadcrumbs) |
 | `language_list` | it is made of language names written in their own language (two or more, or one next to another) |
 | `title_case_list` | it has 20 or more words, no terminal punctuation, and most words capitalised (category lists) |
+| `repeated_phrase` | it has no terminal punctuation and one capitalised two-word phrase opens it three or more times, over 0.3 of its words: a menu flattened onto one line ("Sort by popularity Sort by average rating Sort by price…") |
 | `menu_run` | it is short (fewer than `line_max_words` words) without terminal punctuation, in a run of at least `max_short_run` such lines, lines removed by the rules above counting in the run (C4's terminal punctuation rule, kept to where it is boilerplate) |
 | `dangling_short` | it is short without terminal punctuation and no prose follows it (a heading is kept: prose follows) |
 | `repeated_line` | it repeats a line kept earlier in the document, or it has 4+ words and is part of another kept line (a headline inside the page title, a teaser cut from the article) (`remove_repeated_lines`, on by default) |
@@ -317,6 +320,35 @@ def is_link_list(line: str, wide: bool) -> bool:
     return mean <= 4 or (len(parts) >= 5 and mean <= 10 and not has_terminal(line))
 
 
+_CYRILLIC_GREEK = re.compile(r"[\u0370-\u03ff\u0400-\u04ff]")
+_MIXED_WORD = re.compile(r"\b(?=\w*[A-Za-z])(?=\w*[\u0370-\u03ff\u0400-\u04ff])\w+")
+
+
+def is_homoglyph(line: str, words: int) -> bool:
+    """Latin words spelt partly with Cyrillic or Greek look-alikes ("Аdvеrtіѕе wіth thе…"): advertising
+    and spam written to slip past word filters. Two such words, a tenth of the line's; no honest text
+    mixes the scripts inside a word."""
+    if not _CYRILLIC_GREEK.search(line):
+        return False
+    mixed = len(_MIXED_WORD.findall(line))
+    return mixed >= 2 and mixed * 10 >= words
+
+
+def is_repeated_phrase(line: str, min_count: int = 3, share: float = 0.3) -> bool:
+    """A menu flattened onto one line: one capitalised two-word phrase opens it again and again ("Sort by
+    popularity Sort by average rating Sort by price…", a shop's sort menu; "Ordenar por …"), at least
+    `min_count` times and over `share` of its words."""
+    tokens = line.split()
+    if len(tokens) < 2 * min_count:
+        return False
+    pairs = Counter((a, b.casefold()) for a, b in zip(tokens, tokens[1:])
+                    if a[:1].isupper() and any(c.isalpha() for c in b))
+    if not pairs:
+        return False
+    count = pairs.most_common(1)[0][1]
+    return count >= min_count and 2 * count >= share * len(tokens)
+
+
 def is_title_case_list(line: str, min_words: int = 20, share: float = 0.6) -> bool:
     """A long line of mostly capitalised words without sentence punctuation (category and tag lists)."""
     words = [w for w in line.split() if w[:1].isupper() or w[:1].islower()]
@@ -443,12 +475,16 @@ class Boilerplate:
             return "byline"
         if is_link_list(line, wide):   # before punctuation: an Indic menu may end in `|`, read as a danda
             return "link_list"
+        if is_homoglyph(line, words):
+            return "homoglyph"
         if has_terminal(line):
             return ""
         if autonym_count(line) >= 2:
             return "language_list"
         if words >= 20 and is_title_case_list(line):
             return "title_case_list"
+        if is_repeated_phrase(line):
+            return "repeated_phrase"
         return ""
 
     @staticmethod

@@ -331,7 +331,10 @@ class LocalEngine:
         last while the other workers sit idle (longest-processing-time order); results do not change."""
         if not items:
             return []
-        order = range(len(items)) if costs is None else sorted(range(len(items)), key=lambda i: (-costs[i], i))
+        if costs is None or self.workers == 1:   # one worker: nothing to balance, the given order
+            order: Any = range(len(items))
+        else:
+            order = sorted(range(len(items)), key=lambda i: (-costs[i], i))
         try:
             futures = {i: self.pool.submit(fn, items[i]) for i in order}
             return [futures[i].result() for i in range(len(items))]

@@ -111,6 +111,23 @@ def test_no_terminal_punctuation(line):
     ("bio", "Ana Souza é jornalista e escreve sobre educação desde 2010."),
     ("comments", "joetoronto says:"),
     ("comments", "Milan Griffes on September 12, 2018 at 4:47 pm said:"),
+    ("comments", "Para comentar debes iniciar sesión con tu cuenta."),
+    ("related", "Lea también: El puerto de Valparaíso cierra por el temporal de viento y lluvia en la costa"),
+    ("related", "RELATED: City council approves the new bus lanes on Main Street after a long debate"),
+    ("read_more", "Leia também: Prefeitura anuncia obras na orla"),   # 12 words or fewer: read_more's
+    ("related", "Leia também: Prefeitura anuncia obras na orla e o fechamento de três ruas do centro no verão"),
+    ("related", "À lire aussi : La mairie ferme la piscine municipale pour tout l'été, faute de maîtres-nageurs"),
+    ("related", "ये भी पढ़ें: शहर में नई बस सेवा शुरू"),
+    ("notice", "This site is a participant in the Amazon Services LLC Associates Program."),
+    ("notice", "Already a subscriber? Log in to keep reading this story."),
+    ("notice", "Vous avez lu 2 de vos 5 articles gratuits ce mois-ci."),
+    ("notice", "Recibe las noticias más importantes en tu bandeja de entrada cada mañana."),
+    ("notice", "Apoie o jornalismo independente: assine a partir de R$ 9,90 por mês."),
+    ("notice", "This article is general information and does not offer medical advice."),
+    ("notice", "Content is available under CC BY-SA 3.0 unless otherwise noted."),
+    ("homoglyph", "Вuу сhеар wаtсhеs оnlіnе tоdау аnd ѕаvе"),
+    ("repeated_phrase", "Sort by popularity Sort by average rating Sort by latest Sort by price: low to high"),
+    ("repeated_phrase", "Trier par popularité Trier par note moyenne Trier du plus récent au plus ancien Trier par tarif"),
 ])
 def test_phrase_lines_are_removed(rule, line):
     assert rules_of([line, PROSE]) == [rule, ""]
@@ -136,6 +153,14 @@ def test_phrase_lines_are_removed(rule, line):
     "Evan Gershkovich, who was arrested in March, is a reporter at the paper's Moscow bureau.",
     "The council is a body of twelve elected members who meet every month.",
     "Paris is a city of writers, and its cafés have seen many of them at work.",
+    "Read the report carefully before you vote, the union told its members on Friday.",
+    "Watch the harbour at dawn and you will see the fishing boats come in one by one.",
+    "Mira cómo crecen los árboles en primavera, dijo el guardabosques a los niños.",
+    "The parish newsletter, first printed in 1921, was sent to every house in the county.",
+    "Путин заявил, что переговоры с NATO продолжатся в следующем месяце.",
+    "The α-helix and the β-sheet are the two common secondary structures of proteins.",
+    "Map of the north of the country at the time of the war",
+    "New York fans cheered as New York beat Boston, the third New York win this week.",
 ])
 def test_prose_with_phrase_words_is_kept(line):
     assert rules_of([line, PROSE]) == ["", ""]
