@@ -255,6 +255,20 @@ def test_web_pages_lose_their_boilerplate_lines_and_keep_their_prose(sample_run)
     assert json.loads(post["meta"])["boilerplate"]["lines_removed"] == {"comments": 2}
 
 
+def test_spanish_news_page_loses_labels_notices_and_spam_lines(sample_run):
+    """web-049: the related-story label, the look-alike-letter advert, the newsletter notice and the
+    flattened sort menu go, each by its own rule; the three paragraphs stay, in Spanish."""
+    out, _ = sample_run
+    rows = {r["id"]: r for r in read_rows(out, "documents") + read_rows(out, "rejected")}
+    page = rows["sample-crawl/web-049"]
+    assert "reason" not in page or not page["reason"], page.get("reason")
+    assert page["lang"] == "es"
+    removed = json.loads(page["meta"])["boilerplate"]["lines_removed"]
+    assert removed == {"homoglyph": 1, "notice": 1, "related": 1, "repeated_phrase": 1}, removed
+    assert "Lea también" not in page["text"] and "Ordenar por" not in page["text"]
+    assert page["text"].endswith("durante las horas de venta.")
+
+
 def test_crawl_cleaning_removes_html_spans(sample_run):
     out, _ = sample_run
     page = next(r for r in read_rows(out, "documents") + read_rows(out, "rejected") if r["id"] == "sample-crawl/web-041")
