@@ -434,11 +434,15 @@ NOTICE = PhraseKind("contains", 60, {
            "proibida a reprodução", "é proibida a reprodução", "as opiniões expressas", "tratamento dos meus dados",
            "revogar o seu consentimento", "nova senha", "excluir sua conta", "ativar sua conta"),
     "ca": ("enllaços d'afiliat", "bloquejador d'anuncis", "en fer clic", "prohibida la reproducció"),
-    "id": ("tautan afiliasi", "pemblokir iklan", "dengan mengklik", "dilarang mengutip", "dilarang keras mengambil"),
+    "id": ("tautan afiliasi", "pemblokir iklan", "dengan mengklik", "dilarang mengutip", "dilarang keras mengambil",
+           "dukung jurnalisme", "sudah berlangganan", "khusus pelanggan"),
     "vi": ("liên kết liên kết", "trình chặn quảng cáo", "bằng cách nhấp", "nghiêm cấm sao chép", "ghi rõ nguồn"),
     "ar": ("روابط تابعة", "مانع الإعلانات", "بالنقر على", "يمنع نسخ", "جميع الآراء الواردة"),
-    "zh-Hans": ("广告拦截", "点击即表示", "未经许可不得转载", "禁止转载", "转载请注明", "仅代表作者"),
-    "zh-Hant": ("廣告攔截", "點擊即表示", "未經許可不得轉載", "禁止轉載", "轉載請註明", "僅代表作者"),
+    "zh-Hans": ("广告拦截", "点击即表示", "未经许可不得转载", "禁止转载", "转载请注明", "仅代表作者", "如有侵权",
+                "侵权请联系", "部分内容来源于网络", "均来源于网络", "扫码关注", "扫描二维码",
+                "长按识别二维码", "关注微信公众号", "微信扫一扫"),
+    "zh-Hant": ("廣告攔截", "點擊即表示", "未經許可不得轉載", "禁止轉載", "轉載請註明", "僅代表作者", "如有侵權",
+                "侵權請聯繫", "部分內容來源於網路", "均來源於網路", "掃碼關注", "掃描二維碼", "關注微信公眾號"),
     "hi": ("विज्ञापन अवरोधक", "क्लिक करके", "अनुमति के बिना", "विचार लेखक के निजी"),
 })
 

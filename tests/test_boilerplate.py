@@ -125,6 +125,8 @@ def test_no_terminal_punctuation(line):
     ("notice", "Apoie o jornalismo independente: assine a partir de R$ 9,90 por mês."),
     ("notice", "This article is general information and does not offer medical advice."),
     ("notice", "Content is available under CC BY-SA 3.0 unless otherwise noted."),
+    ("notice", "声明：本文部分内容来源于网络，如有侵权请联系删除。"),
+    ("notice", "扫描二维码，关注我们的微信公众号"),
     ("homoglyph", "Вuу сhеар wаtсhеs оnlіnе tоdау аnd ѕаvе"),
     ("repeated_phrase", "Sort by popularity Sort by average rating Sort by latest Sort by price: low to high"),
     ("repeated_phrase", "Trier par popularité Trier par note moyenne Trier du plus récent au plus ancien Trier par tarif"),
@@ -159,6 +161,7 @@ def test_phrase_lines_are_removed(rule, line):
     "The parish newsletter, first printed in 1921, was sent to every house in the county.",
     "Путин заявил, что переговоры с NATO продолжатся в следующем месяце.",
     "The α-helix and the β-sheet are the two common secondary structures of proteins.",
+    "这些谣言最早出现在网络上，后来被多家媒体转载并澄清。",
     "Map of the north of the country at the time of the war",
     "New York fans cheered as New York beat Boston, the third New York win this week.",
 ])
