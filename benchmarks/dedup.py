@@ -258,7 +258,7 @@ def main() -> None:
           f"{step['datasketch_bulk_docs_per_cpu_s']:,.0f} docs/CPU-s; signatures identical: {step['identical']}")
     dt = next((r for r in results if r[0].startswith("datatrove")), None)
     if dt:
-        print(f"\ndatatrove stage CPU seconds (parent process; tasks run in it): "
+        print("\ndatatrove stage CPU seconds (parent process; tasks run in it): "
               + ", ".join(f"{k} {v:.1f}" for k, v in dt[2]["stage_cpu_s"].items()))
 
 

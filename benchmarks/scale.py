@@ -312,7 +312,7 @@ def report(results: list[RunResult], corpora: dict[int, Corpus], args: argparse.
     """The Markdown: runs, growth ratios per engine, per-step growth, identity across engines."""
     sizes = sorted(corpora)
     base = sizes[0]
-    out = [f"# Scale benchmark\n",
+    out = ["# Scale benchmark\n",
            f"`python benchmarks/scale.py --sizes {args.sizes} --base-docs {args.base_docs} --engines {args.engines} "
            f"--shard-mb {args.shard_mb:g}`; "
            f"whole benchmark {total / 60:.1f} min; {os.cpu_count()} CPUs; sentences from "

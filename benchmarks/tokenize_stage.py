@@ -194,7 +194,7 @@ def main() -> None:
             rows.append(("Megatron-LM tools/preprocess_data.py --workers 1",
                          run_preprocess_data(*args.preprocess_data, work / "documents", model, work / "mlm")))
         base = rows[0][1]["tokens"] / rows[0][1]["cpu"]
-        print(f"| pipeline | tokens | wall s | CPU s | tokens per CPU-second | vs roots |")
+        print("| pipeline | tokens | wall s | CPU s | tokens per CPU-second | vs roots |")
         print("| --- | ---: | ---: | ---: | ---: | ---: |")
         for name, r in rows:
             rate = r["tokens"] / r["cpu"]
