@@ -322,15 +322,17 @@ def is_link_list(line: str, wide: bool) -> bool:
 
 _CYRILLIC_GREEK = re.compile(r"[\u0370-\u03ff\u0400-\u04ff]")
 _MIXED_WORD = re.compile(r"\b(?=\w*[A-Za-z])(?=\w*[\u0370-\u03ff\u0400-\u04ff])\w+")
+_LATIN_LETTER = re.compile(r"[A-Za-z]")
 
 
 def is_homoglyph(line: str, words: int) -> bool:
     """Latin words spelt partly with Cyrillic or Greek look-alikes ("Аdvеrtіѕе wіth thе…"): advertising
-    and spam written to slip past word filters. Two such words, a tenth of the line's; no honest text
-    mixes the scripts inside a word."""
+    and spam written to slip past word filters. Two such words (each with 2+ letters of both scripts, so
+    units like "5μg" or "10kΩ" do not count), a tenth of the line's; no honest text mixes the scripts so."""
     if not _CYRILLIC_GREEK.search(line):
         return False
-    mixed = len(_MIXED_WORD.findall(line))
+    mixed = sum(1 for w in _MIXED_WORD.findall(line)
+                if len(_LATIN_LETTER.findall(w)) >= 2 and len(_CYRILLIC_GREEK.findall(w)) >= 2)
     return mixed >= 2 and mixed * 10 >= words
 
 
