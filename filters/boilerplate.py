@@ -27,8 +27,9 @@ lines, each for a named rule, and records how many per rule in `meta["boilerplat
 | `teaser` | it ends in an ellipsis and such lines are more than `max_ellipsis_line_fraction` (0.3) of the lines kept (Gopher's ellipsis share, but the teasers go and the article stays: 5 of the 181 article pages and 21 of 876 unseen pages were rejected whole when it was a document rule) |
 
 A hard-wrapped paragraph (plain-text mail, `<pre>` or `<br>` text: lines of 3+ words that break
-mid-sentence, each followed by one starting in lower case or after a comma, semicolon or hyphen, the
-last ending a sentence, `line_max_words`+ words in all) is prose: its lines are never a `menu_run`.
+mid-sentence, each followed by one starting in lower case or after a comma, semicolon or hyphen, or
+at the same wrap width before a capitalised word when most links are lower case, the last ending a
+sentence, `line_max_words`+ words in all) is prose: its lines are never a `menu_run`.
 
 Why repeated lines are removed rather than the page rejected (Gopher's duplicate-line rule): on the 181
 article-extraction pages, whole-page text repeats the article (print, AMP and gallery copies) on 7 pages
@@ -616,16 +617,27 @@ def wrapped_paragraphs(lines: list[str], words: list[int], rules: list[str], min
     """(start, end) of each hard-wrapped paragraph: two or more consecutive kept lines of 3+ words, each
     but the last ending without terminal punctuation and followed by a line that starts in lower case or
     after a comma, semicolon or hyphen, the last ending a sentence, `min_words`+ words in all (plain-text
-    mail, `<pre>` and `<br>` text). Such lines are prose, though each alone looks like a menu item."""
+    mail, `<pre>` and `<br>` text). Such lines are prose, though each alone looks like a menu item.
+    A wrap before a capitalised word ("I", a name, a German noun) continues the chain too when the line
+    holds 8+ words and is as long as the one before it (within 15 characters: the wrap width) and the
+    chain has more lower-case links than such capital ones, so a headline over its one-sentence deck
+    (two lines, no lower-case link) is never taken for one."""
     found: list[tuple[int, int]] = []
     i, size = 0, len(lines)
     while i < size:
         j = i
+        lower = capital = 0
         while (j + 1 < size and not rules[j] and words[j] >= 3 and lines[j + 1].strip() and not rules[j + 1]
-               and not has_terminal(lines[j].rstrip())
-               and (_starts_lower(lines[j + 1].strip()) or lines[j].rstrip()[-1:] in ",;-–")):
+               and not has_terminal(lines[j].rstrip())):
+            if _starts_lower(lines[j + 1].strip()) or lines[j].rstrip()[-1:] in ",;-–":
+                lower += 1
+            elif (lower and j > i and words[j] >= 8 and words[j + 1] >= 3
+                  and abs(len(lines[j].rstrip()) - len(lines[j - 1].rstrip())) <= 15):
+                capital += 1
+            else:
+                break
             j += 1
-        if j > i and has_terminal(lines[j].rstrip()) and sum(words[i:j + 1]) >= min_words:
+        if j > i and has_terminal(lines[j].rstrip()) and sum(words[i:j + 1]) >= min_words and lower > capital:
             found.append((i, j + 1))
         i = j + 1
     return found

@@ -528,6 +528,28 @@ def test_hard_wrapped_prose_is_kept_and_a_lowercase_menu_is_not():
     assert all(rules), rules
 
 
+def test_hard_wrapped_prose_wrapping_before_a_capital_is_kept_and_a_teaser_pair_is_not():
+    """A wrap before "I" or a name continues a hard-wrapped paragraph when the lines keep the wrap width
+    and most links start in lower case; a headline over its one-sentence deck is no such chain."""
+    wrapped = ["We tested the new release on the old laptops in the lab this week, and",
+               "the results were better than the numbers from the vendor suggested. Then",
+               "Maria Lopez ran the same suite on the build server over the weekend, and",
+               "it finished in half the time, which is what we had hoped to see at last."]
+    rules = rules_of(["Home", "Blog", "Contact"] + wrapped + ["Archive", "Tags", "Search"])
+    assert rules[3:7] == ["", "", "", ""], rules
+    assert all(rules[:3]) and all(rules[7:]), rules
+    teasers = ["Council approves the new budget for the coming year after a long debate",
+               "The vote came after three hours of debate in the town hall on Monday night.",
+               "Library reopens after the flood repairs are finished in the old building",
+               "Visitors queued from eight in the morning to see the new reading rooms."]
+    from roots.filters.boilerplate import wrapped_paragraphs, word_count
+
+    counts = [word_count(line, False) for line in teasers]
+    assert wrapped_paragraphs(teasers, counts, [""] * 4, 20) == []   # no lower-case link: no chain
+    counts = [word_count(line, False) for line in wrapped]
+    assert wrapped_paragraphs(wrapped, counts, [""] * 4, 20) == [(0, 4)]
+
+
 def test_lone_line_headline_rejected_short_sentence_kept():
     assert reject_reason("Zarif: Iran inajua mpango wa Saudia wa kufanya mauaji ya kigaidi dhidi ya maafisa wa "
                          "ngazi za juu wa Iran") == "boilerplate:lone_line"
