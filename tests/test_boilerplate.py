@@ -12,7 +12,8 @@ import pytest
 
 from roots.config import ConfigError, parse_config
 from roots.document import Document, Rejection
-from roots.filters.boilerplate import Boilerplate, BoilerplateConfig, has_terminal, line_counts
+from roots.filters.boilerplate import (Boilerplate, BoilerplateConfig, has_terminal, line_counts, word_count,
+                                       wrapped_paragraphs)
 from roots.filters.normalise import normalise_text
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -542,8 +543,6 @@ def test_hard_wrapped_prose_wrapping_before_a_capital_is_kept_and_a_teaser_pair_
                "The vote came after three hours of debate in the town hall on Monday night.",
                "Library reopens after the flood repairs are finished in the old building",
                "Visitors queued from eight in the morning to see the new reading rooms."]
-    from roots.filters.boilerplate import wrapped_paragraphs, word_count
-
     counts = [word_count(line, False) for line in teasers]
     assert wrapped_paragraphs(teasers, counts, [""] * 4, 20) == []   # no lower-case link: no chain
     counts = [word_count(line, False) for line in wrapped]
