@@ -41,7 +41,7 @@ from roots.io.formats import FORMATS
 from roots.pipelines.local_dedup import prepare as prepare_dedup, route_shard
 from roots.pipelines.local_preload import ENV as PRELOAD_ENV
 from roots.pipelines.plan import (INGEST, Counts, DocumentStepPlan, StepCallback, StepResult, apply_stage_stream,
-                                  begin_step, document_row, final_sizes, finish_run, finish_step,
+                                  begin_step, document_row, file_size, final_sizes, finish_run, finish_step,
                                   is_dedup, list_units, partition_sizes, plan_steps, read_shard, read_units,
                                   open_manifest, rejected_row, remove_intermediate, row_lang,
                                   run_tokenizer_steps, step_progress,
@@ -349,19 +349,11 @@ class LocalEngine:
             shutil.rmtree(spill, ignore_errors=True)
 
 
-def _bytes_on_disk(path: str) -> int:
-    """A local file's size (0 for an object-store path or a missing file): a task's cost for `map`."""
-    try:
-        return os.path.getsize(path)
-    except (OSError, TypeError, ValueError):
-        return 0
-
-
 def _task_cost(task: "_Task") -> int:
     """Bytes a phase-1 task reads: its input units' sizes, or its shard's size."""
     if task.path:
-        return _bytes_on_disk(task.path)
-    return sum(_bytes_on_disk(unit[2]) for unit in task.units or ())
+        return file_size(task.path)
+    return sum(file_size(unit[2]) for unit in task.units or ())
 
 
 def run_document_step(engine: LocalEngine, plan: DocumentStepPlan, config: RunConfig, manifest: Manifest,
@@ -426,9 +418,9 @@ def _phase2(engine: LocalEngine, results: list, counts: Counts, last_stage: str,
         root = docs_root if kind == DOCUMENTS else config.output
         total = shard_count(sizes[(stage, lang)], target)
         jobs.append(((kind, stage, lang), total, paths, root, fmt, folder))
-    shards = engine.map(_route_partition, jobs, [sum(map(_bytes_on_disk, job[2])) for job in jobs])
+    shards = engine.map(_route_partition, jobs, [sum(map(file_size, job[2])) for job in jobs])
     writes = [(key, paths, job[3], job[0][0], fmt) for job, found in zip(jobs, shards) for key, paths in found]
-    engine.map(_write_shard, writes, [sum(map(_bytes_on_disk, w[1])) for w in writes])
+    engine.map(_write_shard, writes, [sum(map(file_size, w[1])) for w in writes])
     log.debug("wrote %d partitions (%d routed to %d shards)", len(jobs), sum(1 for s in shards if s), len(writes))
 
 
@@ -518,13 +510,13 @@ def tokenize_on_pool(engine: LocalEngine) -> Callable[..., list[dict]]:
         scope = uuid.uuid4().hex
         try:
             encoded = engine.map(_encode_task, [(u, model_path, config, folder, scope) for u in units],
-                                 [_bytes_on_disk(u[1]) for u in units])
+                                 [file_size(u[1]) for u in units])
             by_key: dict[tuple[str, int], list[str]] = {}
             for found in encoded:
                 for key, path in found:
                     by_key.setdefault(key, []).append(path)
             jobs = [(key, paths, model_path, out_dir, config, scope) for key, paths in sorted(by_key.items())]
-            costs = [sum(map(_bytes_on_disk, job[1])) for job in jobs]
+            costs = [sum(map(file_size, job[1])) for job in jobs]
             return [record for records in engine.map(_write_megatron_task, jobs, costs) for record in records]
         finally:
             engine.remove_spill(folder)

@@ -259,7 +259,7 @@ def step_progress(plan: DocumentStepPlan, config: RunConfig, manifest: Manifest,
     against the previous step's kept text bytes otherwise. Shared by the Beam and Spark engines."""
     if plan.after is None:
         units = list_units(config.sources) if units is None else units
-        sizes = {pos: _size(unit) for pos, _, unit in units} if enabled else {}
+        sizes = {pos: file_size(unit) for pos, _, unit in units} if enabled else {}
         bar = StepProgress(plan.name, sum(sizes.values()), by_input=True, enabled=enabled, file=file)
         bar.unit_sizes = sizes
         return bar
@@ -267,7 +267,9 @@ def step_progress(plan: DocumentStepPlan, config: RunConfig, manifest: Manifest,
     return StepProgress(plan.name, total, by_input=False, enabled=enabled, file=file)
 
 
-def _size(unit: str) -> int:
+def file_size(unit: str) -> int:
+    """A file's size on any filesystem fsspec reaches (0 when it cannot be read): progress totals and
+    the local engine's task costs."""
     try:
         return fs.size(unit)
     except (OSError, ValueError):
