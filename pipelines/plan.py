@@ -324,11 +324,12 @@ def run_tokenizer_steps(config: RunConfig, manifest: Manifest, beam_args: list[s
     a given model) into RUN/tokenizer, then the Megatron binaries into RUN/megatron (on Beam with
     `beam_args`, or on the given `engine`, see roots.pipelines.megatron.run_tokenize)."""
     from roots.pipelines.megatron import run_tokenize
-    from roots.tokenizer import MODEL_FILE, build_tokenizer
+    from roots.tokenizer import MODEL_FILE, build_tokenizer_in_child
 
     docs = os.path.join(config.output, DOCUMENTS)
     tok_dir = os.path.join(config.output, TOKENIZER)
-    for name, work in ((TOKENIZER, lambda: build_tokenizer(docs, tok_dir, config.section(TOKENIZER), config.registry())),
+    for name, work in ((TOKENIZER, lambda: build_tokenizer_in_child(docs, tok_dir, config.section(TOKENIZER),
+                                                                    config.registry())),
                        (MEGATRON, lambda: _megatron_info(run_tokenize(
                            docs, os.path.join(tok_dir, MODEL_FILE), os.path.join(config.output, MEGATRON),
                            config.section(MEGATRON), beam_args, sizes=sizes, engine=engine,

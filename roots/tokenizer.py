@@ -347,3 +347,21 @@ def build_tokenizer(documents_dir: str, output_dir: str, config: TokenizerConfig
     info = train_tokenizer(training_files(output_dir), output_dir, config)
     info["sample"] = {"written_bytes": sample["total"]["written_bytes"], "shares": sample["shares"]}
     return info
+
+
+def build_tokenizer_in_child(documents_dir: str, output_dir: str, config: TokenizerConfig | None = None,
+                             registry: Any = None) -> dict[str, Any]:
+    """`build_tokenizer` in a fresh process. The sample's duplicate-line table and SentencePiece's trainer
+    grow with the sample (up to `tokenizer.sample.total_mb`); in a child that memory goes when it exits,
+    so a run's long-lived driver stays flat through the Megatron step and whatever follows."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
+    # spawn, not fork: a Beam or Spark driver has threads (gRPC, py4j) that a forked child must not inherit
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
+        try:
+            return pool.submit(build_tokenizer, documents_dir, output_dir, config, registry).result()
+        except BrokenProcessPool:
+            raise TokenizerError(f"{output_dir}: the tokenizer's training process died (out of memory? "
+                                 "lower tokenizer.sample.total_mb or tokenizer.input_sentence_size)") from None

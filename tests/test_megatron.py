@@ -379,3 +379,20 @@ def test_documents_to_tokenizer_to_shards_and_a_rerun_is_identical(tmp_path):
     assert outputs[0] == outputs[1]
     assert {"spm.model", "spm.vocab", "tokenizer.json", "blend.txt", "index.json",
             "sw_text_document_00000.bin", "code-python_text_document_00000.idx"} <= set(outputs[0])
+
+
+def test_a_run_trains_its_tokenizer_in_a_child_process_with_the_same_result(tmp_path):
+    """The run's tokenizer step (sample + train) runs in a spawned process so the driver's memory stays
+    flat: the same files as in-process, and its errors still arrive as one-line TokenizerErrors."""
+    from roots.sampling import SamplingConfig
+    from roots.tokenizer import TokenizerConfig, TokenizerError, build_tokenizer, build_tokenizer_in_child
+
+    documents = corpus(tmp_path)
+    config = TokenizerConfig(vocab_size=500, hard_vocab_limit=False, sample=SamplingConfig(total_mb=0.1))
+    here = build_tokenizer(str(documents), str(tmp_path / "here"), config)
+    child = build_tokenizer_in_child(str(documents), str(tmp_path / "child"), config)
+    assert child["vocab_size"] == here["vocab_size"] and child["sample"] == here["sample"]
+    assert all_files(tmp_path / "child") == all_files(tmp_path / "here")
+    too_big = TokenizerConfig(vocab_size=900_000, sample=SamplingConfig(total_mb=0.1))
+    with pytest.raises(TokenizerError, match="too little for vocab_size 900000"):
+        build_tokenizer_in_child(str(documents), str(tmp_path / "big"), too_big)

@@ -111,7 +111,7 @@ def test_the_tokenizer_step_resumes_without_a_killed_attempt_s_files(tmp_path, m
         def start(self, name): pass
         def complete(self, name, info): pass
 
-    monkeypatch.setattr("roots.tokenizer.build_tokenizer", build)
+    monkeypatch.setattr("roots.tokenizer.build_tokenizer_in_child", build)
     runner.run_tokenizer_steps(Config(), Manifest(), [], {})
     assert seen == [[]]
 
