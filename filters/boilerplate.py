@@ -24,6 +24,7 @@ lines, each for a named rule, and records how many per rule in `meta["boilerplat
 | `menu_run` | it is short (fewer than `line_max_words` words) without terminal punctuation, in a run of at least `max_short_run` such lines, lines removed by the rules above counting in the run (C4's terminal punctuation rule, kept to where it is boilerplate) |
 | `dangling_short` | it is short without terminal punctuation and no prose follows it (a heading is kept: prose follows) |
 | `repeated_line` | it repeats a line kept earlier in the document, or it has 4+ words and is part of another kept line (a headline inside the page title, a teaser cut from the article) (`remove_repeated_lines`, on by default) |
+| `teaser_list` | it is a headline or its deck in a run of at least `min_teaser_pairs` (3) consecutive pairs of a capitalised line of 4–15 words without terminal punctuation and a deck of one or two sentences (6–45 words): the teaser grid of a news, shop or blog page (cased scripts only) |
 | `teaser` | it ends in an ellipsis and such lines are more than `max_ellipsis_line_fraction` (0.3) of the lines kept (Gopher's ellipsis share, but the teasers go and the article stays: 5 of the 181 article pages and 21 of 876 unseen pages were rejected whole when it was a document rule) |
 
 A hard-wrapped paragraph (plain-text mail, `<pre>` or `<br>` text: lines of 3+ words that break
@@ -424,6 +425,13 @@ class Boilerplate:
                         rules[k] = "repeated_line"
                     seen.add(key)
             self._contained_lines(lines, words, rules)
+        if not wide:
+            pairs = headline_deck_pairs(lines, rules, words, cfg.min_teaser_pairs)
+            for k in pairs:
+                rules[k] = "teaser_list"
+                good[k] = False
+            if pairs:
+                self._short_runs(lines, rules, good)   # the list's heading goes with it
         kept = [k for k, line in enumerate(lines) if line.strip() and not rules[k]]
         teasers = [k for k in kept if _ELLIPSIS.search(lines[k])]
         if len(kept) >= cfg.min_lines_for_fractions and len(teasers) > cfg.max_ellipsis_line_fraction * len(kept):
@@ -603,6 +611,47 @@ class Boilerplate:
         """The sources the stage applies to and its settings (the manifest's `boilerplate_policy`)."""
         return {"sources": sorted(self.sources), "line_max_words": self.config.line_max_words,
                 "max_short_run": self.config.max_short_run, "min_words_left": self.config.min_words_left}
+
+
+#: Terminal punctuation, closing marks and space: a sentence ends there if a capital follows.
+_SENTENCE_END = re.compile(r"[.!?…][\"'”’)\]]*\s+[\"“‘«¿¡]?(\w)")
+
+
+def sentence_count(line: str) -> int:
+    """Sentences in a line of a cased script: one more than the places where terminal punctuation and a
+    space precede a capital letter."""
+    return 1 + sum(1 for m in _SENTENCE_END.finditer(line) if m.group(1).isupper())
+
+
+#: A teaser's headline has at least this many words (3 also took a game guide's sections on unseen pages).
+HEADLINE_MIN_WORDS = 4
+
+
+def headline_deck_pairs(lines: list[str], rules: list[str], words: list[int], min_pairs: int) -> list[int]:
+    """The lines of `teaser_list`s: runs of at least `min_pairs` consecutive kept (headline, deck) pairs,
+    a headline being a capitalised line of 4-15 words without terminal punctuation and its deck one or
+    two sentences of 6-45 words. A news or shop page's teaser grid reads so once menus are gone; an
+    article's sections have shorter headings ("Ton prüfen") or longer paragraphs under them."""
+    kept = [k for k, line in enumerate(lines) if line.strip() and not rules[k]]
+    out: list[int] = []
+    run: list[int] = []
+    i = 0
+    while i < len(kept):
+        head, deck = kept[i], kept[i + 1] if i + 1 < len(kept) else -1
+        h = lines[head].strip()
+        if (deck >= 0 and HEADLINE_MIN_WORDS <= words[head] <= 15 and h[:1].isupper() and not has_terminal(h)
+                and 6 <= words[deck] <= 45 and has_terminal(lines[deck].rstrip())
+                and sentence_count(lines[deck].strip()) <= 2):
+            run += [head, deck]
+            i += 2
+            continue
+        if len(run) >= 2 * min_pairs:
+            out += run
+        run = []
+        i += 1
+    if len(run) >= 2 * min_pairs:
+        out += run
+    return out
 
 
 _LOWER_START = re.compile(r"[\W\d_]*[^\W\d_]")

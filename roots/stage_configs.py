@@ -98,6 +98,7 @@ class BoilerplateConfig(Section):
       max_duplicate_paragraph_char_fraction: 0.2
       max_bullet_line_fraction: 0.9
       max_ellipsis_line_fraction: 0.3          # more lines than this ending in "…" go as teasers
+      min_teaser_pairs: 3                       # runs of this many headline + one-sentence deck pairs go
       max_short_line_fraction: 0.67             # FineWeb
       short_line_chars: 30
       min_terminal_punctuation_fraction: 0.12   # FineWeb
@@ -129,6 +130,7 @@ class BoilerplateConfig(Section):
     max_duplicate_paragraph_char_fraction: float = _fraction(0.2)
     max_bullet_line_fraction: float = _fraction(0.9)
     max_ellipsis_line_fraction: float = _fraction(0.3)
+    min_teaser_pairs: int = _count(3)
     max_short_line_fraction: float = _fraction(0.67)
     short_line_chars: int = _count(30)
     min_terminal_punctuation_fraction: float = _fraction(0.12)

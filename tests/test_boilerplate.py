@@ -611,3 +611,61 @@ def test_phrase_kinds_found_once_per_page_are_those_of_its_lines():
     assert present_kinds("By clicking Accept you agree to our terms of use.") >= {"notice", "legal"}
     assert COPYRIGHT_MARK in present_kinds("© 2024 The Gazette")
     assert present_kinds(PROSE) == frozenset()
+
+
+# --- teaser_list ------------------------------------------------------------------------------------
+
+ARTICLE = ["Die Gemeinde hat am Dienstag den neuen Haushalt für das kommende Jahr beschlossen. Die Bibliothek "
+           "und das Schwimmbad behalten ihre Öffnungszeiten, und die Gebühren für die Musikschule steigen nicht.",
+           "Der Bürgermeister sagte nach der Sitzung, man habe lange über die Sanierung der Turnhalle gestritten. "
+           "Am Ende stimmten alle Fraktionen für den Kompromiss, der die Arbeiten auf zwei Jahre verteilt."]
+GRID = ["Wolff wieder Trainer der niederländischen Bahnradsprinter",
+        "Der Olympiasieger im Teamsprint übernimmt zum zweiten Mal die Nationalmannschaft.",
+        "Council approves the new bus lanes on Main Street",
+        "The vote came after three hours of debate in the town hall on Monday night.",
+        "Neue Rottöne und wie man sie kombiniert",
+        "Wohntrendexpertin Erika Mierow verrät, wie es in kleinen Räumen gelingt."]
+
+
+def test_teaser_list_removes_a_grid_of_headlines_and_decks_and_keeps_the_article():
+    rules = rules_of(ARTICLE + GRID)
+    assert rules[:2] == ["", ""] and rules[2:] == ["teaser_list"] * 6, rules
+    assert rules_of(ARTICLE + GRID, min_teaser_pairs=4)[2:] == [""] * 6   # two pairs fewer than asked: kept
+    out = stage()(doc("\n".join(ARTICLE + [""] + GRID)))
+    assert isinstance(out, Document) and out.text == "\n".join(ARTICLE)
+    assert out.meta["boilerplate"]["lines_removed"] == {"teaser_list": 6}
+
+
+def test_teaser_list_keeps_sections_short_headings_and_paragraphs():
+    """An article's sections: a heading of under four words, or a paragraph of three sentences, is no
+    teaser pair; neither is a run of two pairs."""
+    listicle = ["Kamera einstellen", "Stelle die Kamera auf die Höhe der Augen und prüfe das Licht vor dem Dreh.",
+                "Ton prüfen", "Ein externes Mikrofon klingt fast immer besser als das eingebaute im Gerät.",
+                "Schnitt planen", "Lege vor dem Dreh fest, welche Szenen du wirklich im fertigen Film brauchst."]
+    assert rules_of(ARTICLE + listicle) == [""] * 8
+    sections = ["What the council decided on Tuesday", ARTICLE[0].replace("Die Gemeinde", "Sie") + " Then it ended.",
+                "Why the gym needs repairs now", "The roof leaks in three places. The heating is forty years old. "
+                "The floor was last sanded when the school opened.",
+                "When the work will start next year", "Work starts in March. It ends before the winter. "
+                "Classes move to the old hall in between."]
+    assert rules_of(ARTICLE + sections) == [""] * 8
+    assert rules_of(ARTICLE + GRID[:4]) == [""] * 6
+
+
+@needs_data
+def test_teaser_lists_on_real_pages_hold_no_article_line():
+    """On the article-extraction pages the rule removes the related-story grids of three pages (news and
+    deal headlines with their decks) and not one line of a ground-truth article."""
+    truth = json.loads((WEB / "article_extraction" / "ground-truth.json").read_text(encoding="utf-8"))
+    bp = stage()
+    removed: dict[str, int] = {}
+    for key, value in sorted(truth.items()):
+        html = gzip.open(WEB / "article_extraction" / "html" / f"{key}.html.gz").read().decode("utf-8", "replace")
+        lines = _page_text(html).split("\n")
+        body = {" ".join(l.split()) for l in value["articleBody"].split("\n") if l.strip()}
+        teasers = [l for l, r in zip(lines, bp.line_rules(lines, wide=False)) if r == "teaser_list"]
+        assert not [l for l in teasers if " ".join(l.split()) in body], key
+        if teasers:
+            removed[key[:12]] = len(teasers)
+    assert sum(removed.values()) >= 25 and len(removed) >= 3, removed
+    assert removed.get("5f9c5ed5d64d", 0) >= 16, removed

@@ -273,3 +273,16 @@ def test_crawl_cleaning_removes_html_spans(sample_run):
     out, _ = sample_run
     page = next(r for r in read_rows(out, "documents") + read_rows(out, "rejected") if r["id"] == "sample-crawl/web-041")
     assert "<div" not in page["text"] and "<script" not in page["text"]
+
+
+def test_news_page_loses_its_teaser_grid(sample_run):
+    """web-050: the three headline + deck teasers under "More from the Valley Courier" go as a
+    `teaser_list` (their heading as a menu run); the article's paragraphs stay."""
+    out, _ = sample_run
+    rows = {r["id"]: r for r in read_rows(out, "documents") + read_rows(out, "rejected")}
+    page = rows["sample-crawl/web-050"]
+    assert "reason" not in page or not page["reason"], page.get("reason")
+    removed = json.loads(page["meta"])["boilerplate"]["lines_removed"]
+    assert removed == {"menu_run": 1, "teaser_list": 6}, removed
+    assert page["text"].endswith("the wireless network of the library reaches every bench.")
+    assert "Ferry service" not in page["text"] and "Farmers market" not in page["text"]
