@@ -24,6 +24,7 @@ lines, each for a named rule, and records how many per rule in `meta["boilerplat
 | `menu_run` | it is short (fewer than `line_max_words` words) without terminal punctuation, in a run of at least `max_short_run` such lines, lines removed by the rules above counting in the run (C4's terminal punctuation rule, kept to where it is boilerplate) |
 | `dangling_short` | it is short without terminal punctuation and no prose follows it (a heading is kept: prose follows) |
 | `repeated_line` | it repeats a line kept earlier in the document, or it has 4+ words and is part of another kept line (a headline inside the page title, a teaser cut from the article) (`remove_repeated_lines`, on by default) |
+| `comment` | it is in a reader comment: a block of at most 12 kept lines opened by a removed line and closed by a reply link alone ("Reply", "Antworten", "Répondre", "回复"), or opened by a dated comment header ("Alex on September 17, 2018 at 6:34 am said:") (`remove_comments`, on by default: trafilatura, and FineWeb with it, leave comments out; C4 and Gopher keep them) |
 | `teaser_list` | it is a headline or its deck in a run of at least `min_teaser_pairs` (3) consecutive pairs of a capitalised line of 4–15 words without terminal punctuation and a deck of one or two sentences (6–45 words): the teaser grid of a news, shop or blog page (cased scripts only) |
 | `teaser` | it ends in an ellipsis and such lines are more than `max_ellipsis_line_fraction` (0.3) of the lines kept (Gopher's ellipsis share, but the teasers go and the article stays: 5 of the 181 article pages and 21 of 876 unseen pages were rejected whole when it was a document rule) |
 
@@ -115,6 +116,7 @@ _COPULA_WORDS = tuple(sorted({" " + c.split()[0] + " " for c in BIO_COPULAS}))
 _WORD = re.compile(r"\w+")
 #: The verb closing a comment's header line ("joetoronto says:", "Alex on September 17, 2018 at 6:34 am said:")
 _COMMENT_VERB = re.compile(r"\s(?:says|said|wrote|writes|replied|dice|dijo|escribió|disse|escreveu|dit|écrit|"
+                           r"sagt|schreibt|schrieb|meint|zegt|schreef|scrive|napisał|napisała|pisze|"
                            r"diz|berkata|menulis|nói|viết|قال|كتب|说|說|ने कहा)\s*[:：]\s*$", re.IGNORECASE)
 _PARAGRAPHS = re.compile(r"\n\s*\n")
 #: Lines sharing their first three tokens beyond which a line is not looked for inside the others.
@@ -416,6 +418,8 @@ class Boilerplate:
         if sum(1 for l in lines if l.strip()) < 2:
             return rules   # one line: no page structure to judge, the quality filters judge it
         self._short_runs(lines, rules, good)
+        if cfg.remove_comments:
+            comment_blocks(lines, rules, words)
         if cfg.remove_repeated_lines:
             seen: set[str] = set()
             for k, line in enumerate(lines):
@@ -611,6 +615,44 @@ class Boilerplate:
         """The sources the stage applies to and its settings (the manifest's `boilerplate_policy`)."""
         return {"sources": sorted(self.sources), "line_max_words": self.config.line_max_words,
                 "max_short_run": self.config.max_short_run, "min_words_left": self.config.min_words_left}
+
+
+#: A comment's reply link, alone on its line, in the languages of the `share` phrases and a few more.
+REPLY_LINKS = frozenset({"reply", "reply to this comment", "antworten", "antwort", "répondre", "responder",
+                         "rispondi", "balas", "odpowiedz", "reageren", "svara", "ответить", "відповісти", "trả lời",
+                         "回复", "回覆", "返信", "رد", "جواب دیں", "jibu", "jawab", "vastaa", "odpovědět"})
+#: Kept lines in a row beyond which a block is not taken for one comment (a forum thread is not cut whole).
+COMMENT_MAX_LINES = 12
+
+
+def is_reply_link(line: str) -> bool:
+    """The line is a reply link alone ("Reply", "Antworten ↓", "回复")."""
+    return _NON_WORD.sub(" ", line.casefold()).strip() in REPLY_LINKS
+
+
+def comment_blocks(lines: list[str], rules: list[str], words: list[int]) -> None:
+    """`comment` for reader comments: a block of kept lines (blank lines aside) that a removed line opens
+    and a reply link closes, or that opens under a dated comment header ("Alex on 17 May 2019 at 6:34
+    said:"; a bare "Anna said:" also opens a forum's quoted posts, which stay), of at most
+    `COMMENT_MAX_LINES` lines. What trafilatura, and FineWeb with it, leaves out of a page; C4 and
+    Gopher, reading WET, keep it."""
+    filled = [k for k, line in enumerate(lines) if line.strip()]
+    pos = 0
+    while pos < len(filled):
+        if rules[filled[pos]]:
+            pos += 1
+            continue
+        end = pos
+        while end < len(filled) and not rules[filled[end]] and not is_reply_link(lines[filled[end]]):
+            end += 1
+        block = filled[pos:end]
+        opener = filled[pos - 1] if pos > 0 else -1
+        closed = end < len(filled) and is_reply_link(lines[filled[end]])
+        headed = opener >= 0 and words[opener] > 3 and is_comment_head(lines[opener].strip(), words[opener])
+        if block and len(block) <= COMMENT_MAX_LINES and opener >= 0 and (closed or headed):
+            for k in block:
+                rules[k] = "comment"
+        pos = max(end, pos + 1)
 
 
 #: Terminal punctuation, closing marks and space: a sentence ends there if a capital follows.

@@ -112,6 +112,8 @@ class BoilerplateConfig(Section):
       min_block_words: 50                       # no_running_text: a page of which boilerplate lines were at least
       block_rule_removed_fraction: 0.5          # this share of the characters, and whose longest block of kept
                                                 # lines not broken by a removed line is under min_block_words words
+      remove_comments: true         # reader comments go (`comment`: a block closed by a reply link or
+                                    # opened by a comment header); false keeps them, as C4 and Gopher do
       remove_repeated_lines: true   # a line repeating an earlier kept line goes (`repeated_line`); the
                                     # duplicate rules then see one copy. false: Gopher's reading, the page is judged
     ```
@@ -143,6 +145,7 @@ class BoilerplateConfig(Section):
     prose_enough_words: int = _count(100)
     min_block_words: int = _count(50)
     block_rule_removed_fraction: float = _fraction(0.5)
+    remove_comments: bool = True
     remove_repeated_lines: bool = True
 
     def applies_to(self, specs: Iterable[Any]) -> tuple[str, ...]:

@@ -133,7 +133,7 @@ def test_no_terminal_punctuation(line):
     ("repeated_phrase", "Trier par popularité Trier par note moyenne Trier du plus récent au plus ancien Trier par tarif"),
 ])
 def test_phrase_lines_are_removed(rule, line):
-    assert rules_of([line, PROSE]) == [rule, ""]
+    assert rules_of([line, PROSE], remove_comments=False) == [rule, ""]   # under a comment header: a comment
 
 
 @pytest.mark.parametrize("line", [
@@ -669,3 +669,56 @@ def test_teaser_lists_on_real_pages_hold_no_article_line():
             removed[key[:12]] = len(teasers)
     assert sum(removed.values()) >= 25 and len(removed) >= 3, removed
     assert removed.get("5f9c5ed5d64d", 0) >= 16, removed
+
+
+# --- comment ----------------------------------------------------------------------------------------
+
+COMMENTS = ["2 comments",
+            "Anna Berg on 17 May 2019 at 6:34 am said:",
+            "I made this with pears from our garden and it set perfectly after a night in the fridge.",
+            "Next time I will use a little less sugar.",
+            "Tom Reyes",
+            "May 18, 2019 - 9:12 pm",
+            "Thanks for the recipe! How long does it keep once the jar is open?",
+            "Reply"]
+
+
+def test_comment_blocks_go_and_the_article_stays():
+    rules = rules_of(ARTICLE + COMMENTS)
+    assert rules[:2] == ["", ""], rules
+    assert [r for r, line in zip(rules[2:], COMMENTS) if line[0] in "INT" and line.endswith((".", "?", "!"))] == \
+        ["comment"] * 3, rules
+    assert all(rules[2:]), rules
+    kept = rules_of(ARTICLE + COMMENTS, remove_comments=False)
+    assert kept[4] == kept[5] == kept[8] == "", kept   # remove_comments: false keeps them, as C4 does
+
+
+def test_comment_rule_keeps_forum_posts_and_long_blocks():
+    """A forum quote's "Sarah05 said:" (no date) opens a post, not a comment; a reply link under more
+    than 12 kept lines closes a post or an article, not one comment."""
+    forum = ["Sarah05 said:", "Will the event zones be made safe for new players before the next patch?",
+             "Click to expand...", "No, and I understand why many would wish it. Every community has people "
+             "who play for the common good and some who do not.", "Reactions: Zysen, XMerlindaX and Sarah05"]
+    rules = rules_of(ARTICLE + forum)
+    assert rules[3] == rules[5] == "", rules
+    long_block = ARTICLE + [f"Paragraph {i} of the post says something about the new bus lanes." for i in range(12)]
+    rules = rules_of(["Home", "News", "Sport"] + long_block + ["Reply"])
+    assert rules[3:-1] == [""] * len(long_block), rules
+
+
+@needs_data
+def test_comments_on_real_pages_hold_no_article_line():
+    """On the article-extraction pages the rule removes reader comments (a recipe blog's, a tech site's
+    thread) and not one line of a ground-truth article."""
+    truth = json.loads((WEB / "article_extraction" / "ground-truth.json").read_text(encoding="utf-8"))
+    bp = stage()
+    removed: dict[str, int] = {}
+    for key, value in sorted(truth.items()):
+        html = gzip.open(WEB / "article_extraction" / "html" / f"{key}.html.gz").read().decode("utf-8", "replace")
+        lines = _page_text(html).split("\n")
+        body = {" ".join(l.split()) for l in value["articleBody"].split("\n") if l.strip()}
+        comments = [l for l, r in zip(lines, bp.line_rules(lines, wide=False)) if r == "comment"]
+        assert not [l for l in comments if " ".join(l.split()) in body], key
+        if comments:
+            removed[key[:12]] = len(comments)
+    assert sum(removed.values()) >= 30 and len(removed) >= 5, removed

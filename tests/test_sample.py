@@ -286,3 +286,16 @@ def test_news_page_loses_its_teaser_grid(sample_run):
     assert removed == {"menu_run": 1, "teaser_list": 6}, removed
     assert page["text"].endswith("the wireless network of the library reaches every bench.")
     assert "Ferry service" not in page["text"] and "Farmers market" not in page["text"]
+
+
+def test_recipe_post_loses_its_reader_comments(sample_run):
+    """web-051: the two reader comments (one under a dated "said:" header, one closed by a "Reply"
+    link) go as `comment`; the recipe's paragraphs stay."""
+    out, _ = sample_run
+    rows = {r["id"]: r for r in read_rows(out, "documents") + read_rows(out, "rejected")}
+    page = rows["sample-crawl/web-051"]
+    assert "reason" not in page or not page["reason"], page.get("reason")
+    removed = json.loads(page["meta"])["boilerplate"]["lines_removed"]
+    assert removed["comment"] == 2, removed
+    assert "windfall" not in page["text"] and "honey" not in page["text"]
+    assert page["text"].endswith("Unopened jars keep for a year in a dark cupboard.")
