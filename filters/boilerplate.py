@@ -10,7 +10,7 @@ lines, each for a named rule, and records how many per rule in `meta["boilerplat
 | --- | --- |
 | `cookie`, `copyright`, `javascript`, `legal` | it holds a consent, copyright, "enable JavaScript" or policy phrase of one of 24 languages and is not long (C4's policy and javascript lines; copyright also by `©`) |
 | `share`, `login`, `subscribe`, `read_more`, `navigation` | it starts with a button or menu phrase and is short; a one-word phrase must be the whole line |
-| `comments`, `credit` | it holds a comment-form string ("Your email address will not be published", "Save my name, email…") or a photo credit (`Getty Images`, `REUTERS/`, `Image credit`, `Foto:`) and is not long; or it is a reader comment's header ("joetoronto says:", "Alex on September 17, 2018 at 6:34 am said:") |
+| `comments`, `credit` | it holds a comment-form string ("Your email address will not be published", "Save my name, email…") or a photo credit (`Getty Images`, `REUTERS/`, `Image credit`, `Foto:`) and is not long, or it is a caption of at most 60 words that ends with its credit ("… (Photo: Getty Images)", "… engines. Credit: ESA"); or it is a reader comment's header ("joetoronto says:", "Alex on September 17, 2018 at 6:34 am said:") |
 | `bio` | it is an author box: a capitalised name, "is a/an/the" (or another language's copula) and a writer's role within four words ("Meg James is a corporate media reporter for…"), or "Follow him on Twitter", in at most 80 words |
 | `notice` | it holds a site notice and has at most 60 words: an affiliate or advertiser disclosure, an ad-blocker request, a paywall or "support our journalism" appeal, a newsletter sign-up ("delivered to your inbox"), "By registering you agree…", "may not be reproduced", an opinion, FDA or medical-advice disclaimer, "Got a tip?" |
 | `related` | it starts with a related-story label ("Lea también:", "RELATED:", "À lire aussi", "ये भी पढ़ें") and has at most 30 words: the label and the headline it links to |
@@ -293,6 +293,19 @@ def is_comment_head(line: str, words: int) -> bool:
     return words <= 3 or _DIGIT.search(line) is not None
 
 
+#: A photo credit closing a line: "(Photo: Getty Images)", "(credit: NASA/Jude Guidry)", "(Foto: Privat)",
+#: or after a sentence's end "… engines. Credit: ESA", "….Photograph: Getty Images".
+_CLOSING_CREDIT = re.compile(
+    r"(?:\((?:photo|photos|foto|fotos|image|imagen|imagem|credit|crédit|crédito|picture alliance)\b[^()]{0,60}\)"
+    r"|(?<=[.!?”\"’)])\s*(?:photo|foto|image|imagen|imagem|credit|crédit|crédito|photograph|fotografía)\s*:\s*"
+    r"[^.!?]{2,50})\s*$", re.IGNORECASE)
+
+
+def is_caption(line: str, words: int) -> bool:
+    """A photo caption: a line of at most 60 words that ends with its photo credit."""
+    return words <= 60 and _CLOSING_CREDIT.search(line) is not None
+
+
 def is_date_line(line: str, words: int) -> bool:
     """A date, time or counter alone: at most 10 words, a digit, and every token a number or a month,
     weekday or time word (`DATE_WORDS`): "19 Nov 2019 05:44 GMT", "Updated Nov 19, 9:41 AM", "1H ago"."""
@@ -484,6 +497,8 @@ class Boilerplate:
             return "comments"
         if words <= 80 and is_bio(line, folded):
             return "bio"
+        if is_caption(line, words):
+            return "credit"
         if is_date_line(line, words):
             return "date_line"
         if is_byline(line, words):
@@ -623,6 +638,9 @@ REPLY_LINKS = frozenset({"reply", "reply to this comment", "antworten", "antwort
                          "回复", "回覆", "返信", "رد", "جواب دیں", "jibu", "jawab", "vastaa", "odpovědět"})
 #: Kept lines in a row beyond which a block is not taken for one comment (a forum thread is not cut whole).
 COMMENT_MAX_LINES = 12
+#: The rules of the line over a comment: its header (a name and a date, "Anna says:") or the previous
+#: comment's links; a byline, credit or notice opens an article's text instead.
+COMMENT_OPENERS = frozenset({"menu_run", "date_line", "comments", "share", "dangling_short"})
 
 
 def is_reply_link(line: str) -> bool:
@@ -631,8 +649,8 @@ def is_reply_link(line: str) -> bool:
 
 
 def comment_blocks(lines: list[str], rules: list[str], words: list[int]) -> None:
-    """`comment` for reader comments: a block of kept lines (blank lines aside) that a removed line opens
-    and a reply link closes, or that opens under a dated comment header ("Alex on 17 May 2019 at 6:34
+    """`comment` for reader comments: a block of kept lines (blank lines aside) that a comment's header
+    or the previous comment's links open (`COMMENT_OPENERS`) and a reply link closes, or that opens under a dated comment header ("Alex on 17 May 2019 at 6:34
     said:"; a bare "Anna said:" also opens a forum's quoted posts, which stay), of at most
     `COMMENT_MAX_LINES` lines. What trafilatura, and FineWeb with it, leaves out of a page; C4 and
     Gopher, reading WET, keep it."""
@@ -649,7 +667,8 @@ def comment_blocks(lines: list[str], rules: list[str], words: list[int]) -> None
         opener = filled[pos - 1] if pos > 0 else -1
         closed = end < len(filled) and is_reply_link(lines[filled[end]])
         headed = opener >= 0 and words[opener] > 3 and is_comment_head(lines[opener].strip(), words[opener])
-        if block and len(block) <= COMMENT_MAX_LINES and opener >= 0 and (closed or headed):
+        opens = opener >= 0 and (rules[opener] in COMMENT_OPENERS or is_reply_link(lines[opener]))
+        if block and len(block) <= COMMENT_MAX_LINES and opens and (closed or headed):
             for k in block:
                 rules[k] = "comment"
         pos = max(end, pos + 1)

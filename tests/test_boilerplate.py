@@ -722,3 +722,49 @@ def test_comments_on_real_pages_hold_no_article_line():
         if comments:
             removed[key[:12]] = len(comments)
     assert sum(removed.values()) >= 30 and len(removed) >= 5, removed
+
+
+def test_a_post_under_a_byline_or_a_caption_is_no_comment():
+    """Only a comment's header (a name and a date, "said:") or the previous comment's links open a
+    comment; a short post under its byline or its photo's caption keeps its text above a "Reply" link."""
+    for opener in ("By Maria Ortega", "The new reading rooms on the first floor. (Photo: Grace Whitfield)"):
+        rules = rules_of(["Home", "News", "Sport", opener] + ARTICLE + ["Reply"])
+        assert rules[4:6] == ["", ""], (opener, rules)
+
+
+@pytest.mark.parametrize("line", [
+    "The core stage of the first rocket after the installation of its four engines. (credit: NASA/Jude Guidry)",
+    "How can a duvet affect your lungs when it is too big to go up your nostrils? (Photo: Getty Images)",
+    "A reference habitation module for a crewed Mars mission compared to its hibernation-based equivalent. Credit: ESA",
+    "Este juicio comprende también a los acusados excongresistas. (Foto: Andina)",
+    "Les sauveteurs ont travaillé toute la nuit pour dégager la route. (Crédit : Préfecture du Var)",
+])
+def test_captions_ending_in_their_credit_go(line):
+    assert rules_of([line, PROSE]) == ["credit", ""]
+
+
+@pytest.mark.parametrize("line", [
+    "Investors have been told the price is likely to be the final number, Reuters reported.",
+    "“We are cooperating in the matter,” said a spokesperson when contacted by Reuters.",
+    "The photo: a small boat on a grey sea, taken by her father in 1962, hangs above her desk.",
+    "She showed us the image (a pencil sketch of the harbour) that started the whole project.",
+])
+def test_sentences_about_photos_or_agencies_are_no_captions(line):
+    assert rules_of([line, PROSE]) == ["", ""]
+
+
+@needs_data
+def test_captions_on_real_pages_hold_no_article_line():
+    """On the article-extraction pages the captions that end in their credit go (space news, a health
+    page, music news: 15 lines) and not one line of a ground-truth article."""
+    truth = json.loads((WEB / "article_extraction" / "ground-truth.json").read_text(encoding="utf-8"))
+    from roots.filters.boilerplate import is_caption
+    found = 0
+    for key, value in sorted(truth.items()):
+        html = gzip.open(WEB / "article_extraction" / "html" / f"{key}.html.gz").read().decode("utf-8", "replace")
+        body = {" ".join(l.split()) for l in value["articleBody"].split("\n") if l.strip()}
+        for line in _page_text(html).split("\n"):
+            if word_count(line, False) >= 8 and is_caption(line, word_count(line, False)):   # a credit alone: `credit`
+                assert " ".join(line.split()) not in body, (key, line)
+                found += 1
+    assert found >= 12, found
