@@ -130,6 +130,12 @@ def test_no_terminal_punctuation(line):
     ("notice", "扫描下方二维码，关注我们的微信公众号"),
     ("homoglyph", "Вuу сhеар wаtсhеs оnlіnе tоdау аnd ѕаvе"),
     ("repeated_phrase", "Sort by popularity Sort by average rating Sort by latest Sort by price: low to high"),
+    ("notice", "Never miss the latest news by signing up to our newsletter today!"),
+    ("notice", "Get the Valley Courier's Daily Edition by email and never miss our top stories."),
+    ("notice", "This entry was posted in Allgemein. Bookmark the permalink."),
+    ("notice", "If you enjoyed reading this post, would you consider supporting our work? Just click here."),
+    ("notice", "¿Ya sabías que tenemos canal de Telegram? Únete desde tu celular en este enlace."),
+    ("notice", "Votre adresse est uniquement utilisée pour vous envoyer les lettres d'information de la radio."),
     ("repeated_phrase", "Trier par popularité Trier par note moyenne Trier du plus récent au plus ancien Trier par tarif"),
 ])
 def test_phrase_lines_are_removed(rule, line):
@@ -173,6 +179,10 @@ def test_phrase_lines_are_removed(rule, line):
     "Cells were treated with 5μg of the drug and imaged at 10μm resolution every hour.",
     "Map of the north of the country at the time of the war",
     "New York fans cheered as New York beat Boston, the third New York win this week.",
+    "The mayor wrote to our newsletter's readers last week to explain the new parking rules.",
+    "Never miss the last bus: it leaves the station at eleven and the next one comes at six.",
+    "Les lettres de Flaubert à sa nièce ont été publiées en 1887.",
+    "This entry in the parish register was written by the priest in 1743.",
 ])
 def test_prose_with_phrase_words_is_kept(line):
     assert rules_of([line, PROSE]) == ["", ""]
