@@ -24,7 +24,7 @@ lines, each for a named rule, and records how many per rule in `meta["boilerplat
 | `menu_run` | it is short (fewer than `line_max_words` words) without terminal punctuation, in a run of at least `max_short_run` such lines, lines removed by the rules above counting in the run (C4's terminal punctuation rule, kept to where it is boilerplate) |
 | `dangling_short` | it is short without terminal punctuation and no prose follows it (a heading is kept: prose follows) |
 | `repeated_line` | it repeats a line kept earlier in the document, or it has 4+ words and is part of another kept line (a headline inside the page title, a teaser cut from the article) (`remove_repeated_lines`, on by default) |
-| `comment` | it is in a reader comment: a block of at most 12 kept lines opened by a removed line and closed by a reply link alone ("Reply", "Antworten", "Répondre", "回复"), or opened by a dated comment header ("Alex on September 17, 2018 at 6:34 am said:") (`remove_comments`, on by default: trafilatura, and FineWeb with it, leave comments out; C4 and Gopher keep them) |
+| `comment` | it is in a reader comment: a block of at most 12 kept lines under a comment header, a date or menu line or the previous comment's links, closed by a reply link alone ("Reply", "Antworten", "Répondre", "回复"), or opened by a dated comment header ("Alex on September 17, 2018 at 6:34 am said:") (`remove_comments`, on by default: trafilatura, and FineWeb with it, leave comments out; C4 and Gopher keep them) |
 | `teaser_list` | it is a headline or its deck in a run of at least `min_teaser_pairs` (3) consecutive pairs of a capitalised line of 4–15 words without terminal punctuation and a deck of one or two sentences (6–45 words): the teaser grid of a news, shop or blog page (cased scripts only) |
 | `teaser` | it ends in an ellipsis and such lines are more than `max_ellipsis_line_fraction` (0.3) of the lines kept (Gopher's ellipsis share, but the teasers go and the article stays: 5 of the 181 article pages and 21 of 876 unseen pages were rejected whole when it was a document rule) |
 
@@ -649,11 +649,11 @@ def is_reply_link(line: str) -> bool:
 
 
 def comment_blocks(lines: list[str], rules: list[str], words: list[int]) -> None:
-    """`comment` for reader comments: a block of kept lines (blank lines aside) that a comment's header
-    or the previous comment's links open (`COMMENT_OPENERS`) and a reply link closes, or that opens under a dated comment header ("Alex on 17 May 2019 at 6:34
-    said:"; a bare "Anna said:" also opens a forum's quoted posts, which stay), of at most
-    `COMMENT_MAX_LINES` lines. What trafilatura, and FineWeb with it, leaves out of a page; C4 and
-    Gopher, reading WET, keep it."""
+    """`comment` for reader comments: a block of at most `COMMENT_MAX_LINES` kept lines (blank lines
+    aside) under a comment's header, a date or menu line or the previous comment's links
+    (`COMMENT_OPENERS`), that a reply link alone closes or a dated header opens ("Alex on 17 May 2019 at
+    6:34 said:"; a bare "Anna said:" also opens a forum's quoted posts, which stay). What trafilatura,
+    and FineWeb with it, leaves out of a page; C4 and Gopher, reading WET, keep it."""
     filled = [k for k, line in enumerate(lines) if line.strip()]
     pos = 0
     while pos < len(filled):
