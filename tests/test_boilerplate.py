@@ -778,3 +778,27 @@ def test_captions_on_real_pages_hold_no_article_line():
                 assert " ".join(line.split()) not in body, (key, line)
                 found += 1
     assert found >= 12, found
+
+
+def test_chinese_and_japanese_menu_bars_go_and_their_prose_stays():
+    """A line of short space-separated items is a menu in scripts whose prose has no spaces."""
+    zh = ["时政 地方 法治 高层 人事 理论 国际 军事 访谈 港澳 台湾 财经 汽车 房产 教育 科技",
+          "市政府周一宣布，从下个月起，全市公交车将延长运营时间至深夜十二点，以方便晚归的市民出行。",
+          "新线路的开通预计将缓解地铁高峰时段的拥挤，同时为郊区居民提供更多选择。"]
+    ja = ["ホーム ニュース 経済 スポーツ 天気 動画",
+          "市は月曜日、来月から市内のバスの運行時間を深夜まで延長すると発表した。",
+          "新しい路線は朝の混雑を和らげると期待されている。"]
+    for lines in (zh, ja):
+        assert Boilerplate(BoilerplateConfig(), frozenset({"web"})).line_rules(lines, wide=True) == \
+            ["link_list", "", ""], lines
+    assert stage().line_rules(["我 灌 我 灌 我 灌", "他说：我们明天 早上 八点 在学校 门口 见面。"], wide=True)[1] == ""
+
+
+@pytest.mark.skipif(not (DATA / "flores" / "flores200_dev.jsonl.gz").is_file(), reason="FLORES not present")
+def test_no_chinese_or_japanese_flores_sentence_reads_as_a_menu():
+    from roots.filters.boilerplate import is_cjk_menu
+
+    with gzip.open(DATA / "flores" / "flores200_dev.jsonl.gz", "rt", encoding="utf-8") as fh:
+        texts = [json.loads(l)["text"] for l in fh if json.loads(l)["flores"][:3] in ("zho", "jpn", "yue")]
+    assert len(texts) >= 300
+    assert not [t for t in texts if is_cjk_menu(t)]
