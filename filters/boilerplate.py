@@ -17,7 +17,7 @@ lines, each for a named rule, and records how many per rule in `meta["boilerplat
 | `homoglyph` | two or more of its words (and a tenth of them) mix Latin letters with Cyrillic or Greek look-alikes ("Аdvеrtіѕе wіth thе…"): spam spelt to slip past word filters |
 | `byline` | it has at most 10 words, no terminal punctuation, and opens with a byline word ("Written by", "Updated", "Publicado", "作者："), or with a bare "By" / "Por" / "Oleh" followed by a capitalised word (a name) |
 | `date_line` | it has at most 10 words, a digit, and nothing but numbers and month, weekday, time or gallery words ("19 Nov 2019 05:44 GMT", "3H ago", "hace 3 horas", "Image 2 of 5"): a date, time or counter alone |
-| `link_list` | it is three or more short segments split by `|`, `·`, `•`, `»`, `›`, ` / `, ` > `, ` - ` (menus, breadcrumbs), or, in Chinese and Japanese (which put no space between words), five or more space-separated items of at most four characters ("时政 地方 法治 国际 军事 …") |
+| `link_list` | it is three or more short segments split by `|`, `·`, `•`, `»`, `›`, ` / `, ` > `, ` - ` (menus, breadcrumbs), or, in Chinese and Japanese (which put no space between words), five or more space-separated items of at most four characters ("时政 地方 法治 国际 军事 …") or 40+ characters without a punctuation mark (keyword lists) |
 | `language_list` | it is made of language names written in their own language (two or more, or one next to another) |
 | `title_case_list` | it has 20 or more words, no terminal punctuation, and most words capitalised (category lists) |
 | `repeated_phrase` | it has no terminal punctuation and one capitalised two-word phrase opens it three or more times, over 0.3 of its words: a menu flattened onto one line ("Sort by popularity Sort by average rating Sort by price…") |
@@ -328,10 +328,17 @@ def autonym_count(line: str) -> int:
 _HAN_KANA = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 
 
+#: Chinese and Japanese punctuation (and ASCII's): prose of 40 characters always holds some.
+_CJK_PUNCT = re.compile(r"[，。、；：！？“”‘’「」『』（）《》〈〉【】…—,.;:!?()\"']")
+
+
 def is_cjk_menu(line: str) -> bool:
     """Five or more space-separated items of at most four characters, most in Han or Kana, in a line that
-    ends no sentence: a Chinese or Japanese menu bar ("时政 地方 法治 国际 军事 …"). Their prose puts no
-    space between words, so no sentence reads so."""
+    ends no sentence: a Chinese or Japanese menu bar ("时政 地方 法治 国际 军事 …"); or 40 and more Han or
+    Kana characters without one punctuation mark: a keyword list ("伊春元旦天气 伊春腊八天气 …"). Their
+    prose puts no space between words and a comma or full stop in every sentence."""
+    if len(_HAN_KANA.findall(line)) >= 40 and _CJK_PUNCT.search(line) is None:
+        return True
     tokens = line.split()
     if len(tokens) < 5 or has_terminal(line.rstrip()):
         return False
@@ -344,7 +351,7 @@ def is_link_list(line: str, wide: bool) -> bool:
     """Three or more short segments split by menu separators (links, breadcrumbs), or five or more
     headline-sized ones in a line that does not end a sentence; in Chinese and Japanese, a line of short
     space-separated items (`is_cjk_menu`)."""
-    if wide and " " in line and is_cjk_menu(line):
+    if wide and is_cjk_menu(line):
         return True
     if _SEPARATOR_ANY.search(line) is None:
         return False

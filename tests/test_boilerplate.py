@@ -792,6 +792,8 @@ def test_chinese_and_japanese_menu_bars_go_and_their_prose_stays():
         assert Boilerplate(BoilerplateConfig(), frozenset({"web"})).line_rules(lines, wide=True) == \
             ["link_list", "", ""], lines
     assert stage().line_rules(["我 灌 我 灌 我 灌", "他说：我们明天 早上 八点 在学校 门口 见面。"], wide=True)[1] == ""
+    keywords = "北京元旦天气 北京腊八天气 北京春节天气 北京情人节天气 北京元宵节天气 北京清明节天气 北京劳动节天气"
+    assert stage().line_rules([keywords] + zh[1:], wide=True) == ["link_list", "", ""]
 
 
 @pytest.mark.skipif(not (DATA / "flores" / "flores200_dev.jsonl.gz").is_file(), reason="FLORES not present")
