@@ -11,7 +11,7 @@ lines, each for a named rule, and records how many per rule in `meta["boilerplat
 | `cookie`, `copyright`, `javascript`, `legal` | it holds a consent, copyright, "enable JavaScript" or policy phrase of one of 24 languages and is not long (C4's policy and javascript lines; copyright also by `©`) |
 | `share`, `login`, `subscribe`, `read_more`, `navigation` | it starts with a button or menu phrase and is short; a one-word phrase must be the whole line |
 | `comments`, `credit` | it holds a comment-form string ("Your email address will not be published", "Save my name, email…") or a photo credit (`Getty Images`, `REUTERS/`, `Image credit`, `Foto:`) and is not long, or it is a caption of at most 60 words that ends with its credit ("… (Photo: Getty Images)", "… engines. Credit: ESA"); or it is a reader comment's header ("joetoronto says:", "Alex on September 17, 2018 at 6:34 am said:") |
-| `bio` | it is an author box: a capitalised name, "is a/an/the" (or another language's copula) and a writer's role within four words ("Meg James is a corporate media reporter for…"), or "Follow him on Twitter", in at most 80 words |
+| `bio` | it is an author box: a capitalised name, "is a/an/the" (or another language's copula) and a writer's role within four words ("Meg James is a corporate media reporter for…"), or "Follow him on Twitter", in at most 80 words; or, when no kept line is next to it, any profession within seven words ("Leah Stokes is an assistant professor of political science at…") |
 | `notice` | it holds a site notice and has at most 60 words: an affiliate or advertiser disclosure, an ad-blocker request, a paywall or "support our journalism" appeal, a newsletter sign-up ("delivered to your inbox"), "By registering you agree…", "may not be reproduced", an opinion, FDA or medical-advice disclaimer, "Got a tip?" |
 | `related` | it starts with a related-story label ("Lea también:", "RELATED:", "À lire aussi", "ये भी पढ़ें") and has at most 30 words: the label and the headline it links to |
 | `homoglyph` | two or more of its words (and a tenth of them) mix Latin letters with Cyrillic or Greek look-alikes ("Аdvеrtіѕе wіth thе…"): spam spelt to slip past word filters |
@@ -81,8 +81,8 @@ from typing import Iterable
 
 from roots import reasons
 from roots.document import Document, Reason, Rejection
-from roots.filters.boilerplate_phrases import (AUTONYMS, BIO_COPULAS, BIO_ROLES, BYLINE, BYLINE_NAMED, DATE_WORDS,
-                                               KINDS, PhraseKind)
+from roots.filters.boilerplate_phrases import (ABOUT_HEADINGS, AUTONYMS, BIO_COPULAS, BIO_ROLES, BIO_ROLES_ALONE,
+                                               BYLINE, BYLINE_NAMED, DATE_WORDS, KINDS, PhraseKind)
 from roots.stage_configs import WEB_FORMATS, BoilerplateConfig  # noqa: F401
 
 STAGE = "boilerplate"
@@ -265,6 +265,37 @@ def is_byline(line: str, words: int) -> bool:
         return True
     named = _BYLINE_NAMED.match(line)
     return named is not None and (named.group(1) is None or named.group(1).isupper())
+
+
+def is_lone_bio(line: str) -> bool:
+    """A line opening with a capitalised name and "is a/an/the" (or another language's copula) with a
+    profession within seven words (`BIO_ROLES`, `BIO_ROLES_ALONE`): an author box when it stands alone."""
+    m = _BIO_OPENING.match(line)
+    if not m:
+        return False
+    following = _WORD.findall(line[m.start("copula"):].casefold())[:7]
+    return any(w in BIO_ROLES or w in BIO_ROLES_ALONE for w in following)
+
+
+_ABOUT = frozenset(_NON_WORD.sub(" ", h.casefold()).strip() for h in ABOUT_HEADINGS)
+
+
+def lone_bios(lines: list[str], rules: list[str], words: list[int]) -> None:
+    """`bio` for a kept line of at most 80 words that `is_lone_bio` and stands between removed lines (or
+    the page's ends, or under an "About the author" heading, which goes with it): an author box between
+    menus. In an article the same words open a paragraph among paragraphs ("Jane Doe is a professor of
+    economics at…")."""
+    filled = [k for k, line in enumerate(lines) if line.strip()]
+    for i, k in enumerate(filled):
+        if rules[k] or words[k] > 80:
+            continue
+        before = filled[i - 1] if i > 0 else -1
+        heading = before >= 0 and not rules[before] and _NON_WORD.sub(" ", lines[before].casefold()).strip() in _ABOUT
+        alone = (before < 0 or bool(rules[before]) or heading) and (i + 1 == len(filled) or bool(rules[filled[i + 1]]))
+        if alone and is_lone_bio(lines[k].strip()):
+            rules[k] = "bio"
+            if heading:
+                rules[before] = "bio"
 
 
 def is_bio(line: str, folded: str = "") -> bool:
@@ -458,6 +489,7 @@ class Boilerplate:
         self._short_runs(lines, rules, good)
         if cfg.remove_comments:
             comment_blocks(lines, rules, words)
+        lone_bios(lines, rules, words)
         if cfg.remove_repeated_lines:
             seen: set[str] = set()
             for k, line in enumerate(lines):

@@ -491,6 +491,26 @@ wartawan jurnalis penulis redaktur kontributor koresponden
 phóng biên tác
 """.split())
 
+#: More roles (`bio` rule, for a line that stands alone between removed lines): an author box names a
+#: profession ("Leah Stokes is an assistant professor of…", "Martin is a full-stack engineer…"), which
+#: an article's own paragraphs do too, so these count only where no kept line is next to the line.
+BIO_ROLES_ALONE: frozenset[str] = frozenset("""
+professor lecturer researcher scientist economist historian founder co-founder cofounder expert specialist
+consultant strategist developer engineer designer lawyer attorney entrepreneur coach teacher manager director
+freelance freelancer native
+professeur professeure chercheur chercheuse fondateur fondatrice avocat avocate consultante
+profesor profesora investigador investigadora fundador fundadora abogado abogada consultor consultora
+professor professora pesquisador pesquisadora fundadora advogado advogada
+dosen peneliti pendiri pengacara konsultan
+""".split())
+
+#: Headings over an author box (`bio` rule): the heading and the box under it go together.
+ABOUT_HEADINGS: frozenset[str] = frozenset({
+    "about the author", "about the authors", "about me", "about the writer", "author bio", "author", "the author",
+    "à propos de l'auteur", "à propos de l'autrice", "l'auteur", "sobre el autor", "sobre la autora", "el autor",
+    "sobre o autor", "sobre a autora", "o autor", "tentang penulis", "penulis", "về tác giả",
+})
+
 #: Month and weekday names and time words (`date_line` rule): a short line made of these and numbers
 #: only ("Updated Nov 19, 9:41 AM", "19 Nov 2019 05:44 GMT", "32M ago", "0") is a date, time or counter.
 DATE_WORDS: frozenset[str] = frozenset("""

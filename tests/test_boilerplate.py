@@ -804,3 +804,14 @@ def test_no_chinese_or_japanese_flores_sentence_reads_as_a_menu():
         texts = [json.loads(l)["text"] for l in fh if json.loads(l)["flores"][:3] in ("zho", "jpn", "yue")]
     assert len(texts) >= 300
     assert not [t for t in texts if is_cjk_menu(t)]
+
+
+def test_a_profession_makes_a_bio_only_where_the_line_stands_alone():
+    bio = "Leah Stokes is an assistant professor of political science at the university in Santa Barbara."
+    rules = rules_of(ARTICLE + ["Share", "Tweet", "Email", bio, "Comments", "Print", "Save"])
+    assert rules[:2] == ["", ""] and rules[5] == "bio", rules
+    inside = [ARTICLE[0], "Jane Doe is a professor of economics at the city's university. She said the budget "
+              "would hold.", ARTICLE[1]]
+    assert rules_of(inside) == ["", "", ""]
+    short = "Martin is a full-stack engineer and has worked as a professional Python developer since 2007."
+    assert rules_of(ARTICLE + ["About the author", short]) [-1] == "bio"
