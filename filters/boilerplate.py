@@ -332,9 +332,14 @@ _CLOSING_CREDIT = re.compile(
     r"[^.!?]{2,50})\s*$", re.IGNORECASE)
 
 
+#: The same credit glued to the caption's last word or full stop ("…last week.Credit...Anna Moneymaker/The
+#: New York Times", "…sought treatmentCredit: EPA"): a capitalised label only.
+_GLUED_CREDIT = re.compile(r"(?<=[a-z.!?”\"’)])(?:Credit|Photo|Image|Photograph|Foto)(?:\s*:|\.\.\.|…)\s*[^.!?]{2,60}$")
+
+
 def is_caption(line: str, words: int) -> bool:
     """A photo caption: a line of at most 60 words that ends with its photo credit."""
-    return words <= 60 and _CLOSING_CREDIT.search(line) is not None
+    return words <= 60 and (_CLOSING_CREDIT.search(line) is not None or _GLUED_CREDIT.search(line) is not None)
 
 
 def is_date_line(line: str, words: int) -> bool:

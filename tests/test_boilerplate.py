@@ -748,6 +748,8 @@ def test_a_post_under_a_byline_or_a_caption_is_no_comment():
     "A reference habitation module for a crewed Mars mission compared to its hibernation-based equivalent. Credit: ESA",
     "Este juicio comprende también a los acusados excongresistas. (Foto: Andina)",
     "Les sauveteurs ont travaillé toute la nuit pour dégager la route. (Crédit : Préfecture du Var)",
+    "President Trump at the Economic Club of New York last week.Credit...Anna Moneymaker/The New York Times",
+    "The city hospital where patients from the north sought treatmentCredit: EPA",
 ])
 def test_captions_ending_in_their_credit_go(line):
     assert rules_of([line, PROSE]) == ["credit", ""]
@@ -758,6 +760,7 @@ def test_captions_ending_in_their_credit_go(line):
     "“We are cooperating in the matter,” said a spokesperson when contacted by Reuters.",
     "The photo: a small boat on a grey sea, taken by her father in 1962, hangs above her desk.",
     "She showed us the image (a pencil sketch of the harbour) that started the whole project.",
+    "The bank gave him a Credit: a loan of ten thousand dollars at four percent",
 ])
 def test_sentences_about_photos_or_agencies_are_no_captions(line):
     assert rules_of([line, PROSE]) == ["", ""]
