@@ -206,7 +206,7 @@ LOGIN = PhraseKind("starts", 6, {
 })
 
 SUBSCRIBE = PhraseKind("starts", 12, whole_words=False, phrases={
-    "en": ("subscribe", "sign up for our newsletter", "sign up for", "newsletter", "get the latest",
+    "en": ("subscribe", "sign up for our newsletter", "sign up for", "newsletter", "get the latest", "stay up to date with",
            "join our mailing list", "download the app", "get the app"),
     "fr": ("abonnez-vous", "s'abonner", "inscrivez-vous à notre newsletter", "recevez notre newsletter",
            "newsletter", "téléchargez l'application"),
@@ -229,7 +229,7 @@ SUBSCRIBE = PhraseKind("starts", 12, whole_words=False, phrases={
 READ_MORE = PhraseKind("starts", 12, {
     "en": ("read more", "continue reading", "read the full", "see more", "view more", "load more", "show more",
            "more »", "see also", "related articles", "related posts", "related stories", "you may also like",
-           "recommended for you", "click here", "back to top"),
+           "recommended for you", "click here", "back to top", "read this next"),
     "fr": ("lire la suite", "lire plus", "en savoir plus", "voir plus", "voir aussi", "à lire aussi",
            "lire aussi", "articles similaires", "cliquez ici", "retour en haut"),
     "es": ("leer más", "seguir leyendo", "ver más", "saber más", "lee también", "te puede interesar",
@@ -415,7 +415,9 @@ NOTICE = PhraseKind("contains", 60, {
            "up to our newsletter", "up for our newsletter", "subscribe to our newsletter", "our weekly newsletter",
            "our daily newsletter", "our monthly newsletter", "receive our newsletter", "never miss a post",
            "never miss the latest", "never miss our top stories", "by email and never miss", "articles, delivered weekly",
-           "consider supporting our work", "bookmark the permalink", "this entry was posted in"),
+           "consider supporting our work", "bookmark the permalink", "this entry was posted in",
+           "successfully subscribed", "succesfully subscribed", "off the newsstand price", "if you enjoyed this article,",
+           "we have a proposition for you", "are you sure you want to delete", "share your thoughts with friends"),
     "fr": ("articles gratuits ce mois", "réservé aux abonnés", "déjà abonné", "abonnez-vous pour lire",
            "soutenez notre journalisme", "soutenir notre journalisme", "dans votre boîte mail",
            "dans votre boîte de réception", "nos lettres d'information", "vous désabonner à tout moment",

@@ -131,6 +131,12 @@ def test_no_terminal_punctuation(line):
     ("homoglyph", "Вuу сhеар wаtсhеs оnlіnе tоdау аnd ѕаvе"),
     ("repeated_phrase", "Sort by popularity Sort by average rating Sort by latest Sort by price: low to high"),
     ("notice", "Never miss the latest news by signing up to our newsletter today!"),
+    ("notice", "You have successfully subscribed. Thank you!"),
+    ("notice", "Save 84% off the newsstand price!"),
+    ("notice", "If you enjoyed this article, we have a proposition for you: join our members' club."),
+    ("notice", "Are you sure you want to delete your account?"),
+    ("read_more", "Read this next"),
+    ("subscribe", "Stay up to date with the Valley Courier."),
     ("notice", "Get the Valley Courier's Daily Edition by email and never miss our top stories."),
     ("notice", "This entry was posted in Allgemein. Bookmark the permalink."),
     ("notice", "If you enjoyed reading this post, would you consider supporting our work? Just click here."),
@@ -183,6 +189,8 @@ def test_phrase_lines_are_removed(rule, line):
     "Never miss the last bus: it leaves the station at eleven and the next one comes at six.",
     "Les lettres de Flaubert à sa nièce ont été publiées en 1887.",
     "This entry in the parish register was written by the priest in 1743.",
+    "It is hard to stay up to date with the research when three papers come out every week.",
+    "If you enjoyed this article's first part, the second will surprise you, she wrote to readers.",
 ])
 def test_prose_with_phrase_words_is_kept(line):
     assert rules_of([line, PROSE]) == ["", ""]
