@@ -54,7 +54,7 @@ def read_corpus(folder: Path) -> list[dict]:
 # --- children: each prints one JSON line ---------------------------------------------------------
 
 def child_roots_beam(corpus: Path, out: Path, workers: int, verify: bool) -> dict:
-    from roots.commands.dedup import run_dedup_files
+    from roots.pipelines.dedup import run_dedup_files
     from roots.dedup import DedupConfig
     from roots.dedup.files import expand_inputs
 

@@ -18,7 +18,7 @@ files (roots.pipelines.runs, Arrow IPC, named by their content) under the step's
 whose partition count P > 1 is split into one sorted sub-run per partition; GroupRoute carries only
 (partition, run path) and the partition's fates, and the Route task merges its runs (streaming, in
 route-key order) and decides each sub-shard of an exact group with its fate. The run files go when the
-step ends, with the shard writer's (runner.run_document_step, commands.dedup.run_dedup_files).
+step ends, with the shard writer's (runner.run_document_step, run_dedup_files).
 Exact groups are reduced while streaming (memory per distinct key, whatever a group's size); each
 group's copies are spread over up to `subshards` route groups by their record hash, so a million
 copies are never decided at once; a bucket larger than `max_bucket` gives star edges to a few
@@ -30,6 +30,7 @@ import heapq
 import itertools
 import json
 import os
+import time
 from functools import partial
 from typing import Any, Iterable, Iterator
 
@@ -685,3 +686,34 @@ def build_dedup_files(pipeline, inputs: list[str], output: str, rejected: str, c
         written.append(rows | f"Write:{kind}" >> WriteShards(root, kind, fmt, target_mb, sizes, fs.join(runs_dir, kind),
                                                              partial(_flat_shard_path, root=root, fmt=fmt)))
     return written | "AllShards" >> beam.Flatten()
+
+
+def run_dedup_files(inputs: list[str], output: str, rejected: str, config, fmt: str = "parquet",
+                    target_mb: float = 256.0, workers: int = 1) -> tuple[dict[str, dict[str, int]], dict[str, int], float]:
+    """`roots dedup`'s pipeline: build_dedup_files on the FnApiRunner, its run files next to `output` until
+    it ends; returns ({lang: {outcome: documents}}, {pair counter: value}, seconds)."""
+    from apache_beam.options.pipeline_options import PipelineOptions
+
+    options = ["--runner=FnApiRunner"]
+    if workers > 1:
+        options += [f"--direct_num_workers={workers}", "--direct_running_mode=multi_processing"]
+    start = time.perf_counter()
+    runs = runs_folder(output)
+    try:
+        pipeline = beam.Pipeline(options=PipelineOptions(options))
+        build_dedup_files(pipeline, inputs, output, rejected, config, fmt, target_mb, runs)
+        result = pipeline.run()
+        result.wait_until_finish()
+    finally:   # the documents' run files: the shards are written (or the run failed and starts afresh)
+        if fs.exists(runs):
+            fs.remove_tree(runs)
+    counts: dict[str, dict[str, int]] = {}
+    pairs: dict[str, int] = {}
+    for metric in result.metrics().query()["counters"]:
+        namespace, name = metric.key.metric.namespace, metric.key.metric.name
+        if namespace.startswith("dedup:"):
+            lang = namespace.split(":", 1)[1]
+            counts.setdefault(lang, {})[name] = counts.get(lang, {}).get(name, 0) + metric.committed
+        elif namespace == "dedup":
+            pairs[name] = pairs.get(name, 0) + metric.committed
+    return counts, pairs, time.perf_counter() - start

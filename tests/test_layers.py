@@ -57,3 +57,12 @@ def test_the_scan_sees_every_kind_of_import(tmp_path):
 @pytest.mark.parametrize("path", core_modules(), ids=lambda p: str(p.relative_to(ROOT)))
 def test_the_core_imports_no_filters_pipelines_or_engine(path):
     assert forbidden_imports(path) == []
+
+
+ENGINES = re.compile(r"^(apache_beam|pyspark)(\.|:|$)")
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "commands").glob("*.py")), ids=lambda p: p.name)
+def test_the_cli_layer_reaches_engines_only_through_the_pipelines(path):
+    """`roots/commands/` may call roots.pipelines (the engine adapters), never Beam or Spark itself."""
+    assert [f for f in forbidden_imports(path) if ENGINES.match(f.rsplit(": ", 1)[1])] == []

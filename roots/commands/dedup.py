@@ -1,11 +1,11 @@
 """`roots dedup`: exact and near-duplicate removal of document files (Parquet or JSONL in the run
-directory's schema), on Beam's local FnApiRunner; kept and rejected documents written as shards."""
+directory's schema), on Beam's local FnApiRunner (`roots.pipelines.dedup.run_dedup_files`); kept and
+rejected documents written as shards."""
 from __future__ import annotations
 
 import argparse
 import logging
 import re
-import time
 
 
 def register(sub) -> None:
@@ -61,6 +61,12 @@ def _dedup(args: argparse.Namespace) -> int:
             raise ConfigError(f"roots dedup: {flag} {folder} names a file, but the output is a folder of shards "
                               f"per language; give a folder (e.g. {folder[:-len(suffix)]}/) and --format "
                               f"{'jsonl' if 'json' in suffix else 'parquet'}")
+    logging.disable(logging.WARNING)   # Beam's GCP module warns at import about clients we do not use
+    try:
+        from roots.pipelines.dedup import run_dedup_files   # the Beam pipeline, in the engine layer
+    finally:
+        logging.disable(logging.NOTSET)
+
     inputs = expand_inputs(args.input)
     counts, pairs, seconds = run_dedup_files(inputs, args.output, args.rejected, config, args.format, args.shard_mb,
                                              args.workers)
@@ -82,41 +88,3 @@ def _as_options(message: str) -> str:
     """A config error reworded for the command line: key 'num_perm' → option --num-perm."""
     message = re.sub(r"'([a-z_]+)'", lambda m: "--" + m.group(1).replace("_", "-"), message)
     return message.replace("keys --", "options --").replace("key --", "option --")
-
-
-def run_dedup_files(inputs: list[str], output: str, rejected: str, config, fmt: str = "parquet",
-                    target_mb: float = 256.0, workers: int = 1) -> tuple[dict[str, dict[str, int]], dict[str, int], float]:
-    """Run the dedup pipeline on the FnApiRunner, its run files next to `output` until it ends; returns
-    ({lang: {outcome: documents}}, {pair counter: value}, seconds)."""
-    logging.disable(logging.WARNING)   # Beam's GCP module warns at import about clients we do not use
-    try:
-        import apache_beam as beam
-        from apache_beam.options.pipeline_options import PipelineOptions
-        from roots.pipelines.dedup import build_dedup_files, runs_folder
-    finally:
-        logging.disable(logging.NOTSET)
-    from roots import fs
-
-    options = ["--runner=FnApiRunner"]
-    if workers > 1:
-        options += [f"--direct_num_workers={workers}", "--direct_running_mode=multi_processing"]
-    start = time.perf_counter()
-    runs = runs_folder(output)
-    try:
-        pipeline = beam.Pipeline(options=PipelineOptions(options))
-        build_dedup_files(pipeline, inputs, output, rejected, config, fmt, target_mb, runs)
-        result = pipeline.run()
-        result.wait_until_finish()
-    finally:   # the documents' run files: the shards are written (or the run failed and starts afresh)
-        if fs.exists(runs):
-            fs.remove_tree(runs)
-    counts: dict[str, dict[str, int]] = {}
-    pairs: dict[str, int] = {}
-    for metric in result.metrics().query()["counters"]:
-        namespace, name = metric.key.metric.namespace, metric.key.metric.name
-        if namespace.startswith("dedup:"):
-            lang = namespace.split(":", 1)[1]
-            counts.setdefault(lang, {})[name] = counts.get(lang, {}).get(name, 0) + metric.committed
-        elif namespace == "dedup":
-            pairs[name] = pairs.get(name, 0) + metric.committed
-    return counts, pairs, time.perf_counter() - start
