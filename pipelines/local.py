@@ -46,6 +46,7 @@ from roots.pipelines.plan import (INGEST, Counts, DocumentStepPlan, StepCallback
                                   open_manifest, rejected_row, remove_intermediate, row_lang,
                                   run_tokenizer_steps, step_progress,
                                   step_root, sum_counts, template_plan, write_sorted_table)
+from roots.processes import main_not_reimported
 from roots.progress import ProgressSink
 from roots.rundir import DOCUMENTS, REJECTED, STATS, list_shards, shard_count, shard_of, write_json
 from roots.runlock import run_lock
@@ -549,22 +550,23 @@ def run(config: RunConfig, workers: int | None = None, ingest_only: bool = False
     fs.makedirs(config.output)
     with run_lock(config.output):   # a second run on this folder is refused, not mixed in
         manifest = open_manifest(config, plans)   # another config, inputs or models refused; changed language configs reset
-        engine = LocalEngine(workers, config.output, *preload_calls(config, plans))
-        try:
-            if not ingest_only:
-                run_template_step(engine, config, manifest, units)
-            for i, plan in enumerate(plans):
-                result = run_document_step(engine, plan, config, manifest, final=i == len(plans) - 1,
-                                           units=units if plan.after is None else None, progress=progress)
-                log.debug("step %s %s in %.1f s", result.name, "skipped" if result.skipped else "done",
-                          result.seconds)
-                if on_step is not None:
-                    on_step(result.name, manifest.steps[result.name], result.skipped)
-            if not ingest_only:
-                run_tokenizer_steps(config, manifest, [], final_sizes(manifest, plans[-1].name),
-                                    engine=tokenize_on_pool(engine), on_step=on_step)
-                remove_intermediate(config)
-        finally:
-            engine.close()
+        with main_not_reimported():   # a script calling roots.run at its top level is not re-run per worker
+            engine = LocalEngine(workers, config.output, *preload_calls(config, plans))
+            try:
+                if not ingest_only:
+                    run_template_step(engine, config, manifest, units)
+                for i, plan in enumerate(plans):
+                    result = run_document_step(engine, plan, config, manifest, final=i == len(plans) - 1,
+                                               units=units if plan.after is None else None, progress=progress)
+                    log.debug("step %s %s in %.1f s", result.name, "skipped" if result.skipped else "done",
+                              result.seconds)
+                    if on_step is not None:
+                        on_step(result.name, manifest.steps[result.name], result.skipped)
+                if not ingest_only:
+                    run_tokenizer_steps(config, manifest, [], final_sizes(manifest, plans[-1].name),
+                                        engine=tokenize_on_pool(engine), on_step=on_step)
+                    remove_intermediate(config)
+            finally:
+                engine.close()
         finish_run(config, manifest, plans)
     return manifest

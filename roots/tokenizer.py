@@ -358,8 +358,10 @@ def build_tokenizer_in_child(documents_dir: str, output_dir: str, config: Tokeni
     from concurrent.futures import ProcessPoolExecutor
     from concurrent.futures.process import BrokenProcessPool
 
+    from roots.processes import main_not_reimported
+
     # spawn, not fork: a Beam or Spark driver has threads (gRPC, py4j) that a forked child must not inherit
-    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
+    with main_not_reimported(), ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
         try:
             return pool.submit(build_tokenizer, documents_dir, output_dir, config, registry).result()
         except BrokenProcessPool:

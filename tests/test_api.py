@@ -359,3 +359,29 @@ def test_user_stages_on_spark_and_beam_worker_processes(runs, folder):
         return {str(p.relative_to(d)): p.read_bytes() for p in sorted(Path(d).rglob("part-*"))}
     assert files(run.path) and files(spark.path) == files(run.path) == files(procs.path)
     assert spark.counts() == run.counts() == procs.counts()
+
+
+def test_a_script_without_a_main_guard_runs_once(folder, tmp_path):
+    """A script that calls roots.run at its top level, with no `if __name__ == "__main__":`, is not started
+    again by the local engine's workers or the tokenizer's training process (spawn and fork-server
+    processes import `__main__`): it runs once, and the run completes like the command's."""
+    config = write_config(folder, [], tokenizer={"vocab_size": 600, "hard_vocab_limit": False},
+                          megatron={"shard_target_mb": 1})
+    script = tmp_path / "run_it.py"
+    script.write_text("import roots\nprint('top-level code ran')\n"
+                      f"roots.run({str(config)!r}, output={str(tmp_path / 'out')!r}, workers=2)\nprint('done')\n",
+                      encoding="utf-8")
+    out = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.count("top-level code ran") == 1 and out.stdout.rstrip().endswith("done"), out.stdout
+    assert (tmp_path / "out" / "megatron" / "index.json").is_file()
+
+
+def test_main_not_reimported_puts_the_module_back():
+    from roots.processes import main_not_reimported
+
+    main_module = sys.modules["__main__"]
+    before = {k: main_module.__dict__.get(k, "absent") for k in ("__file__", "__spec__")}
+    with main_not_reimported():
+        assert getattr(main_module, "__spec__", "absent") is None and not hasattr(main_module, "__file__")
+    assert {k: main_module.__dict__.get(k, "absent") for k in ("__file__", "__spec__")} == before
