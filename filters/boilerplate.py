@@ -27,6 +27,7 @@ lines, each for a named rule, and records how many per rule in `meta["boilerplat
 | `comment` | it is in a reader comment: a block of at most 12 kept lines under a comment header, a date or menu line or the previous comment's links, closed by a reply link alone ("Reply", "Antworten", "Répondre", "回复"), or opened by a dated comment header ("Alex on September 17, 2018 at 6:34 am said:") (`remove_comments`, on by default: trafilatura, and FineWeb with it, leave comments out; C4 and Gopher keep them) |
 | `teaser_list` | it is a headline or its deck in a run of at least `min_teaser_pairs` (3) consecutive pairs of a capitalised line of 4–15 words without terminal punctuation and a deck of one or two sentences (6–45 words): the teaser grid of a news, shop or blog page (cased scripts only) |
 | `teaser` | it ends in an ellipsis and such lines are more than `max_ellipsis_line_fraction` (0.3) of the lines kept (Gopher's ellipsis share, but the teasers go and the article stays: 5 of the 181 article pages and 21 of 876 unseen pages were rejected whole when it was a document rule) |
+| `island` | it stands, alone or with one other line, in at most `island_max_words` (25) words, between two lines removed as boilerplate (a menu line of at most 5 words, a notice, a copyright line…; not a credit, byline, date, advertisement label, read-more link or teaser, which sit inside articles), on a page that keeps 50+ words of running text elsewhere and not 50+ on each side of it (jusText's context rule: a short block between bad blocks is bad): a site's blurb, a login prompt, a newsletter line in a language no phrase list covers (`island_max_words: 0` keeps them) |
 
 A hard-wrapped paragraph (plain-text mail, `<pre>` or `<br>` text: lines of 3+ words that break
 mid-sentence, each followed by one starting in lower case or after a comma, semicolon or hyphen, or
@@ -518,6 +519,9 @@ class Boilerplate:
                 rules[k] = "teaser"
                 good[k] = False
             self._short_runs(lines, rules, good)   # a "More from…" heading over the teasers goes with them
+        if cfg.island_max_words:
+            for k in islands(lines, rules, words, cfg.island_max_words):
+                rules[k] = "island"
         return rules
 
     def _short_runs(self, lines: list[str], rules: list[str], good: list[bool]) -> None:
@@ -777,6 +781,58 @@ def headline_deck_pairs(lines: list[str], rules: list[str], words: list[int], mi
     return out
 
 
+#: A menu line longer than this may be a list item of the article that `menu_run` took: it does not
+#: make its neighbour an island.
+ISLAND_MENU_ITEM_WORDS = 5
+ISLAND_MAX_LINES = 2
+#: Words of running text a page must keep elsewhere for an island to go (Gopher's minimum document), and
+#: that an island with as many kept words on each side is taken to sit inside.
+ISLAND_PAGE_WORDS = 50
+
+
+def islands(lines: list[str], rules: list[str], words: list[int], max_words: int) -> list[int]:
+    """The lines of `island`s: blocks of at most `ISLAND_MAX_LINES` kept lines and `max_words` words
+    whose nearest lines on both sides were removed as boilerplate, on a page that keeps a block of
+    `ISLAND_PAGE_WORDS`+ words elsewhere. jusText's context rule (Pomikálek 2011: a short block between
+    bad blocks is bad): a sentence between menus is a site's blurb, a login prompt, a teaser or a notice in
+    a language no phrase list covers. A neighbour removed by a rule for lines that sit inside articles
+    (`ISLAND_SHORES_INSIDE`), or a `menu_run` line of more than `ISLAND_MENU_ITEM_WORDS` words (perhaps
+    an article's list), does not isolate; nor does the start or end of the page. A block with
+    `ISLAND_PAGE_WORDS`+ kept words both before and after it is inside the article (a one-sentence
+    section under a heading that a menu run took) and stays."""
+    filled = [k for k, line in enumerate(lines) if line.strip()]
+    blocks: list[tuple[int, int, int]] = []   # (start, end) positions in `filled`, words
+    pos = 0
+    while pos < len(filled):
+        if rules[filled[pos]]:
+            pos += 1
+            continue
+        end = pos
+        while end < len(filled) and not rules[filled[end]]:
+            end += 1
+        blocks.append((pos, end, sum(words[k] for k in filled[pos:end])))
+        pos = end
+
+    def isolates(p: int) -> bool:
+        if p < 0 or p >= len(filled):
+            return False
+        k = filled[p]
+        if rules[k] in ("menu_run", "dangling_short"):
+            return words[k] <= ISLAND_MENU_ITEM_WORDS
+        return rules[k] not in ISLAND_SHORES_INSIDE
+
+    out: list[int] = []
+    before, total = 0, sum(n for _, _, n in blocks)
+    for start, end, n in blocks:
+        after = total - before - n
+        if (end - start <= ISLAND_MAX_LINES and n <= max_words and isolates(start - 1) and isolates(end)
+                and any(m >= ISLAND_PAGE_WORDS for s, _, m in blocks if s != start)
+                and not (before >= ISLAND_PAGE_WORDS and after >= ISLAND_PAGE_WORDS)):
+            out += filled[start:end]
+        before += n
+    return out
+
+
 _LOWER_START = re.compile(r"[\W\d_]*[^\W\d_]")
 
 
@@ -837,6 +893,10 @@ def prose_lines(lines: list[str], wide: bool, line_words: int, sentence_words: i
 #: Rules for lines that sit inside an article (a photo credit, a byline, a date): removing one does not
 #: break the block of running text around it.
 IN_ARTICLE_RULES = frozenset({"credit", "byline", "date_line"})
+#: Removed lines that do not cut a kept line off from the article around it (`islands`): those of
+#: `IN_ARTICLE_RULES`, "Advertisement" and share buttons, a "Read more"/"Related" link, a pulled quote
+#: (a repeated line), a teaser.
+ISLAND_SHORES_INSIDE = IN_ARTICLE_RULES | {"share", "read_more", "related", "repeated_line", "teaser"}
 
 
 def longest_block(lines: list[str], rules: list[str], wide: bool) -> int:

@@ -114,6 +114,9 @@ class BoilerplateConfig(Section):
                                                 # lines not broken by a removed line is under min_block_words words
       remove_comments: true         # reader comments go (`comment`: a block closed by a reply link or
                                     # opened by a comment header); false keeps them, as C4 and Gopher do
+      island_max_words: 25          # `island`: a kept block of 1-2 lines and at most this many words between
+                                    # two boilerplate lines goes, when the page keeps running text elsewhere
+                                    # (jusText's context rule); 0 keeps islands
       remove_repeated_lines: true   # a line repeating an earlier kept line goes (`repeated_line`); the
                                     # duplicate rules then see one copy. false: Gopher's reading, the page is judged
     ```
@@ -146,6 +149,7 @@ class BoilerplateConfig(Section):
     min_block_words: int = _count(50)
     block_rule_removed_fraction: float = _fraction(0.5)
     remove_comments: bool = True
+    island_max_words: int = _count(25)
     remove_repeated_lines: bool = True
 
     def applies_to(self, specs: Iterable[Any]) -> tuple[str, ...]:

@@ -299,3 +299,16 @@ def test_recipe_post_loses_its_reader_comments(sample_run):
     assert removed["comment"] == 2, removed
     assert "windfall" not in page["text"] and "honey" not in page["text"]
     assert page["text"].endswith("Unopened jars keep for a year in a dark cupboard.")
+
+
+def test_french_page_loses_the_blurb_between_its_menus(sample_run):
+    """web-052: the sentence about the paper, alone between the site menu and the copyright line, goes
+    as an `island`; the article's three paragraphs stay, in French."""
+    out, _ = sample_run
+    rows = {r["id"]: r for r in read_rows(out, "documents") + read_rows(out, "rejected")}
+    page = rows["sample-crawl/web-052"]
+    assert "reason" not in page or not page["reason"], page.get("reason")
+    assert page["lang"] == "fr"
+    removed = json.loads(page["meta"])["boilerplate"]["lines_removed"]
+    assert removed == {"copyright": 1, "island": 1, "menu_run": 3, "navigation": 1}, removed
+    assert page["text"].endswith("promis que les bancs seraient repeints avant l'automne.")
