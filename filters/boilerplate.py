@@ -12,7 +12,7 @@ lines, each for a named rule, and records how many per rule in `meta["boilerplat
 | `share`, `login`, `subscribe`, `read_more`, `navigation` | it starts with a button or menu phrase and is short; a one-word phrase must be the whole line |
 | `comments`, `credit` | it holds a comment-form string ("Your email address will not be published", "Save my name, email…") or a photo credit (`Getty Images`, `REUTERS/`, `Image credit`, `Foto:`) and is not long, or it is a caption of at most 60 words that ends with its credit ("… (Photo: Getty Images)", "… engines. Credit: ESA"); or it is a reader comment's header ("joetoronto says:", "Alex on September 17, 2018 at 6:34 am said:") |
 | `bio` | it is an author box: a capitalised name, "is a/an/the" (or another language's copula) and a writer's role within four words ("Meg James is a corporate media reporter for…"), or "Follow him on Twitter", in at most 80 words; or, when no kept line is next to it, any profession within seven words ("Leah Stokes is an assistant professor of political science at…") |
-| `notice` | it holds a site notice and has at most 60 words: an affiliate or advertiser disclosure, an ad-blocker request, a paywall or "support our journalism" appeal, a newsletter sign-up ("delivered to your inbox"), "By registering you agree…", "may not be reproduced", an opinion, FDA or medical-advice disclaimer, "Got a tip?" |
+| `notice` | it holds a site notice and has at most 60 words: an affiliate or advertiser disclosure, an ad-blocker request, a paywall or "support our journalism" appeal, a newsletter sign-up ("delivered to your inbox"), "By registering you agree…", "may not be reproduced", an opinion, FDA or medical-advice disclaimer, "Got a tip?"; or, in 40–200 words, it holds two or more phrases of the kinds above that match anywhere in a line (a copyright mark counting as one): a footer or disclaimer paragraph |
 | `related` | it starts with a related-story label ("Lea también:", "RELATED:", "À lire aussi", "ये भी पढ़ें") and has at most 30 words: the label and the headline it links to |
 | `homoglyph` | two or more of its words (and a tenth of them) mix Latin letters with Cyrillic or Greek look-alikes ("Аdvеrtіѕе wіth thе…"): spam spelt to slip past word filters |
 | `byline` | it has at most 10 words, no terminal punctuation, and opens with a byline word ("Written by", "Updated", "Publicado", "作者："), or with a bare "By" / "Por" / "Oleh" followed by a capitalised word (a name) |
@@ -247,6 +247,18 @@ def present_kinds(text: str) -> frozenset[str]:
 
 
 _ALL_KINDS = frozenset({m.rule for m in _CONTAINS} | {COPYRIGHT_MARK})
+#: A line too long for one phrase's kind (`notice` and `credit` stop at 60 and 16 words) that holds two
+#: or more phrases of the `contains` kinds, or one and a copyright mark, in at most this many words is a
+#: footer or disclaimer paragraph ("© 1997-2022 … This website is unofficial … F1, FORMULA ONE … are
+#: trade marks of …", "Quote data provided by … delayed … Copyright … All rights reserved").
+NOTICE_BLOCK_MAX_WORDS = 200
+NOTICE_MIN_WORDS = 40
+
+
+def is_notice_block(line: str, folded: str) -> bool:
+    """Whether the line holds two or more distinct `contains` phrases, a copyright mark counting as one."""
+    found = len(set(_ANY_PHRASE.findall(folded)))
+    return found + (1 if _COPYRIGHT_MARK.search(line) else 0) >= 2
 _AUTONYM = re.compile("(?<!\\w)(?:" + trie_pattern(AUTONYMS) + ")(?!\\w)")
 _BYLINE = re.compile(r"[\W_]*(?:" + trie_pattern(sorted({b.casefold() for b in BYLINE})) + r")(?:(?<=\W)|(?!\w))")
 _BYLINE_NAMED = re.compile(r"[\W_]*(?:" + "|".join(BYLINE_NAMED) + r")(?:\s+(\S)|$)", re.IGNORECASE)
@@ -559,6 +571,8 @@ class Boilerplate:
                 return m.rule
         if COPYRIGHT_MARK in phrases and words <= KINDS["copyright"].max_words and _COPYRIGHT_MARK.search(line):
             return "copyright"
+        if NOTICE_MIN_WORDS < words <= NOTICE_BLOCK_MAX_WORDS and phrases and is_notice_block(line, folded):
+            return "notice"
         if words <= 12 and line.endswith((":", "：")) and is_comment_head(line, words):
             return "comments"
         if words <= 80 and is_bio(line, folded):

@@ -143,6 +143,12 @@ def test_no_terminal_punctuation(line):
     ("notice", "¿Ya sabías que tenemos canal de Telegram? Únete desde tu celular en este enlace."),
     ("notice", "Votre adresse est uniquement utilisée pour vous envoyer les lettres d'information de la radio."),
     ("repeated_phrase", "Trier par popularité Trier par note moyenne Trier du plus récent au plus ancien Trier par tarif"),
+    ("notice", "Apple, iPhone and iPad are registered trademarks of Apple Inc., registered in the U.S. and other countries."),
+    ("notice", "Lego est une marque déposée du groupe Lego, qui ne soutient pas ce site."),
+    ("notice", "Most stock quote data provided by BATS. Market indices are shown in real time, except for the DJIA, "
+               "which is delayed by two minutes. All times are ET. Disclaimer. Morningstar: Copyright 2018 Morningstar, "
+               "Inc. All Rights Reserved. Factset: FactSet Research Systems Inc. 2018. All rights reserved. Chicago "
+               "Mercantile Association: Certain market data is the property of Chicago Mercantile Exchange Inc."),
 ])
 def test_phrase_lines_are_removed(rule, line):
     assert rules_of([line, PROSE], remove_comments=False) == [rule, ""]   # under a comment header: a comment
@@ -155,6 +161,9 @@ def test_phrase_lines_are_removed(rule, line):
     "Entrar en la casa sin permiso es un delito según el código penal español.",
     ("The regulator said the company had changed its privacy policy three times in a year without telling "
      "its users, and that it would open an inquiry."),
+    ("The regulator said on Tuesday that the company had changed its privacy policy three times in a single year "
+     "without telling the millions of people who use its service every day, and that it would now open a formal "
+     "inquiry into the way the company stores and sells the data of its users."),   # one phrase in 40+ words
     "Le cookie est une petite pâtisserie sucrée que les enfants adorent avec un verre de lait.",
     "By 2030 the city wants every bus to run on electricity, the mayor said.",
     "By then, the storm had passed.",
