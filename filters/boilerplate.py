@@ -235,15 +235,20 @@ for _m in _CONTAINS:
 _ANY_PHRASE = re.compile("(?=(" + trie_pattern(sorted(_PHRASE_KINDS)) + "))")
 
 
-def present_kinds(text: str) -> frozenset[str]:
-    """The `contains` kinds with a phrase somewhere in `text`, and COPYRIGHT_MARK when it holds one: one
-    pass over the page, so a line is only searched for the kinds its page holds."""
-    found: set[str] = set()
-    for phrase in set(_ANY_PHRASE.findall(text.casefold())):
-        found |= _PHRASE_KINDS.get(phrase, frozenset())
+def present_phrases(text: str) -> frozenset[str]:
+    """The `contains` phrases (casefolded) found somewhere in `text`: one pass over the page."""
+    return frozenset(_ANY_PHRASE.findall(text.casefold()))
+
+
+def present_kinds(text: str, found: frozenset[str] | None = None) -> frozenset[str]:
+    """The `contains` kinds with a phrase somewhere in `text` (`found`: its `present_phrases`, if known),
+    and COPYRIGHT_MARK when it holds one, so a line is only searched for the kinds its page holds."""
+    kinds: set[str] = set()
+    for phrase in present_phrases(text) if found is None else found:
+        kinds |= _PHRASE_KINDS.get(phrase, frozenset())
     if _COPYRIGHT_MARK.search(text):
-        found.add(COPYRIGHT_MARK)
-    return frozenset(found)
+        kinds.add(COPYRIGHT_MARK)
+    return frozenset(kinds)
 
 
 _ALL_KINDS = frozenset({m.rule for m in _CONTAINS} | {COPYRIGHT_MARK})
@@ -255,10 +260,16 @@ NOTICE_BLOCK_MAX_WORDS = 200
 NOTICE_MIN_WORDS = 40
 
 
-def is_notice_block(line: str, folded: str) -> bool:
-    """Whether the line holds two or more distinct `contains` phrases, a copyright mark counting as one."""
-    found = len(set(_ANY_PHRASE.findall(folded)))
+def is_notice_block(line: str, folded: str, candidates: frozenset[str] | None = None) -> bool:
+    """Whether the line holds two or more distinct `contains` phrases, a copyright mark counting as one.
+    `candidates`: the phrases its page holds (`present_phrases`), looked up one by one instead of a scan."""
+    if candidates is None:
+        found = len(set(_ANY_PHRASE.findall(folded)))
+    else:
+        found = sum(1 for phrase in candidates if phrase in folded)
     return found + (1 if _COPYRIGHT_MARK.search(line) else 0) >= 2
+
+
 _AUTONYM = re.compile("(?<!\\w)(?:" + trie_pattern(AUTONYMS) + ")(?!\\w)")
 _BYLINE = re.compile(r"[\W_]*(?:" + trie_pattern(sorted({b.casefold() for b in BYLINE})) + r")(?:(?<=\W)|(?!\w))")
 _BYLINE_NAMED = re.compile(r"[\W_]*(?:" + "|".join(BYLINE_NAMED) + r")(?:\s+(\S)|$)", re.IGNORECASE)
@@ -470,7 +481,8 @@ class Boilerplate:
             return doc
         lines = doc.text.split("\n")
         wide = wide_script(doc.text)
-        rules = self.line_rules(lines, wide, present_kinds(doc.text))
+        found = present_phrases(doc.text)
+        rules = self.line_rules(lines, wide, present_kinds(doc.text, found), found)
         removed = Counter(r for r in rules if r)
         kept = [line for line, rule in zip(lines, rules) if not rule]
         text = re.sub(r"\n{3,}", "\n\n", "\n".join(kept)).strip()
@@ -488,13 +500,15 @@ class Boilerplate:
 
     # line rules ----------------------------------------------------------------------------------------
 
-    def line_rules(self, lines: list[str], wide: bool, phrases: bool | frozenset[str] = True) -> list[str]:
+    def line_rules(self, lines: list[str], wide: bool, phrases: bool | frozenset[str] = True,
+                   found: frozenset[str] | None = None) -> list[str]:
         """The rule removing each line ("" to keep it); blank lines are kept (paragraph breaks).
-        `phrases`: the `contains` kinds the text holds (`present_kinds`), True for all, False for none."""
+        `phrases`: the `contains` kinds the text holds (`present_kinds`), True for all, False for none;
+        `found`: the phrases themselves (`present_phrases`), if known."""
         cfg = self.config
         phrases = _ALL_KINDS if phrases is True else (frozenset() if phrases is False else phrases)
         words = [word_count(l, wide) if l.strip() else 0 for l in lines]
-        rules = [self._own_rule(l.strip(), n, wide, phrases) if l.strip() else "" for l, n in zip(lines, words)]
+        rules = [self._own_rule(l.strip(), n, wide, phrases, found) if l.strip() else "" for l, n in zip(lines, words)]
         self._language_neighbours(lines, rules)
         good = [bool(l.strip()) and not r and (n >= cfg.line_max_words
                                                or (n >= cfg.min_sentence_words and has_terminal(l.rstrip())))
@@ -560,7 +574,8 @@ class Boilerplate:
                     rules[k] = "dangling_short"
             i = j
 
-    def _own_rule(self, line: str, words: int, wide: bool, phrases: frozenset[str]) -> str:
+    def _own_rule(self, line: str, words: int, wide: bool, phrases: frozenset[str],
+                  found: frozenset[str] | None = None) -> str:
         """The rule a line fails on its own (phrases, link and language lists), or ""."""
         folded = line.casefold()
         key = _NON_WORD.sub(" ", folded).strip() if words <= _WHOLE_MAX_WORDS else ""
@@ -571,7 +586,7 @@ class Boilerplate:
                 return m.rule
         if COPYRIGHT_MARK in phrases and words <= KINDS["copyright"].max_words and _COPYRIGHT_MARK.search(line):
             return "copyright"
-        if NOTICE_MIN_WORDS < words <= NOTICE_BLOCK_MAX_WORDS and phrases and is_notice_block(line, folded):
+        if NOTICE_MIN_WORDS < words <= NOTICE_BLOCK_MAX_WORDS and phrases and is_notice_block(line, folded, found):
             return "notice"
         if words <= 12 and line.endswith((":", "：")) and is_comment_head(line, words):
             return "comments"

@@ -154,6 +154,17 @@ def test_phrase_lines_are_removed(rule, line):
     assert rules_of([line, PROSE], remove_comments=False) == [rule, ""]   # under a comment header: a comment
 
 
+def test_a_footer_paragraph_of_notices_goes_in_the_stage_too():
+    """The stage looks a long line's phrases up among those its page holds (no second scan): same rule."""
+    footer = ("© 1997-2022 Valley Media GmbH · This website is unofficial and is not associated in any way with the "
+              "regional league. All trademarks are the property of their respective owners. Quote data provided by "
+              "the exchange is delayed by fifteen minutes, and the views expressed in this column are the author's "
+              "own, not those of the publisher or of any of its partners or advertisers.")
+    assert rules_of([PROSE, footer]) == ["", "notice"]
+    out = stage()(doc("\n".join(ARTICLE + [footer])))
+    assert isinstance(out, Document) and out.meta["boilerplate"]["lines_removed"] == {"notice": 1}
+
+
 @pytest.mark.parametrize("line", [
     "I read more books this year than in the previous five, mostly on the train to work.",
     "She shared the prize with two colleagues from the university hospital in Lyon.",
