@@ -546,7 +546,7 @@ class Boilerplate:
                 good[k] = False
             self._short_runs(lines, rules, good)   # a "More from…" heading over the teasers goes with them
         if cfg.island_max_words:
-            for k in islands(lines, rules, words, cfg.island_max_words):
+            for k in islands(lines, rules, words, cfg.island_max_words, wide):
                 rules[k] = "island"
         return rules
 
@@ -819,10 +819,10 @@ ISLAND_MAX_LINES = 2
 ISLAND_PAGE_WORDS = 50
 
 
-def islands(lines: list[str], rules: list[str], words: list[int], max_words: int) -> list[int]:
+def islands(lines: list[str], rules: list[str], words: list[int], max_words: int, wide: bool) -> list[int]:
     """The lines of `island`s: blocks of at most `ISLAND_MAX_LINES` kept lines and `max_words` words
-    whose nearest lines on both sides were removed as boilerplate, on a page that keeps a block of
-    `ISLAND_PAGE_WORDS`+ words elsewhere. jusText's context rule (Pomikálek 2011: a short block between
+    whose nearest lines on both sides were removed as boilerplate, on a page whose longest block of running
+    text (`longest_block`, as `no_running_text` counts it) has `ISLAND_PAGE_WORDS`+ words. jusText's context rule (Pomikálek 2011: a short block between
     bad blocks is bad): a sentence between menus is a site's blurb, a login prompt, a teaser or a notice in
     a language no phrase list covers. A neighbour removed by a rule for lines that sit inside articles
     (`ISLAND_SHORES_INSIDE`), or a `menu_run` line of more than `ISLAND_MENU_ITEM_WORDS` words (perhaps
@@ -850,12 +850,13 @@ def islands(lines: list[str], rules: list[str], words: list[int], max_words: int
             return words[k] <= ISLAND_MENU_ITEM_WORDS
         return rules[k] not in ISLAND_SHORES_INSIDE
 
+    if longest_block(lines, rules, wide) < ISLAND_PAGE_WORDS:
+        return []
     out: list[int] = []
     before, total = 0, sum(n for _, _, n in blocks)
     for start, end, n in blocks:
         after = total - before - n
         if (end - start <= ISLAND_MAX_LINES and n <= max_words and isolates(start - 1) and isolates(end)
-                and any(m >= ISLAND_PAGE_WORDS for s, _, m in blocks if s != start)
                 and not (before >= ISLAND_PAGE_WORDS and after >= ISLAND_PAGE_WORDS)):
             out += filled[start:end]
         before += n
