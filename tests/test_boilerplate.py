@@ -736,20 +736,24 @@ def test_a_sentence_alone_between_boilerplate_lines_goes_as_an_island():
 def test_islands_keep_what_an_article_holds():
     """A sentence stays when a neighbour is no boilerplate (the page's start, its article, a caption's
     credit, an advertisement label), when a neighbouring menu line is long (a list item of the article),
-    when the block is long (three lines, or over `island_max_words` words), and when the page keeps no
-    other block of running text (then the document rules judge it)."""
+    when the block is long (three lines, or over `island_max_words` words), when the article goes on on
+    both sides of it, and when the page keeps no other block of running text (the document rules judge)."""
     assert rules_of([BLURB] + MENU + ARTICLE)[0] == ""   # the page's first line
     assert rules_of(MENU + [BLURB] + ARTICLE)[4] == ""   # the article follows
-    assert rules_of(ARTICLE + ["Advertisement", BLURB, "Advertisement"] + ARTICLE)[3] == "", \
-        rules_of(ARTICLE + ["Advertisement", BLURB, "Advertisement"] + ARTICLE)
+    assert rules_of(ARTICLE + ["(Photo: Getty Images)", BLURB, FOOTER])[3] == ""
+    assert rules_of(ARTICLE + ["Advertisement", BLURB, "Advertisement"])[3] == ""
     items = ["Geflüchtete brauchen einen uneingeschränkten Zugang zu medizinischer Versorgung",
              "Die Finanzierung der Zentren muss nachhaltig sichergestellt werden",
              "Die Kosten der Sprachmittlung muss der Bund tragen"]
-    assert rules_of(ARTICLE + items + [BLURB] + items + ARTICLE)[5] == ""
+    assert rules_of(ARTICLE + items + [BLURB] + items)[5] == ""
+    assert rules_of(ARTICLE + MENU + [BLURB] + MENU)[6] == "island"   # short menu items do isolate
     three = [BLURB, "It is printed on Thursdays.", "Readers may write to the editor."]
     assert rules_of(ARTICLE + MENU + three + [FOOTER])[6:9] == [""] * 3
     long = BLURB[:-1] + " and printed every Thursday morning at the old mill by the river in the town centre."
     assert rules_of(ARTICLE + MENU + [long, FOOTER])[6] == ""
+    more = [PROSE, "The new school year starts on the first Monday of September, and the buses will run every "
+                   "ten minutes from the station to the campus."]
+    assert rules_of(ARTICLE + MENU + [BLURB, FOOTER] + more)[6] == ""   # the article goes on after it
     assert rules_of(["Short intro line for the page."] + MENU + [BLURB, FOOTER])[5] == ""   # no article
 
 
