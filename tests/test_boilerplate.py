@@ -368,7 +368,7 @@ def article_scores() -> tuple[float, float, Counter]:
 @needs_data
 def test_article_extraction_pages():
     """Measured (line level) 0.93 of article characters kept, counting removed repeated copies as lost
-    (0.97 of the unique article text end to end), 0.72 of the rest removed; at most 1 of 181 pages
+    (0.97 of the unique article text end to end), 0.74 of the rest removed; at most 1 of 181 pages
     rejected (5 more were rejected by Gopher's ellipsis rule before its "…" teasers became a line rule,
     `teaser`, that removes them and keeps the article). Every page holds its article, so
     `no_running_text` rejects none: the shortest article (83 words, a paywalled page) is one block."""
