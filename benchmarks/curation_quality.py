@@ -264,6 +264,8 @@ class Trace:
     kept: list[bool | None]
     lang: list[str]
     reason: str = ""
+    #: Characters of the document's text in the output (kept documents; line removal shortens them).
+    chars_out: int = 0
 
     @property
     def final_kept(self) -> bool:
@@ -423,6 +425,8 @@ def run_roots(args: argparse.Namespace, items: list[Item], work: Path) -> tuple[
                     tr.lang[k] = out.lang
                     passed.append(out)
         alive = passed
+    for doc in alive:
+        traces[doc.id].chars_out = len(doc.text)
     return names, traces, time.perf_counter() - t0
 
 
@@ -482,7 +486,7 @@ with open(docs_path) as fh, open(out_path, "w") as out:
                     reason = name + ":" + str(why)
                     break
         out.write(json.dumps({"id": d["id"], "kept": kept, "lang": lang, "reason": reason,
-                              "score": doc.metadata.get("language_score")}) + "\n")
+                              "score": doc.metadata.get("language_score"), "chars": len(doc.text)}) + "\n")
 print(json.dumps({"seconds": time.perf_counter() - t0}))
 '''
 DATATROVE_STAGES = ["LanguageFilter", "GopherRepetitionFilter", "GopherQualityFilter", "C4QualityFilter",
@@ -536,6 +540,8 @@ def run_datatrove(args: argparse.Namespace, items: list[Item], work: Path) -> tu
                 code = "zh-" + chinese_script(text_of[r["id"]])
             kept = r["kept"] + [None] * (len(DATATROVE_STAGES) - len(r["kept"]))
             traces[r["id"]] = Trace(DATATROVE_STAGES, kept, [code] * len(DATATROVE_STAGES), r["reason"])
+            if traces[r["id"]].final_kept:
+                traces[r["id"]].chars_out = r["chars"]
     return DATATROVE_STAGES, traces, seconds
 
 
@@ -587,6 +593,13 @@ def score(items: list[Item], names: list[str], traces: dict[str, Trace]) -> dict
             row[col] = cell
         out["groups"][f"{s}|{lang}"] = row
     return out
+
+
+def junk_chars(items: list[Item], traces: dict[str, Trace]) -> list[int]:
+    """[characters of junk text left in the output, characters of junk in the input]: what a curator
+    finds in the corpus, which line removal shrinks even where a junk document is kept."""
+    bad = [it for it in items if it.label == "junk"]
+    return [sum(traces[it.id].chars_out for it in bad if traces[it.id].final_kept), sum(len(it.text) for it in bad)]
 
 
 def share(cell: list[int] | None) -> str:
@@ -715,7 +728,10 @@ def main(argv: list[str] | None = None) -> int:
             else:
                 names, traces, secs = run_datatrove(args, items, work)
                 results["datatrove"], all_traces["datatrove"], seconds["datatrove"] = score(items, names, traces), traces, secs
-    report = ["## Labelled set\n", label_counts(items), markdown(results, {})]
+    left = {side: junk_chars(items, traces) for side, traces in all_traces.items()}
+    report = ["## Labelled set\n", label_counts(items), markdown(results, {}),
+              "\nJunk text left in the output (characters of the junk documents): "
+              + ", ".join(f"{side} {share(cell)}" for side, cell in left.items())]
     for side, traces in all_traces.items():
         report.append(f"\n### Most common wrong decisions: {side}\n")
         report.append(mistakes(items, traces))
@@ -723,7 +739,7 @@ def main(argv: list[str] | None = None) -> int:
     text = "\n".join(report)
     print(text)
     (out / "report.md").write_text(text + "\n", encoding="utf-8")
-    (out / "results.json").write_text(json.dumps({"results": results, "seconds": seconds}, indent=1), encoding="utf-8")
+    (out / "results.json").write_text(json.dumps({"results": results, "junk_chars_left": left, "seconds": seconds}, indent=1), encoding="utf-8")
     with open(out / "decisions.jsonl", "w", encoding="utf-8") as fh:
         for it in items:
             rec: dict[str, Any] = {"id": it.id, "set": it.set, "label": it.label, "lang": it.lang}

@@ -93,6 +93,18 @@ def test_roots_side_runs_on_a_handful(cq, tmp_path):
     decisions = [json.loads(line) for line in (out / "decisions.jsonl").read_text().splitlines()]
     assert len(decisions) == len(labels.read_text().splitlines())
     assert all("kept" in d["roots"] for d in decisions)
+    left, total = json.loads((out / "results.json").read_text())["junk_chars_left"]["roots"]
+    assert total > 0 and 0 <= left <= total
+
+
+def test_junk_characters_left_count_what_kept_junk_keeps(cq):
+    """Junk text left in the output: the kept junk documents' output characters over the input characters
+    of all junk documents; good and wrong-language documents do not count."""
+    items = [cq.Item("a", "oscar", "junk", "", "x" * 100), cq.Item("b", "oscar", "junk", "", "y" * 50),
+             cq.Item("c", "oscar", "wrong_language", "", "z" * 50), cq.Item("d", "oscar", "good", "en", "w" * 70)]
+    traces = {"a": cq.Trace(["s"], [True], ["en"], chars_out=40), "b": cq.Trace(["s"], [False], [""]),
+              "c": cq.Trace(["s"], [True], ["fr"], chars_out=50), "d": cq.Trace(["s"], [True], ["en"], chars_out=70)}
+    assert cq.junk_chars(items, traces) == [40, 150]
 
 
 @pytest.mark.skipif(not PEERS.exists(), reason="no .venv-peers (pip install -r benchmarks/peers.txt)")
