@@ -96,7 +96,7 @@ META_KEY = "boilerplate"
 # --- cheap line measures --------------------------------------------------------------------------------
 
 _TERMINAL = re.compile(r"(?:[.!?…।॥۔؟。！？။።፧؛។\u09f7]|፡፡|(?<=[\u0900-\u0dff)])\s?[|I]|[\u0e00-\u0eff])"
-                       r"(?:[\"'”’»›」』）)\]]|\[\d+\])*\s*$")
+                       r"(?:[\"'”’»›」』）)\]]|\s?\[[^\[\]\n]{1,30}\])*\s*$")
 #: Scripts written without spaces between words: two characters count as one word.
 _WIDE = re.compile(r"[\u0e00-\u0eff\u0f00-\u0fff\u1000-\u109f\u1780-\u17ff\u3040-\u30ff\u3400-\u4dbf"
                    r"\u4e00-\u9fff\uf900-\ufaff]")
@@ -125,8 +125,9 @@ _MAX_HOLDERS = 64
 
 
 def has_terminal(line: str) -> bool:
-    """Whether the line ends a sentence, in any script (closing quotes, brackets, footnotes allowed)."""
-    return _TERMINAL.search(line[-16:]) is not None
+    """Whether the line ends a sentence, in any script (closing quotes and brackets, footnote marks and
+    bracketed references after it allowed: "…in 1990.[1]", "…the universe. [MP3 SP]")."""
+    return _TERMINAL.search(line[-48:]) is not None
 
 
 def word_count(line: str, wide: bool) -> int:

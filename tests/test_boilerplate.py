@@ -40,14 +40,16 @@ def doc(text: str, source: str = "web") -> Document:
 
 @pytest.mark.parametrize("line", [
     "Il est parti.", "¿Dónde está?", "यह एक वाक्य है।", "یہ ایک جملہ ہے۔", "هل أنت هنا؟", "这是一个句子。",
-    "這是句子！", "ይህ ዓረፍተ ነገር ነው።", "He said “yes.”", "(This is quoted.)", "It happened in 1990.[1]",
+    "這是句子！", "ይህ ዓረፍተ ነገር ነው።", "He said “yes.”", "(This is quoted.)", "It happened in 1990.[1]", "Metroids were made there. [MP3 SP]",
+    "It was never confirmed.[citation needed]", "The ship went home. [MP / MP2 / MP3 / MP3 SP]",
     "Wait for it…", "Es lo que hay; así es la vida.", "ପ୍ରାଚୀନ ଚୀନ୍ ଇତିହାସ ହୋଇଥାଇପାରନ୍ତି I", "ማምጣት አስፈላጊ ነው፡፡",
 ])
 def test_terminal_punctuation_of_every_script(line):
     assert has_terminal(line)
 
 
-@pytest.mark.parametrize("line", ["Menú principal", "Home", "Categoría:", "2007–2011", "中文"])
+@pytest.mark.parametrize("line", ["Menú principal", "Home", "Categoría:", "2007–2011", "中文",
+                                  "History [edit]", "Results [1]"])
 def test_no_terminal_punctuation(line):
     assert not has_terminal(line)
 
@@ -280,6 +282,8 @@ def test_document_rules():
     assert reject_reason("\n".join([f"Short {i} one." for i in range(8)] + SENTENCES[:3])) == "boilerplate:short_lines"
     unpunct = [s[:-1] + " and then some more words to make it long enough here" for s in SENTENCES]
     assert reject_reason("\n".join(unpunct)) == "boilerplate:terminal_punctuation"
+    cited = [s + " [MP3 SP]" for s in SENTENCES]   # a wiki-style article: a source tag after each sentence
+    assert reject_reason("\n".join(cited)) is None
     assert reject_reason("Home\nNews\nSport\nWeather\nCookie policy") == "boilerplate:empty"
     assert reject_reason("Home\nNews\nSport\nWeather\nThe end came quickly for the team.") == "boilerplate:too_little_left"
 
