@@ -13,11 +13,16 @@ has no text: read the list it writes). Two sets:
   yourself (`git clone https://github.com/adbar/trafilatura`) and pass `--trafilatura PATH`; nothing is
   downloaded.
 
+- `readability`: the real-site test pages of Mozilla's Readability (mozilla/readability, Apache-2.0;
+  `test/test-pages/*/source.html`, each with `expected.html`, the main text Readability extracts):
+  news, blogs, documentation and specs in a dozen languages. Fixtures under 30 kB are unit-test snippets
+  and are left out. Split into halves like trafilatura's; pass `--readability PATH` (a clone).
+
 A page's text is its visible lines as `curation_quality.visible_lines` gives them (one line per block
 element, as a WET conversion does), normalised as ingestion does. The boilerplate stage runs with its
 defaults, as on a web source.
 
-    .venv/bin/python benchmarks/boilerplate_pages.py --trafilatura ../trafilatura
+    .venv/bin/python benchmarks/boilerplate_pages.py --trafilatura ../trafilatura --readability ../readability
 
 Writes `runs/bench-boilerplate-pages/report.md` and `rejected.jsonl` (each rejected page, its reason and
 what it kept) and prints the report.
@@ -28,6 +33,7 @@ import argparse
 import gzip
 import hashlib
 import json
+import re
 import sys
 import time
 from collections import Counter
@@ -36,7 +42,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from curation_quality import ARTICLES, DATA, visible_lines  # noqa: E402
+from curation_quality import ARTICLES, DATA, _WORDS, _shingles, visible_lines  # noqa: E402
 from roots.document import Document, Rejection  # noqa: E402
 from roots.filters.boilerplate import Boilerplate, wide_script  # noqa: E402
 from roots.stage_configs import BoilerplateConfig  # noqa: E402
@@ -70,6 +76,45 @@ def trafilatura_pages(repo: Path) -> list[tuple[str, list[str], list[str], list[
         if path.exists():
             pages.append((entry["file"], page_lines(path.read_bytes()), entry.get("with", []),
                           entry.get("without", [])))
+    return pages
+
+
+#: Readability's fixtures smaller than this are unit-test snippets (lorem ipsum, one feature each), not pages.
+READABILITY_MIN_BYTES = 30_000
+_NOT_LETTERS = re.compile(r"[\W_]+")
+
+
+def main_text_flags(lines: list[str], truth: str) -> list[bool]:
+    """Which lines are main text: their words are a run inside `truth`, half of their word 4-grams are
+    `truth`'s (a paragraph re-spaced or shortened), or, 12+ letters long, their letters are a substring
+    of `truth`'s (scripts written without spaces, where a "word" is a whole clause)."""
+    truth_words = _WORDS.findall(truth.lower())
+    joined = " " + " ".join(truth_words) + " "
+    shingles = _shingles(truth_words)
+    letters = _NOT_LETTERS.sub("", truth.lower())
+    flags = []
+    for line in lines:
+        words = _WORDS.findall(line.lower())
+        own = _shingles(words)
+        plain = _NOT_LETTERS.sub("", line.lower())
+        flags.append(bool(words) and ((" " + " ".join(words) + " ") in joined
+                                      or (len(words) >= 4 and len(own & shingles) >= 0.5 * len(own))
+                                      or (len(plain) >= 12 and plain in letters)))
+    return flags
+
+
+def readability_pages(repo: Path) -> list[tuple[str, list[str], list[bool]]]:
+    """(name, lines, is-main-text per line) of Readability's real-site test pages."""
+    folder = repo / "test" / "test-pages"
+    pages = []
+    for page in sorted(p for p in folder.iterdir() if (p / "source.html").exists()):
+        source = (page / "source.html").read_bytes()
+        if len(source) < READABILITY_MIN_BYTES:
+            continue
+        expected = b'<html><head><meta charset="utf-8"></head><body>' + (page / "expected.html").read_bytes()
+        truth = "\n".join(visible_lines(expected + b"</body></html>"))
+        lines = page_lines(source)
+        pages.append((page.name, lines, main_text_flags(lines, truth)))
     return pages
 
 
@@ -127,9 +172,31 @@ def trafilatura_row(pages: list) -> tuple[str, list[dict], list[dict]]:
     return row, rejected, leftover
 
 
+def chars_row(judged: list) -> tuple[str, list[dict]]:
+    """The report cells of judged pages ((name, lines, main-text flags, judgement) tuples), counted in
+    characters, and their rejected pages."""
+    reasons: Counter = Counter()
+    rejected = []
+    kept_a = all_a = gone_b = all_b = 0
+    for name, lines, main, (reason, rules, detail) in judged:
+        if reason:
+            reasons[reason] += 1
+            rejected.append({"page": name, "reason": reason, "detail": detail})
+        for line, is_main, rule in zip(lines, main, rules):
+            if is_main:
+                all_a += len(line)
+                kept_a += len(line) * (not rule and not reason)
+            else:
+                all_b += len(line)
+                gone_b += len(line) * (bool(rule) or bool(reason))
+    return (f"{len(judged)} | {sum(reasons.values())} | {', '.join(f'{k} {v}' for k, v in reasons.most_common())} | "
+            f"{share(kept_a, all_a)} chars | {share(gone_b, all_b)} chars |"), rejected
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--trafilatura", type=Path, help="a checkout of adbar/trafilatura (tests/eval, tests/evaldata.json)")
+    ap.add_argument("--readability", type=Path, help="a checkout of mozilla/readability (test/test-pages)")
     ap.add_argument("--out", type=Path, default=ROOT / "runs" / "bench-boilerplate-pages")
     args = ap.parse_args(argv)
     stage = Boilerplate(BoilerplateConfig(), frozenset({"web"}))
@@ -138,26 +205,14 @@ def main(argv: list[str] | None = None) -> int:
     report = ["| set | pages | rejected | by reason | main text kept | other text removed |",
               "| --- | --- | --- | --- | --- | --- |"]
     rejected_rows = []
+    kept_boilerplate: list[dict] = []
 
-    kept_a = all_a = gone_b = all_b = 0
-    reasons: Counter = Counter()
-    articles = article_pages()
-    for key, lines, body in articles:
-        reason, rules, detail = judge(stage, lines)
-        if reason:
-            reasons[reason] += 1
-            rejected_rows.append({"set": "article", "page": key, "reason": reason, "detail": detail})
-        for line, rule in zip(lines, rules):
-            if line in body or (len(line) >= 25 and any(line in b for b in body)):
-                all_a += len(line)
-                kept_a += len(line) * (not rule and not reason)
-            else:
-                all_b += len(line)
-                gone_b += len(line) * (bool(rule) or bool(reason))
+    articles = [(key, lines, [line in body or (len(line) >= 25 and any(line in b for b in body)) for line in lines])
+                for key, lines, body in article_pages()]
     if articles:
-        report.append(f"| article (developed on) | {len(articles)} | {sum(reasons.values())} | "
-                      f"{', '.join(f'{k} {v}' for k, v in reasons.most_common())} | {share(kept_a, all_a)} chars | "
-                      f"{share(gone_b, all_b)} chars |")
+        row, rejected = chars_row([(*page, judge(stage, page[1])) for page in articles])
+        report.append("| article (developed on) | " + row)
+        rejected_rows.extend({"set": "article", **r} for r in rejected)
 
     if args.trafilatura:
         pages = [(page, judge(stage, page[1])) for page in trafilatura_pages(args.trafilatura)]
@@ -170,6 +225,15 @@ def main(argv: list[str] | None = None) -> int:
             if half == "all":
                 rejected_rows.extend(rejected)
                 kept_boilerplate = leftover
+    if args.readability:
+        judged = [(*page, judge(stage, page[1])) for page in readability_pages(args.readability)]
+        for half in ("dev", "held-out", "all"):
+            row, rejected = chars_row([p for p in judged if half == "all" or page_half(p[0]) == half])
+            label = {"dev": "dev half (read for the rules since 2026-12-04)",
+                     "held-out": "held-out half (never read)", "all": "all"}[half]
+            report.append(f"| readability, {label} | " + row)
+            if half == "all":
+                rejected_rows.extend({"set": "readability", **r} for r in rejected)
     report.append(f"\nThe boilerplate stage's own CPU time over all pages: {STAGE_SECONDS[0]:.2f} s.")
     text = "\n".join(report) + "\n"
     (args.out / "report.md").write_text(text, encoding="utf-8")

@@ -612,16 +612,46 @@ def test_prose_share_spares_a_page_with_enough_prose():
 def test_boilerplate_pages_benchmark_runs_on_the_article_pages(tmp_path):
     """`benchmarks/boilerplate_pages.py` (the unseen-pages check) runs; on the article pages it rejects at
     most one page and writes what it rejected."""
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location("boilerplate_pages", ROOT / "benchmarks" / "boilerplate_pages.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    module = _boilerplate_pages_module()
     assert module.main(["--out", str(tmp_path)]) == 0
     report = (tmp_path / "report.md").read_text(encoding="utf-8")
     assert "| article (developed on) | 181 |" in report
     rejected = [json.loads(line) for line in (tmp_path / "rejected.jsonl").read_text(encoding="utf-8").splitlines()]
     assert len(rejected) <= 1 and all(r["set"] == "article" and r["reason"].startswith("boilerplate:") for r in rejected)
+
+
+def _boilerplate_pages_module():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("boilerplate_pages", ROOT / "benchmarks" / "boilerplate_pages.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_boilerplate_pages_benchmark_reads_readability_pages(tmp_path):
+    """`--readability`: a page's lines found in its expected text are main text (a run of its words, half
+    its 4-grams, or, for unspaced scripts, its letters), the rest is boilerplate; small fixtures are not
+    pages and are left out."""
+    module = _boilerplate_pages_module()
+    flags = module.main_text_flags(["Home", PROSE, PROSE.replace(" ", "  ").upper(), "宇航员在太空中喝酒会怎么样？后果很严重",
+                                    "Subscribe to our newsletter"],
+                                   truth=PROSE + "\n宇航员在太空中喝酒会怎么样？后果很严重。更多内容")
+    assert flags == [False, True, True, True, False]
+    folder = tmp_path / "readability" / "test" / "test-pages"
+    menu = "".join(f"<li><a href='/{i}'>Section {i}</a></li>" for i in range(1500))
+    for name, body in (("big-site", f"<ul>{menu}</ul><article><p>{PROSE}</p><p>{PROSE.replace('council', 'board')}</p></article>"),
+                       ("tiny-fixture", f"<p>{PROSE}</p>")):
+        (folder / name).mkdir(parents=True)
+        (folder / name / "source.html").write_text(f"<html><body>{body}</body></html>", encoding="utf-8")
+        (folder / name / "expected.html").write_text(f"<div><p>{PROSE}</p><p>{PROSE.replace('council', 'board')}</p></div>",
+                                                     encoding="utf-8")
+    pages = module.readability_pages(tmp_path / "readability")
+    assert [p[0] for p in pages] == ["big-site"] and sum(pages[0][2]) == 2
+    assert module.main(["--readability", str(tmp_path / "readability"), "--out", str(tmp_path / "out")]) == 0
+    report = (tmp_path / "out" / "report.md").read_text(encoding="utf-8")
+    row = next(line for line in report.splitlines() if line.startswith("| readability, all |"))
+    assert "| 1 | 0 |" in row and "1.000 (" in row, row   # the article kept, the menu removed
 
 
 def test_lines_sharing_a_formula_are_not_searched_inside_each_other():
