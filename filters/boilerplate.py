@@ -95,8 +95,9 @@ META_KEY = "boilerplate"
 
 # --- cheap line measures --------------------------------------------------------------------------------
 
-_TERMINAL = re.compile(r"(?:[.!?…।॥۔؟。！？။።፧؛។\u09f7]|፡፡|(?<=[\u0900-\u0dff)])\s?[|I]|[\u0e00-\u0eff])"
-                       r"(?:[\"'”’»›」』）)\]]|\s?\[[^\[\]\n]{1,30}\])*\s*$")
+_TERMINAL = re.compile(r"(?:(?:[.!?…।॥۔؟。！？။።፧؛។\u09f7]|፡፡|(?<=[\u0900-\u0dff)])\s?[|I]|[\u0e00-\u0eff])"
+                       r"(?:[\"'”’»›」』）)\]]|\[\d+\])*"
+                       r"|[.。][\"'”’)]*\s?\[[^\[\]\n]{1,30}\])\s*$")
 #: Scripts written without spaces between words: two characters count as one word.
 _WIDE = re.compile(r"[\u0e00-\u0eff\u0f00-\u0fff\u1000-\u109f\u1780-\u17ff\u3040-\u30ff\u3400-\u4dbf"
                    r"\u4e00-\u9fff\uf900-\ufaff]")
@@ -105,7 +106,7 @@ _BULLET = re.compile(r"^\s*[•‣⁃◦▪▫●○■□➢➤►▶✓✔*·�
 _ELLIPSIS = re.compile(r"(?:…|\.\.\.|。。。)[\"'”’)\]]*\s*$")
 _SEPARATORS = re.compile(r"\s*[|·•»›¦→◦▪‣⋅∙]\s*|\s+[/>\-–]\s+")
 _SEPARATOR_ANY = re.compile(r"[|·•»›¦→◦▪‣⋅∙]|\s[/>\-–]\s")
-_COPYRIGHT_MARK = re.compile(r"©|\bcopyright\s*(?:\(c\)|\d{4})", re.IGNORECASE)
+_COPYRIGHT_MARK = re.compile(r"©|\bcopyright\s*(?:\(c\)|\d{4})|^\s*\(c\)\s*(?:19|20)\d\d", re.IGNORECASE)
 _NON_WORD = re.compile(r"[\W\d_]+")
 _NAME = r"(?:[A-Z][\w.'’-]*|[A-Z]\.)"
 _BIO_OPENING = re.compile(r"\s*" + _NAME + r"(?:\s+" + _NAME + r"){0,3}\s+(?P<copula>" +
@@ -125,8 +126,9 @@ _MAX_HOLDERS = 64
 
 
 def has_terminal(line: str) -> bool:
-    """Whether the line ends a sentence, in any script (closing quotes and brackets, footnote marks and
-    bracketed references after it allowed: "…in 1990.[1]", "…the universe. [MP3 SP]")."""
+    """Whether the line ends a sentence, in any script (closing quotes and brackets and footnote marks
+    after it allowed, "…in 1990.[1]", and a bracketed reference after a full stop, "…the universe. [MP3 SP]";
+    a headline's label after a question, "…mieszkańców? [MAPA]", ends none)."""
     return _TERMINAL.search(line[-48:]) is not None
 
 
@@ -875,8 +877,8 @@ def _starts_lower(line: str) -> bool:
 def wrapped_paragraphs(lines: list[str], words: list[int], rules: list[str], min_words: int) -> list[tuple[int, int]]:
     """(start, end) of each hard-wrapped paragraph: two or more consecutive kept lines of 3+ words, each
     but the last ending without terminal punctuation and followed by a line that starts in lower case or
-    after a comma, semicolon or hyphen, the last ending a sentence, `min_words`+ words in all (plain-text
-    mail, `<pre>` and `<br>` text). Such lines are prose, though each alone looks like a menu item.
+    after a comma, semicolon or hyphen, the last ending a sentence or in a colon (what follows is a
+    formula, a list or code), `min_words`+ words in all (plain-text mail, `<pre>` and `<br>` text). Such lines are prose, though each alone looks like a menu item.
     A wrap before a capitalised word ("I", a name, a German noun) continues the chain too when the line
     holds 8+ words and is as long as the one before it (within 15 characters: the wrap width) and the
     chain has more lower-case links than such capital ones, so a headline over its one-sentence deck
@@ -890,13 +892,14 @@ def wrapped_paragraphs(lines: list[str], words: list[int], rules: list[str], min
                and not has_terminal(lines[j].rstrip())):
             if _starts_lower(lines[j + 1].strip()) or lines[j].rstrip()[-1:] in ",;-–":
                 lower += 1
-            elif (lower and j > i and words[j] >= 8 and words[j + 1] >= 3
+            elif (lower and j > i and words[j] >= 8 and words[j + 1] >= 3 and not lines[j].rstrip().endswith(":")
                   and abs(len(lines[j].rstrip()) - len(lines[j - 1].rstrip())) <= 15):
                 capital += 1
             else:
                 break
             j += 1
-        if j > i and has_terminal(lines[j].rstrip()) and sum(words[i:j + 1]) >= min_words and lower > capital:
+        last = lines[j].rstrip()
+        if j > i and (has_terminal(last) or last.endswith(":")) and sum(words[i:j + 1]) >= min_words and lower > capital:
             found.append((i, j + 1))
         i = j + 1
     return found

@@ -49,7 +49,8 @@ def test_terminal_punctuation_of_every_script(line):
 
 
 @pytest.mark.parametrize("line", ["Menú principal", "Home", "Categoría:", "2007–2011", "中文",
-                                  "History [edit]", "Results [1]"])
+                                  "History [edit]", "Results [1]",
+                                  "Gdzie ubędzie najwięcej mieszkańców? [MAPA]"])
 def test_no_terminal_punctuation(line):
     assert not has_terminal(line)
 
@@ -59,6 +60,7 @@ def test_no_terminal_punctuation(line):
     ("cookie", "Este sitio web utiliza cookies para mejorar su experiencia."),
     ("cookie", "本网站使用cookie来改善您的体验。"),
     ("copyright", "© 2024 Millbrook Gazette. All rights reserved."),
+    ("copyright", "(c) 2016 - 2018 swap-stop.org"),
     ("copyright", "Tous droits réservés"),
     ("copyright", "جميع الحقوق محفوظة لموقع الأخبار"),
     ("copyright", "版权所有"),
@@ -213,6 +215,7 @@ def test_a_footer_paragraph_of_notices_goes_in_the_stage_too():
     "This entry in the parish register was written by the priest in 1743.",
     "It is hard to stay up to date with the research when three papers come out every week.",
     "If you enjoyed this article's first part, the second will surprise you, she wrote to readers.",
+    "The treaty listed three aims: (a) peace, (b) trade and (c) 2019 as the year of the first review.",
 ])
 def test_prose_with_phrase_words_is_kept(line):
     assert rules_of([line, PROSE]) == ["", ""]
@@ -565,6 +568,12 @@ def test_hard_wrapped_prose_is_kept_and_a_lowercase_menu_is_not():
         "lower than the sign says, so it may be worth asking", "the committee to look at the valve before the dry",
         "weeks start. If nobody else can go, I will take the", "key on Saturday and report back here with what I find."])
     assert reject_reason(mail) is None   # prose_share counts the wrapped lines as the paragraph they are
+    introducing = ["Herzstück der Multiplikatortheorie ist die Konsumgleichung, die sich in",
+                   "guter Annäherung an die empirischen Verhältnisse durch eine lineare Funktion",
+                   "darstellen lässt, wie sie seit den Lehrbüchern der Nachkriegszeit üblich ist:",
+                   "C = a + b * Y"]   # a wrapped paragraph introducing a formula, a list or code ends in ":"
+    rules = rules_of(["Home", "Blog", "Contact"] + introducing + ["Archive", "Tags", "Search"])
+    assert rules[3:6] == ["", "", ""] and all(rules[:3]) and all(rules[7:]), rules
     chain = wrapped.split("\n")
     unfinished = "\n".join(chain[:2])   # the chain never ends a sentence: not a paragraph
     rules = rules_of(["Menu", "News"] + unfinished.split("\n") + ["Sport"])
