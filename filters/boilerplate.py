@@ -880,8 +880,9 @@ def wrapped_paragraphs(lines: list[str], words: list[int], rules: list[str], min
     after a comma, semicolon or hyphen, the last ending a sentence or in a colon (what follows is a
     formula, a list or code), `min_words`+ words in all (plain-text mail, `<pre>` and `<br>` text). Such lines are prose, though each alone looks like a menu item.
     A wrap before a capitalised word ("I", a name, a German noun) continues the chain too when the line
-    holds 8+ words and is as long as the one before it (within 15 characters: the wrap width) and the
-    chain has more lower-case links than such capital ones, so a headline over its one-sentence deck
+    holds 8+ words and is as long as the one before it (within 15 characters: the wrap width), the next
+    line holds 3+ words or ends the paragraph ("Tunisians alike."), and the chain has more lower-case
+    links than such capital ones, so a headline over its one-sentence deck
     (two lines, no lower-case link) is never taken for one."""
     found: list[tuple[int, int]] = []
     i, size = 0, len(lines)
@@ -892,9 +893,10 @@ def wrapped_paragraphs(lines: list[str], words: list[int], rules: list[str], min
                and not has_terminal(lines[j].rstrip())):
             if _starts_lower(lines[j + 1].strip()) or lines[j].rstrip()[-1:] in ",;-–":
                 lower += 1
-            elif (lower and j > i and words[j] >= 8 and words[j + 1] >= 3 and not lines[j].rstrip().endswith(":")
+            elif (lower and j > i and words[j] >= 8 and not lines[j].rstrip().endswith(":")
+                  and (words[j + 1] >= 3 or has_terminal(lines[j + 1].rstrip()))
                   and abs(len(lines[j].rstrip()) - len(lines[j - 1].rstrip())) <= 15):
-                capital += 1
+                capital += words[j + 1] >= 3   # a short closing line is no evidence either way
             else:
                 break
             j += 1

@@ -598,6 +598,13 @@ def test_hard_wrapped_prose_wrapping_before_a_capital_is_kept_and_a_teaser_pair_
     assert wrapped_paragraphs(teasers, counts, [""] * 4, 20) == []   # no lower-case link: no chain
     counts = [word_count(line, False) for line in wrapped]
     assert wrapped_paragraphs(wrapped, counts, [""] * 4, 20) == [(0, 4)]
+    closing = ["Fishing is central to the town's economy, accounting for a third of",
+               "its jobs in the last census, according to the Harbour Board and its",
+               "Trust, a local charity. The old market hall is one of the busiest places",
+               "in the region and is popular with visitors from the cities and",
+               "Locals alike."]   # two capital links, one to a short closing line: still a paragraph
+    counts = [word_count(line, False) for line in closing]
+    assert wrapped_paragraphs(closing, counts, [""] * 5, 20) == [(0, 5)]
 
 
 def test_lone_line_headline_rejected_short_sentence_kept():
