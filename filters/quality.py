@@ -410,10 +410,9 @@ def _plan_report(plan: LanguagePlan, config: QualityConfig, sources: bool = True
     if ppl["on"] and p.max_perplexity_percentile is not None and plan.lm_path:
         # The cut-off in force, resolved from the model's reference percentiles, so the manifest (and
         # tuning, the data card) hold the number the stage applied.
-        from roots.perplexity import read_manifest, reference_cutoff
+        from roots.perplexity import manifest_cutoff, read_manifest
 
-        ppl["max_perplexity"] = reference_cutoff(read_manifest(plan.lm_path).get("reference_percentiles") or {},
-                                                 p.max_perplexity_percentile, plan.lm_path)
+        ppl["max_perplexity"] = manifest_cutoff(read_manifest(plan.lm_path), p.max_perplexity_percentile, plan.lm_path)
         if sources:
             ppl.setdefault("source", {})["max_perplexity"] = (
                 f"the {p.max_perplexity_percentile:g}th percentile of the reference text of {plan.lm_path} (lm.json)")

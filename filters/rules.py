@@ -40,7 +40,8 @@ NATURAL, CODE = "natural", "code"
 #: same bar as every recalibrated threshold (at least 99.5% of clean documents pass).
 DEFAULT_PERPLEXITY_PERCENTILE = 99.5
 PERCENTILE_SOURCE = ("default (key absent): the 99.5th percentile of the perplexities of the model's "
-                     "held-back reference text (lm.json reference_percentiles), as the other thresholds keep "
+                     "held-back reference text (lm.json reference_percentiles; a log-normal fit, reference_log, where under 2 "
+                     "reference documents lie beyond it), as the other thresholds keep "
                      ">= 99.5% of clean documents")
 #: Gopher's top n-gram and duplicate n-gram maxima (n: maximum).
 GOPHER_TOP = {2: 0.20, 3: 0.18, 4: 0.16}

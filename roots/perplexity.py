@@ -14,6 +14,10 @@ reference text), trains on the rest, scores the held-back documents with the new
 documents are scored later, and stores their distribution in `lm.json` (`reference_percentiles`).
 `PerplexityModel(dir).cutoff(95)` is then "the perplexity above which 5% of clean held-back text
 would fall", a threshold that carries over between models, languages and training-set sizes.
+A percentile in a tail thinner than `MIN_TAIL_DOCUMENTS` reference documents (the 99.5th of 70
+documents is their maximum, which in expectation keeps 98.6% of such text, not 99.5%) is not read off
+the sample alone: the cut-off is then the larger of that and the same quantile of a log-normal fitted
+to the reference perplexities (`reference_log`), so a small reference does not make a strict filter.
 
 Scoring each line with sentence boundaries, token-weighted over the document, is kept because it
 measured best (benchmarks/perplexity.py, FLORES-trained English): a menu's short lines each pay for
@@ -27,11 +31,13 @@ from __future__ import annotations
 import io
 import json
 import logging
+import math
 import os
 import random
 import re
 import shlex
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -50,6 +56,9 @@ MANIFEST = "lm.json"
 FORMAT_VERSION = 1
 #: The percentiles of the held-back reference scores stored in `lm.json` (0 = min, 100 = max).
 REFERENCE_PERCENTILES: tuple[float, ...] = (0, *range(1, 100), 99.5, 99.9, 100)
+#: A percentile with fewer reference documents than this expected beyond it is also read off a
+#: log-normal fitted to the reference (the larger cut-off is used): the sample's tail is too thin.
+MIN_TAIL_DOCUMENTS = 2
 #: By default every 10th input document is held back from training and scored as the reference.
 HOLDOUT_EVERY = 10
 
@@ -286,7 +295,14 @@ def _reference_distribution(out: Path, held_path: Path, what: str, group: int) -
         "reference": {"text": what, "documents": len(parts), "group": group,
                       "samples": len(scores), "median": percentile(scores, 50)},
         "reference_percentiles": {_pkey(p): percentile(scores, p) for p in REFERENCE_PERCENTILES},
+        "reference_log": log_normal_fit(scores),
     }
+
+
+def log_normal_fit(scores: list[float]) -> dict[str, float]:
+    """The mean and standard deviation of the natural log of `scores` (perplexities, all > 0)."""
+    logs = [math.log(s) for s in scores]
+    return {"mean": round(statistics.fmean(logs), 6), "sd": round(statistics.pstdev(logs), 6)}
 
 
 def _pkey(p: float) -> str:
@@ -361,6 +377,25 @@ def reference_cutoff(percentiles: dict, percentile: float, directory: str = "") 
     return points[-1][1]  # percentile equals the only stored point
 
 
+def manifest_cutoff(manifest: dict, percentile: float, directory: str = "") -> float:
+    """The cut-off at `percentile` for a model's `lm.json`: `reference_cutoff` of its stored
+    percentiles, or, where fewer than `MIN_TAIL_DOCUMENTS` reference documents lie beyond the
+    percentile, the larger of that and the log-normal quantile (`reference_log`, or for a manifest
+    without it, a fit to the stored percentiles 0..100)."""
+    percentiles = manifest.get("reference_percentiles") or {}
+    empirical = reference_cutoff(percentiles, percentile, directory)
+    samples = (manifest.get("reference") or {}).get("samples", 0)
+    if not samples or samples * (100 - percentile) / 100 >= MIN_TAIL_DOCUMENTS:
+        return empirical
+    fit = manifest.get("reference_log") or log_normal_fit(
+        [float(v) for k, v in percentiles.items() if float(k) == int(float(k))])
+    if fit["sd"] <= 0:
+        return empirical
+    # The 100th percentile of a log-normal is unbounded: "the largest" is read as its 99.9th.
+    tail = math.exp(statistics.NormalDist(fit["mean"], fit["sd"]).inv_cdf(min(percentile, 99.9) / 100))
+    return max(empirical, round(tail, 1))
+
+
 class PerplexityModel:
     """A loaded SentencePiece + KenLM pair; load once per worker (`PerplexityModel(dir)`), then `score`."""
 
@@ -386,6 +421,7 @@ class PerplexityModel:
         except (OSError, RuntimeError) as err:
             raise PerplexityError(f"{lm_path}: cannot load the KenLM model ({err})") from None
         self.sp_path = str(sp_path)
+        self.manifest = manifest
         self.reference_percentiles: dict[float, float] = {
             float(k): float(v) for k, v in (manifest.get("reference_percentiles") or {}).items()}
 
@@ -394,7 +430,7 @@ class PerplexityModel:
         linearly interpolated between the percentiles stored in `lm.json`: e.g. `cutoff(95)` keeps
         about 95% of clean text like the reference. A PerplexityError naming the folder when the model
         stores no distribution (trained with no held-back text, or by an older version)."""
-        return reference_cutoff(self.reference_percentiles, percentile, str(self.directory))
+        return manifest_cutoff(self.manifest, percentile, str(self.directory))
 
     def lines(self, text: str) -> list[str]:
         """The non-empty lines of `text` after `normalise_for_lm`, as scored."""

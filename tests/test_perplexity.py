@@ -6,6 +6,7 @@ from __future__ import annotations
 import gzip
 import importlib.util
 import json
+import math
 import sys
 import random
 import statistics
@@ -158,8 +159,35 @@ def test_held_back_distribution_and_cutoff(lm_dir):
     model = PerplexityModel(lm_dir / "en")
     assert model.cutoff(95) == pct["95"] and model.cutoff(50) == ref["median"]
     assert pct["95"] <= model.cutoff(95.5) <= pct["96"]
+    fit = manifest["reference_log"]   # the log-normal that thin tails are read from
+    assert abs(math.exp(fit["mean"]) - ref["median"]) / ref["median"] < 0.15 and 0 < fit["sd"] < 1
+    assert model.cutoff(99.5) > pct["99.5"]   # 70 documents: 0.35 of one lies beyond the 99.5th
     with pytest.raises(PerplexityError, match="outside the stored 0..100"):
         model.cutoff(101)
+
+
+def test_thin_tail_cutoff_reads_a_log_normal_fit():
+    """A percentile beyond which fewer than two reference documents lie is not the sample's maximum:
+    the cut-off is then the log-normal quantile when that is larger (70 documents: the 99.5th is
+    their largest, which keeps 98.6% of such text in expectation); thicker tails are read off the
+    sample as before, and a manifest without `reference_log` is fitted from its stored percentiles."""
+    rng = random.Random(1)
+    scores = sorted(math.exp(rng.gauss(5.0, 0.4)) for _ in range(70))
+    manifest = {"reference": {"samples": 70},
+                "reference_percentiles": {f"{p:g}": perplexity.percentile(scores, p) for p in perplexity.REFERENCE_PERCENTILES},
+                "reference_log": perplexity.log_normal_fit(scores)}
+    fit = manifest["reference_log"]
+    assert abs(fit["mean"] - 5.0) < 0.15 and abs(fit["sd"] - 0.4) < 0.1
+    empirical = perplexity.reference_cutoff(manifest["reference_percentiles"], 99.5)
+    expected = round(math.exp(fit["mean"] + 2.5758 * fit["sd"]), 1)
+    assert abs(perplexity.manifest_cutoff(manifest, 99.5) - expected) <= 0.2 and expected > empirical
+    assert perplexity.manifest_cutoff(manifest, 95) == perplexity.reference_cutoff(manifest["reference_percentiles"], 95)
+    cuts = [perplexity.manifest_cutoff(manifest, p) for p in (90, 95, 97, 99, 99.5, 99.9, 100)]
+    assert cuts == sorted(cuts)   # never falls as the percentile rises (the 100th is read as the 99.9th)
+    big = {**manifest, "reference": {"samples": 100_000}}   # a large reference: its own tail
+    assert perplexity.manifest_cutoff(big, 99.5) == empirical
+    older = {k: v for k, v in manifest.items() if k != "reference_log"}
+    assert abs(perplexity.manifest_cutoff(older, 99.5) - expected) / expected < 0.05
 
 
 def test_model_without_distribution_has_no_cutoff(lm_dir, tmp_path):

@@ -281,8 +281,11 @@ def cmd_lm_train(args: argparse.Namespace) -> int:
           f"→ {args.output}")
     ref, pct = manifest.get("reference"), manifest.get("reference_percentiles", {})
     if ref:
+        from roots.perplexity import manifest_cutoff
+
+        cuts = {p: manifest_cutoff(manifest, p, args.output) for p in (95, 99, 99.5)}
         print(f"{args.lang}: reference = {ref['text']}: {ref['documents']} documents, perplexity median "
-              f"{pct['50']}, 95th percentile {pct['95']}, 99th {pct['99']}")
+              f"{pct['50']}; cut-offs at the 95th percentile {cuts[95]}, 99th {cuts[99]}, 99.5th {cuts[99.5]}")
     return 0
 
 
