@@ -878,12 +878,13 @@ def wrapped_paragraphs(lines: list[str], words: list[int], rules: list[str], min
     """(start, end) of each hard-wrapped paragraph: two or more consecutive kept lines of 3+ words, each
     but the last ending without terminal punctuation and followed by a line that starts in lower case or
     after a comma, semicolon or hyphen, the last ending a sentence or in a colon (what follows is a
-    formula, a list or code), `min_words`+ words in all (plain-text mail, `<pre>` and `<br>` text). Such lines are prose, though each alone looks like a menu item.
-    A wrap before a capitalised word ("I", a name, a German noun) continues the chain too when the line
-    holds 8+ words and is as long as the one before it (within 15 characters: the wrap width), the next
-    line holds 3+ words or ends the paragraph ("Tunisians alike."), and the chain has more lower-case
-    links than such capital ones, so a headline over its one-sentence deck
-    (two lines, no lower-case link) is never taken for one."""
+    formula, a list or code), `min_words`+ words in all (plain-text mail, `<pre>` and `<br>` text).
+    Such lines are prose, though each alone looks like a menu item. A wrap before a capitalised word
+    ("I", a name, a German noun) continues the chain too when the line holds 8+ words, does not end in a
+    colon and is as long as the one before it (within 15 characters: the wrap width), and the next line
+    holds 3+ words or ends the paragraph ("Tunisians alike.", then no evidence either way); the chain
+    needs more lower-case links than such capital ones, so a headline over its one-sentence deck (two
+    lines, no lower-case link) is never taken for one."""
     found: list[tuple[int, int]] = []
     i, size = 0, len(lines)
     while i < size:

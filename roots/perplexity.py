@@ -427,7 +427,8 @@ class PerplexityModel:
 
     def cutoff(self, percentile: float) -> float:
         """The perplexity at `percentile` (0..100) of the model's held-back reference documents,
-        linearly interpolated between the percentiles stored in `lm.json`: e.g. `cutoff(95)` keeps
+        linearly interpolated between the percentiles stored in `lm.json`, or from the log-normal fit
+        where the reference is too small for the tail (`manifest_cutoff`): e.g. `cutoff(95)` keeps
         about 95% of clean text like the reference. A PerplexityError naming the folder when the model
         stores no distribution (trained with no held-back text, or by an older version)."""
         return manifest_cutoff(self.manifest, percentile, str(self.directory))
