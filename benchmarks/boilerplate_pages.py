@@ -2,7 +2,7 @@
 each page's main text it keeps and how much of the rest it removes.
 
 Every page here holds its main text, so a page the stage rejects is a page lost (unless the page really
-has no text: read the list it writes). Two sets:
+has no text: read the list it writes). Three sets:
 
 - `article`: the 181 pages of the article-extraction benchmark (`../shared/data/web/article_extraction`),
   the set the rules were developed on; a line is main text when it is in the ground-truth article;
@@ -12,11 +12,11 @@ has no text: read the list it writes). Two sets:
   was tuned on them: it is the check that the rules hold on pages nobody here read first. Clone it
   yourself (`git clone https://github.com/adbar/trafilatura`) and pass `--trafilatura PATH`; nothing is
   downloaded.
-
 - `readability`: the real-site test pages of Mozilla's Readability (mozilla/readability, Apache-2.0;
   `test/test-pages/*/source.html`, each with `expected.html`, the main text Readability extracts):
-  news, blogs, documentation and specs in a dozen languages. Fixtures under 30 kB are unit-test snippets
-  and are left out. Split into halves like trafilatura's; pass `--readability PATH` (a clone).
+  news, blogs, documentation and specs, mostly English, some French, German, Czech, Portuguese, Chinese
+  and Japanese. Fixtures under 30 kB are unit-test snippets and are left out. Split into halves like
+  trafilatura's; pass `--readability PATH` (a clone).
 
 A page's text is its visible lines as `curation_quality.visible_lines` gives them (one line per block
 element, as a WET conversion does), normalised as ingestion does. The boilerplate stage runs with its
