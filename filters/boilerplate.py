@@ -556,7 +556,8 @@ class Boilerplate:
     def _short_runs(self, lines: list[str], rules: list[str], good: list[bool]) -> None:
         """`menu_run` for the short lines of a run of at least `max_short_run` lines that are not prose
         (lines removed by their own rule count in the run), `dangling_short` for short lines that no
-        prose follows."""
+        prose follows. A run that a paragraph ending in a colon introduces, that prose follows and that
+        holds no line removed by its own rule is a list of the article (`_introduced_list`) and stays."""
         cfg = self.config
         i, size = 0, len(lines)
         while i < size:
@@ -569,7 +570,9 @@ class Boilerplate:
                     run.append(j)
                 j += 1
             short = [k for k in run if not rules[k]]
-            if len(run) >= cfg.max_short_run:   # lines removed by their own rule count: a menu holds them too
+            # the article's own list: a paragraph announced it and prose follows it
+            listed = j < size and len(short) == len(run) and _introduced_list(lines, rules, good, i, len(run))
+            if len(run) >= cfg.max_short_run and not listed:   # lines removed by their own rule count too
                 for k in short:
                     rules[k] = "menu_run"
             elif j >= size:   # nothing follows: not a heading
@@ -925,6 +928,22 @@ def prose_lines(lines: list[str], wide: bool, line_words: int, sentence_words: i
             prose[start:end] = [True] * (end - start)
         start = max(end, start + 1)
     return prose
+
+
+#: Items beyond which a run under a colon is not taken for the article's own list.
+LIST_MAX_ITEMS = 30
+
+
+def _introduced_list(lines: list[str], rules: list[str], good: list[bool], start: int, items: int) -> bool:
+    """Whether the run of short lines from `start` (`items` lines) is a list its paragraph announces:
+    the kept line before it (blank lines aside) is prose ending in a colon ("…you will need the
+    following:", "Die zweite Korrektur ergibt sich aus folgender Überlegung:"), and it holds at most
+    `LIST_MAX_ITEMS` items. Ingredients, steps, specs and code under such a paragraph are the article's."""
+    before = start - 1
+    while before >= 0 and not lines[before].strip():
+        before -= 1
+    return (items <= LIST_MAX_ITEMS and before >= 0 and good[before] and not rules[before]
+            and lines[before].rstrip().endswith((":", "：")))
 
 
 #: Rules for lines that sit inside an article (a photo credit, a byline, a date): removing one does not

@@ -250,6 +250,23 @@ def test_menu_runs_are_removed_and_headings_kept():
     assert rules_of(["Home", "News", "Sport", "Title of the story", PROSE])[3] == "menu_run"
 
 
+def test_a_list_its_paragraph_announces_stays_and_a_menu_does_not():
+    """Short lines under a paragraph that ends in a colon, with prose after them, are the article's own
+    list (ingredients, steps, specs); without the colon, with a phrase line among them or with nothing
+    after them they are judged as before."""
+    intro = ("We tested the new kettle for three weeks in the office kitchen, and for a morning of tea "
+             "you will need the following things from the cupboard:")
+    items = ["Two spoons of black tea", "A litre of fresh water", "Milk from the fridge", "A warm teapot",
+             "Four clean cups", "A timer set to four minutes"]
+    rules = rules_of([intro] + items + [PROSE])
+    assert rules == [""] * 8, rules
+    assert all(r == "menu_run" for r in rules_of([intro.rstrip(":") + "."] + items + [PROSE])[1:7])
+    assert "menu_run" in rules_of([intro] + items[:3] + ["Privacy Policy"] + items[3:] + [PROSE])
+    assert all(rules_of([intro] + items)[1:])   # nothing after them: dangling, as before
+    long_run = [f"{item}, batch {n}" for n in range(6) for item in items]   # 36 lines: beyond a list
+    assert all(r == "menu_run" for r in rules_of([intro] + long_run + [PROSE])[1:37])
+
+
 def test_one_line_documents_are_left_to_the_quality_filters():
     assert rules_of(["Zarif: Iran inajua mpango wa Saudia"]) == [""]
 
