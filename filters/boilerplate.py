@@ -84,6 +84,7 @@ from roots import reasons
 from roots.document import Document, Reason, Rejection
 from roots.filters.boilerplate_phrases import (ABOUT_HEADINGS, AUTONYMS, BIO_COPULAS, BIO_ROLES, BIO_ROLES_ALONE,
                                                BYLINE, BYLINE_NAMED, DATE_WORDS, KINDS, PhraseKind)
+from roots.scripts import UNSPACED_LETTER
 from roots.stage_configs import WEB_FORMATS, BoilerplateConfig  # noqa: F401
 
 STAGE = "boilerplate"
@@ -99,8 +100,7 @@ _TERMINAL = re.compile(r"(?:(?:[.!?…।॥۔؟。！？။።፧؛។\u09f7]|�
                        r"(?:[\"'”’»›」』）)\]]|\[\d+\])*"
                        r"|[.。][\"'”’)]*\s?\[[^\[\]\n]{1,30}\])\s*$")
 #: Scripts written without spaces between words: two characters count as one word.
-_WIDE = re.compile(r"[\u0e00-\u0eff\u0f00-\u0fff\u1000-\u109f\u1780-\u17ff\u3040-\u30ff\u3400-\u4dbf"
-                   r"\u4e00-\u9fff\uf900-\ufaff]")
+_WIDE = UNSPACED_LETTER
 _SYMBOL_TOKEN = re.compile(r"(?<!\S)[^\w\s]+(?!\S)")
 _BULLET = re.compile(r"^\s*[•‣⁃◦▪▫●○■□➢➤►▶✓✔*·–—-]\s")
 _ELLIPSIS = re.compile(r"(?:…|\.\.\.|。。。)[\"'”’)\]]*\s*$")

@@ -59,6 +59,7 @@ from roots.errors import RootsError
 from roots.hanzi import chinese_script
 from roots.languages import LanguageConfig, LanguageConfigError, Registry, load_registry
 from roots.schema import Section, setting
+from roots.scripts import unspaced_script
 
 log = logging.getLogger(__name__)
 
@@ -610,8 +611,7 @@ class Identifier:
                 ours = out[i]
                 out[i] = Prediction("", cand.label or ours.label, cand.score if cand.label else ours.score,
                                     LID176 if cand.label else ROOTS, pred.top, WRONG)
-        pending: list[Prediction | None] = list(out)
-        for i, pred in self._appeal_noise(texts, scripts, pending).items():
+        for i, pred in self._appeal_noise(texts, scripts, out).items():
             out[i] = self._judged(self.candidate(pred, texts[i], scripts[i]), LID176, pred.top)
         return out
 
@@ -632,7 +632,8 @@ class Identifier:
                     out[i] = NO_LETTERS
                 elif self.candidate(pred, texts[i], scripts[i], skip_noise=True).label == NOISE:
                     out[i] = Prediction("", NOISE, pred.score, ROOTS, pred.top, NOISE)
-            self._appeal_noise(texts, scripts, out)
+            for i in self._appeal_noise(texts, scripts, out):
+                out[i] = None   # judged below like any other text
         for i, lang in enumerate(langs):
             if out[i] is None and has_letters(texts[i]) and is_repetition(texts[i]):
                 out[i] = Prediction("", NOISE, 1.0, REPETITION, (), NOISE)
@@ -650,21 +651,17 @@ class Identifier:
         return out  # type: ignore[return-value]
 
     def _appeal_noise(self, texts: list[str], scripts: list[collections.Counter[str]],
-                      out: list[Prediction | None]) -> dict[int, Prediction]:
-        """Clear (to None: judge again) our model's `noise` verdicts on texts long enough for lid.176 to
-        be heard, where lid.176 files them under one of our languages in their script with at least
-        `NOISE_APPEAL_MIN_SCORE`; returns lid.176's prediction for each text cleared."""
-        appeal = [i for i, p in enumerate(out) if p is not None and p.reason == NOISE and p.by == ROOTS
+                      verdicts: list[Prediction | None]) -> dict[int, Prediction]:
+        """The texts whose `noise` verdict from our model does not stand, with lid.176's prediction:
+        texts long enough for lid.176 to be heard that it files under one of our languages in their
+        script with at least `NOISE_APPEAL_MIN_SCORE`."""
+        appeal = [i for i, p in enumerate(verdicts) if p is not None and p.reason == NOISE and p.by == ROOTS
                   and len(texts[i]) >= NOISE_APPEAL_MIN_CHARS]
-        cleared: dict[int, Prediction] = {}
         if LID176 not in self.models or not appeal:
-            return cleared
-        for i, pred in zip(appeal, self.predict(LID176, [texts[i] for i in appeal], k=TOP_K)):
-            cand = self.candidate(pred, texts[i], scripts[i])
-            if cand.code and cand.score >= NOISE_APPEAL_MIN_SCORE:
-                out[i] = None
-                cleared[i] = pred
-        return cleared
+            return {}
+        preds = zip(appeal, self.predict(LID176, [texts[i] for i in appeal], k=TOP_K))
+        return {i: pred for i, pred in preds
+                if (cand := self.candidate(pred, texts[i], scripts[i])).code and cand.score >= NOISE_APPEAL_MIN_SCORE}
 
     def _checked(self, lang: str, pred: Prediction, text: str, script: collections.Counter[str]) -> Prediction:
         """One source-labelled text against its deciding model's prediction."""
@@ -902,7 +899,7 @@ def training_lines(records: Iterable[tuple[str, str]], labels: LabelMap, params:
             if len(texts) > params.other_cap:
                 texts = rng.sample(texts, params.other_cap)
         if params.spaced_share:
-            texts = [spaced_clauses(t) if lid_noise.unspaced_script(t) and spaced_rng.random() < params.spaced_share else t
+            texts = [spaced_clauses(t) if unspaced_script(t) and spaced_rng.random() < params.spaced_share else t
                      for t in texts]
         lines.extend(f"{LABEL_PREFIX}{label} {t}" for t in texts)
     if params.noise_examples:

@@ -24,17 +24,6 @@ _SYMBOLS = "*#!~>|=+-_^%@&$?/\\:;.,()[]{}<>«»•°§¤"
 _TLDS = ("com", "org", "net", "info", "de", "fr", "co.za", "ng", "in", "cn", "br", "io")
 
 
-#: Letters of scripts written without spaces between words (Thai, Lao, Tibetan, Myanmar, Khmer, kana, Han).
-_UNSPACED = re.compile(r"[\u0e00-\u0eff\u0f00-\u0fff\u1000-\u109f\u1780-\u17ff\u3040-\u30ff\u3400-\u4dbf"
-                       r"\u4e00-\u9fff\uf900-\ufaff]")
-
-
-def unspaced_script(text: str) -> bool:
-    """Whether most of the text's non-space characters are of a script written without spaces."""
-    chars = len(text) - text.count(" ")
-    return chars > 0 and len(_UNSPACED.findall(text)) * 2 >= chars
-
-
 def word_pool(texts: Sequence[str]) -> list[str]:
     """The distinct words (runs of letters, any script) of the texts, in first-seen order."""
     seen: dict[str, None] = {}

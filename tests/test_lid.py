@@ -23,6 +23,7 @@ from roots import lid_noise
 from roots.filters.lid import LOW_SCORE, NOISE_REASON, WRONG_LANGUAGE, LanguageId
 from roots.hanzi import HANS, HANT, chinese_script, script_counts
 from roots.languages import LanguageConfigError, default_directory, load_registry
+from roots.scripts import unspaced_script
 
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 FLORES = SHARED_DATA / "flores"
@@ -586,7 +587,7 @@ def test_unspaced_scripts_are_trained_with_clauses_between_spaces():
     """A third of the training sentences in scripts written without spaces have their punctuation as
     spaces, as informal web text has it; other scripts are left as they are."""
     assert lid.spaced_clauses("寒流報到，已將山巒披上彩衣。好美！") == "寒流報到 已將山巒披上彩衣 好美"
-    assert lid_noise.unspaced_script(HANT_TEXT) and not lid_noise.unspaced_script(FR)
+    assert unspaced_script(HANT_TEXT) and not unspaced_script(FR)
     sentence = "寒流報到，已將山巒披上嫣紅的彩衣，遊客紛紛上山賞楓。"
     records = [(sentence, "zho_Hant")] * 90 + [(FR, "fra_Latn")] * 90
     lines, counts, _ = lid.training_lines(records, lid.LabelMap(lid.load_policies()), lid.TrainParams(noise_examples=0))
