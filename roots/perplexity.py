@@ -422,8 +422,6 @@ class PerplexityModel:
             raise PerplexityError(f"{lm_path}: cannot load the KenLM model ({err})") from None
         self.sp_path = str(sp_path)
         self.manifest = manifest
-        self.reference_percentiles: dict[float, float] = {
-            float(k): float(v) for k, v in (manifest.get("reference_percentiles") or {}).items()}
 
     def cutoff(self, percentile: float) -> float:
         """The perplexity at `percentile` (0..100) of the model's held-back reference documents,
