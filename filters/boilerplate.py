@@ -96,9 +96,12 @@ META_KEY = "boilerplate"
 
 # --- cheap line measures --------------------------------------------------------------------------------
 
-_TERMINAL = re.compile(r"(?:(?:[.!?…।॥۔؟。！？။።፧؛។\u09f7]|፡፡|(?<=[\u0900-\u0dff)])\s?[|I]|[\u0e00-\u0eff])"
-                       r"(?:[\"'”’»›」』）)\]]|\[\d+\])*"
-                       r"|[.。][\"'”’)]*\s?\[[^\[\]\n]{1,30}\])\s*$")
+_SENTENCE_MARK = (r"(?:[.!?…।॥۔؟。！？။።፧؛។\u09f7]|፡፡|(?<=[\u0900-\u0dff)])\s?[|I]|[\u0e00-\u0eff])"
+                  r"(?:[\"'”’»›」』）)\]]|\[\d+\])*")
+_TERMINAL = re.compile(_SENTENCE_MARK + r"\s*$")
+#: `_TERMINAL`, or a bracketed reference after a full stop ("…the universe. [MP3 SP]"): tried only on
+#: lines ending in "]", over a wider window, so the common case stays a 16-character search.
+_TERMINAL_CITED = re.compile(r"(?:" + _SENTENCE_MARK + r"|[.。][\"'”’)]*\s?\[[^\[\]\n]{1,30}\])\s*$")
 #: Scripts written without spaces between words: two characters count as one word.
 _WIDE = UNSPACED_LETTER
 _SYMBOL_TOKEN = re.compile(r"(?<!\S)[^\w\s]+(?!\S)")
@@ -129,7 +132,9 @@ def has_terminal(line: str) -> bool:
     """Whether the line ends a sentence, in any script (closing quotes and brackets and footnote marks
     after it allowed, "…in 1990.[1]", and a bracketed reference after a full stop, "…the universe. [MP3 SP]";
     a headline's label after a question, "…mieszkańców? [MAPA]", ends none)."""
-    return _TERMINAL.search(line[-48:]) is not None
+    if _TERMINAL.search(line[-16:]):
+        return True
+    return line.rstrip().endswith("]") and _TERMINAL_CITED.search(line[-48:]) is not None
 
 
 def word_count(line: str, wide: bool) -> int:
