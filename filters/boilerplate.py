@@ -356,10 +356,11 @@ def is_comment_head(line: str, words: int) -> bool:
     return words <= 3 or _DIGIT.search(line) is not None
 
 
-#: A photo credit closing a line: "(Photo: Getty Images)", "(credit: NASA/Jude Guidry)", "(Foto: Privat)",
-#: or after a sentence's end "… engines. Credit: ESA", "….Photograph: Getty Images".
+#: A photo credit closing a line: "(Photo: Getty Images)", "(credit: NASA/Jude Guidry)", "(Foto: Privat)"
+#: (a full stop after it too: "(Foto: Natacha Pisarenko/Pool via REUTERS)."), or after a sentence's end
+#: "… engines. Credit: ESA", "….Photograph: Getty Images".
 _CLOSING_CREDIT = re.compile(
-    r"(?:\((?:photo|photos|foto|fotos|image|imagen|imagem|credit|crédit|crédito|picture alliance)\b[^()]{0,60}\)"
+    r"(?:\((?:photo|photos|foto|fotos|image|imagen|imagem|credit|crédit|crédito|picture alliance)\b[^()]{0,60}\)\.?"
     r"|(?<=[.!?”\"’)])\s*(?:photo|foto|image|imagen|imagem|credit|crédit|crédito|photograph|fotografía)\s*:\s*"
     r"[^.!?]{2,50})\s*$", re.IGNORECASE)
 

@@ -900,6 +900,7 @@ def test_a_post_under_a_byline_or_a_caption_is_no_comment():
     "How can a duvet affect your lungs when it is too big to go up your nostrils? (Photo: Getty Images)",
     "A reference habitation module for a crewed Mars mission compared to its hibernation-based equivalent. Credit: ESA",
     "Este juicio comprende también a los acusados excongresistas. (Foto: Andina)",
+    "Los dos dirigentes, el 1 de marzo, en el Congreso (Foto: Natacha Pisarenko/Pool via REUTERS).",
     "Les sauveteurs ont travaillé toute la nuit pour dégager la route. (Crédit : Préfecture du Var)",
     "President Trump at the Economic Club of New York last week.Credit...Anna Moneymaker/The New York Times",
     "The city hospital where patients from the north sought treatmentCredit: EPA",
