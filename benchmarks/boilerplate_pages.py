@@ -20,7 +20,8 @@ has no text: read the list it writes). Three sets:
 
 A page's text is its visible lines as `curation_quality.visible_lines` gives them (one line per block
 element, as a WET conversion does), normalised as ingestion does. The boilerplate stage runs with its
-defaults, as on a web source.
+defaults, as on a web source, or with the `boilerplate:` section of a run config (`--config RUN.yaml`,
+checked as `roots run` checks it): what a tuned setting costs in main text on pages nobody tuned it on.
 
     .venv/bin/python benchmarks/boilerplate_pages.py --trafilatura ../trafilatura --readability ../readability
 
@@ -193,13 +194,28 @@ def chars_row(judged: list) -> tuple[str, list[dict]]:
             f"{share(kept_a, all_a)} chars | {share(gone_b, all_b)} chars |"), rejected
 
 
+def stage_config(path: Path | None) -> BoilerplateConfig:
+    """The `boilerplate:` section of the run config at `path` (the defaults without one or without the
+    section), validated as `roots run` validates it: a bad key or value is a ConfigError naming it."""
+    if path is None:
+        return BoilerplateConfig()
+    import yaml
+
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    if not isinstance(data, dict):
+        raise SystemExit(f"{path}: a run config is a mapping")
+    return BoilerplateConfig.from_dict(data.get("boilerplate"), f"{path}: boilerplate", str(path.parent))
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--trafilatura", type=Path, help="a checkout of adbar/trafilatura (tests/eval, tests/evaldata.json)")
     ap.add_argument("--readability", type=Path, help="a checkout of mozilla/readability (test/test-pages)")
+    ap.add_argument("--config", type=Path, help="a run config whose `boilerplate:` section the stage runs with "
+                    "(default: the stage's defaults)")
     ap.add_argument("--out", type=Path, default=ROOT / "runs" / "bench-boilerplate-pages")
     args = ap.parse_args(argv)
-    stage = Boilerplate(BoilerplateConfig(), frozenset({"web"}))
+    stage = Boilerplate(stage_config(args.config), frozenset({"web"}))
     stage.setup()
     args.out.mkdir(parents=True, exist_ok=True)
     report = ["| set | pages | rejected | by reason | main text kept | other text removed |",

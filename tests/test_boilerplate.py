@@ -653,6 +653,25 @@ def test_boilerplate_pages_benchmark_runs_on_the_article_pages(tmp_path):
     assert len(rejected) <= 1 and all(r["set"] == "article" and r["reason"].startswith("boilerplate:") for r in rejected)
 
 
+def test_boilerplate_pages_benchmark_runs_a_run_configs_settings(tmp_path):
+    """`--config`: the stage runs with the run config's `boilerplate:` section, checked as `roots run`
+    checks it (a longer block required rejects the page whose article is one short block)."""
+    module = _boilerplate_pages_module()
+    assert module.stage_config(None) == BoilerplateConfig()
+    config = tmp_path / "run.yaml"
+    config.write_text("name: tuned\nboilerplate:\n  min_block_words: 400\n", encoding="utf-8")
+    assert module.stage_config(config).min_block_words == 400
+    stage = Boilerplate(module.stage_config(config), frozenset({"web"}))
+    lines = [f"Section {i}" for i in range(40)] + ARTICLE + [f"Footer link {i}" for i in range(40)]
+    doc = Document(id="p", text="\n".join(lines), lang="", source="web", meta={})
+    assert isinstance(stage(doc), Rejection)
+    assert not isinstance(Boilerplate(BoilerplateConfig(), frozenset({"web"}))(
+        Document(id="p", text="\n".join(lines), lang="", source="web", meta={})), Rejection)
+    config.write_text("boilerplate:\n  min_block_words: many\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="min_block_words"):
+        module.stage_config(config)
+
+
 def _boilerplate_pages_module():
     import importlib.util
 
