@@ -95,6 +95,8 @@ def test_roots_side_runs_on_a_handful(cq, tmp_path):
     assert all("kept" in d["roots"] for d in decisions)
     left, total = json.loads((out / "results.json").read_text())["junk_chars_left"]["roots"]
     assert total > 0 and 0 <= left <= total
+    kept, total = json.loads((out / "results.json").read_text())["good_chars_kept"]["roots"]
+    assert total > 0 and 0 <= kept <= total
 
 
 def test_junk_characters_left_count_what_kept_junk_keeps(cq):
@@ -105,6 +107,20 @@ def test_junk_characters_left_count_what_kept_junk_keeps(cq):
     traces = {"a": cq.Trace(["s"], [True], ["en"], chars_out=40), "b": cq.Trace(["s"], [False], [""]),
               "c": cq.Trace(["s"], [True], ["fr"], chars_out=50), "d": cq.Trace(["s"], [True], ["en"], chars_out=70)}
     assert cq.junk_chars(items, traces) == [40, 150]
+
+
+def test_good_characters_kept_count_the_right_language_only(cq):
+    """Good text kept: the kept good documents' output characters (capped at their input) in the right
+    language, over the input characters of all good documents."""
+    items = [cq.Item("a", "oscar", "good", "en", "x" * 100), cq.Item("b", "oscar", "good", "fr", "y" * 50),
+             cq.Item("c", "oscar", "good", "sw", "z" * 30), cq.Item("d", "oscar", "good", "en", "w" * 20),
+             cq.Item("e", "oscar", "junk", "", "v" * 70)]
+    traces = {"a": cq.Trace(["s"], [True], ["en"], chars_out=60),   # lines removed: 60 of 100 stay
+              "b": cq.Trace(["s"], [True], ["es"], chars_out=50),   # kept in the wrong language
+              "c": cq.Trace(["s"], [False], [""]),                   # rejected
+              "d": cq.Trace(["s"], [True], ["en"], chars_out=21),   # normalisation lengthened it
+              "e": cq.Trace(["s"], [True], ["en"], chars_out=70)}
+    assert cq.good_chars(items, traces) == [80, 200]
 
 
 @pytest.mark.skipif(not PEERS.exists(), reason="no .venv-peers (pip install -r benchmarks/peers.txt)")
