@@ -753,8 +753,8 @@ def main(argv: list[str] | None = None) -> int:
     text = "\n".join(report)
     print(text)
     (out / "report.md").write_text(text + "\n", encoding="utf-8")
-    (out / "results.json").write_text(json.dumps({"results": results, "junk_chars_left": left,
-                                                         "good_chars_kept": good_left, "seconds": seconds}, indent=1), encoding="utf-8")
+    summary = {"results": results, "junk_chars_left": left, "good_chars_kept": good_left, "seconds": seconds}
+    (out / "results.json").write_text(json.dumps(summary, indent=1), encoding="utf-8")
     with open(out / "decisions.jsonl", "w", encoding="utf-8") as fh:
         for it in items:
             rec: dict[str, Any] = {"id": it.id, "set": it.set, "label": it.label, "lang": it.lang}
