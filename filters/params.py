@@ -20,7 +20,7 @@ from roots.filters.words import KINDS
 
 #: How a stopword list is named in a config: spaCy's list for the language.
 SPACY_LIST = "spacy"
-_PYTYPES = {"int": int, "int?": int | None, "ratio": float, "ratio?": float | None, "number?": float | None,
+_PYTYPES = {"int": int, "int?": int | None, "ratio": float, "ratio?": float | None, "number": float, "number?": float | None,
             "percentile?": float | None, "bool": bool, "ints": tuple[int, ...], "str": str, "path?": str | None,
             "tokenizer": str}
 

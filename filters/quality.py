@@ -146,8 +146,8 @@ def plan_language(code: str, registry: Registry, config: QualityConfig) -> Langu
             plan.splitter = SplitterSpec(SENTENCEPIECE, model_path=sp_model)
         else:
             plan.splitter = SplitterSpec(CHARACTERS)
-            plan.off["sentencepiece_words"] = ("no SentencePiece model (from `roots lm train`): words are single "
-                                               "characters, as spaCy's default Chinese segmenter")
+            plan.off["sentencepiece_words"] = ("no SentencePiece model (from `roots lm train`): words are single Han "
+                                               "characters (a Latin word or number one word); Gopher n-grams span n x characters_per_word")
     else:
         plan.splitter = SplitterSpec(params.tokenizer)
 
@@ -304,7 +304,7 @@ class Quality:
         q: dict[str, Any] = {}
         doc.meta["quality"] = q
         ctx = Context(text, words or (), res.plan.params, doc.meta, res.stopwords, res.flagged,
-                      self.config.lid_score_key)
+                      self.config.lid_score_key, characters=getattr(res.plan.splitter, "kind", "") == CHARACTERS)
         all_ = self.config.compute_all
         off = res.plan.off
         failed: tuple[str, str] | None = None

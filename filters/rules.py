@@ -114,6 +114,8 @@ class Context:
     flagged: Collection[str] | None = None
     lid_score_key: str = "lid_score"
     cache: dict[str, Any] = field(default_factory=dict)   # shared between rules (the n-gram pass)
+    #: The words are single characters (`CharacterWords`: Chinese without a SentencePiece model).
+    characters: bool = False
 
 
 @dataclass(frozen=True)
@@ -179,12 +181,25 @@ def _duplicate_paragraphs(ctx: Context) -> dict[str, Any]:
     return {"dup_paragraph_fraction": frac, "dup_paragraph_char_fraction": chars}
 
 
+def ngram_lengths(characters: bool, characters_per_word: float) -> dict[int, int]:
+    """Gopher's word n-gram length n → the number of words the statistic counts: n itself, or, where
+    the words are single characters, round(n × characters_per_word) of them, so that a "5-gram" spans
+    about five words of the language and not five characters (1.8 for Chinese: 5 words → 9 characters)."""
+    scale = characters_per_word if characters else 1.0
+    return {n: max(n, round(n * scale)) for n in (*GOPHER_TOP, *GOPHER_DUP)}
+
+
 def _ngrams(ctx: Context) -> dict[str, Any]:
-    """Both n-gram rules share one pass (cached on the context): n-gram classes are built incrementally."""
+    """Both n-gram rules share one pass (cached on the context): n-gram classes are built incrementally.
+    Keys keep Gopher's n (`dup_5gram_char_fraction`) whatever number of words `ngram_lengths` spans."""
     cached = ctx.cache.get("ngrams")
     if cached is None:
-        cached = ctx.cache["ngrams"] = stats.gopher_ngram_fractions(ctx.words, len(ctx.text), tuple(GOPHER_TOP),
-                                                                           tuple(GOPHER_DUP))
+        length = ngram_lengths(ctx.characters, ctx.params.characters_per_word)
+        got = stats.gopher_ngram_fractions(ctx.words, len(ctx.text), tuple(length[n] for n in GOPHER_TOP),
+                                           tuple(length[n] for n in GOPHER_DUP))
+        cached = {f"top_{n}gram_char_fraction": got[f"top_{length[n]}gram_char_fraction"] for n in GOPHER_TOP}
+        cached.update({f"dup_{n}gram_char_fraction": got[f"dup_{length[n]}gram_char_fraction"] for n in GOPHER_DUP})
+        ctx.cache["ngrams"] = cached
     return cached
 
 
@@ -248,6 +263,11 @@ NATURAL_SETTINGS: tuple[Param, ...] = (
     _rd("max_word_length", "int?", None, "length_word_max_cutoff when cond_remove_long_words"),
     _rd("word_groups", "ints", (), "words_augmentation_group_sizes"),
     _rd("word_group_join", "str", "", "words_augmentation_join_char"),
+    Param("characters_per_word", "number", 1.8,
+          "our measurement (key absent): where words are single characters (Chinese without a SentencePiece "
+          "model), Gopher's word n-grams span round(n x this) characters; 1.8 is the mean length of jieba's "
+          "words of Han characters on FLORES-200 zho_Hans dev and on 62 Chinese news pages alike "
+          "(BENCHMARKS.md, Chinese news pages)"),
 )
 
 RULES: tuple[Rule, ...] = (

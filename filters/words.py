@@ -21,12 +21,14 @@ with spaCy (pinned by a test), at a small fraction of the cost.
 from __future__ import annotations
 
 import logging
+import re
 import sys
 from dataclasses import dataclass
 from itertools import chain
 from typing import Any, Iterable, Protocol
 
 from roots.errors import RootsError
+from roots.scripts import UNSPACED_LETTER
 from roots.special import normalise_word  # noqa: F401 - re-exported: the words of every splitter
 
 log = logging.getLogger(__name__)
@@ -39,6 +41,10 @@ KINDS = (SPACY, SENTENCEPIECE, WHITESPACE, CHARACTERS)
 MEMO_LIMIT = 100_000
 #: spaCy vocabulary size (distinct token strings seen) above which its tokenizer is loaded afresh.
 VOCAB_LIMIT = 300_000
+
+
+#: A word of `CharacterWords`: one unspaced letter, or a run of other characters up to a space or one.
+_CHARACTER_TOKEN = re.compile(rf"{UNSPACED_LETTER.pattern}|(?:(?!{UNSPACED_LETTER.pattern})\S)+")
 
 
 class WordSplitterError(RootsError):
@@ -187,21 +193,24 @@ class SpacyWords(_Memo):
 
 
 class CharacterWords:
-    """Every non-whitespace character is a word (spaCy's default Chinese segmenter, `spacy.blank('zh')`),
-    normalised: the fallback for unspaced languages without a SentencePiece model."""
+    """The words of a language written without spaces when no segmenter is there: every letter of an
+    unspaced script (Han, kana, Thai…) is a word, as in spaCy's default Chinese segmenter, but a run of
+    other non-space characters (a Latin word, a number, "S20") is one word, not one word per letter.
+    Normalised; the fallback for unspaced languages without a SentencePiece model."""
 
     def __init__(self) -> None:
-        self.memo: dict[str, str] = {}  # character → its normalised word ("" when dropped)
+        self.memo: dict[str, str] = {}  # token → its normalised word ("" when dropped)
 
     def words(self, text: str) -> list[str]:
         memo = self.memo
-        missing = set(text).difference(memo)
+        tokens = _CHARACTER_TOKEN.findall(text)
+        missing = set(tokens).difference(memo)
         if missing:
             if len(memo) > MEMO_LIMIT:
                 memo.clear()
-                missing = set(text)
-            memo.update((ch, "" if ch.isspace() else normalise_word(ch)) for ch in missing)
-        return list(filter(None, map(memo.__getitem__, text)))
+                missing = set(tokens)
+            memo.update((tok, normalise_word(tok)) for tok in missing)
+        return list(filter(None, map(memo.__getitem__, tokens)))
 
     def describe(self) -> str:
         return "characters"

@@ -532,13 +532,49 @@ def test_gopher_rules_remove_real_and_constructed_repetition(stage):
     assert reason(gopher_only(Document("s", spam, "en"))) == "quality:top_ngrams"  # "cheap flights paris", 8 times
     assert reason(gopher_only(Document("s", "\n\n".join(paragraphs + paragraphs[1:] * 3), "en"))) == "quality:duplicate_lines"
     assert reason(gopher_only(Document("s", GOOD_EN, "en"))) == "kept"
-    # Chinese: words are characters (no SentencePiece model), so n-grams are character n-grams
+    # Chinese: words are characters (no SentencePiece model); n-grams span round(1.8 n) of them
     zh = "天天中彩票是假的吗？为什么还存在，天天中彩票派奖中多久。"
     zh_prose = ("北京市政府星期二宣布，将在明年春天开放沿河的新自行车道。多数居民表示会骑车上班和上学，"
                 "商店老板们也希望更多游客在老市场停留。")
     out = run(stage, zh_prose + zh * 6, "zh-Hans")
     assert reason(out) != "kept" and doc_of(out).meta["quality"]["dup_5gram_char_fraction"] > 0.5
     assert reason(run(stage, zh_prose * 1 + "工程将在天气允许时开始，并在暑假前完工。", "zh-Hans")) == "kept"
+
+
+#: A Chinese news report written for this test: the conference's and the institutes' names recur, as
+#: names do in real Chinese news (Gopher's n-gram rules count words; a 5-gram of characters is 2-3 words).
+ZH_NEWS = (
+    "本报讯 十月十二日，第五届长江流域湿地保护学术研讨会在武汉市东湖宾馆开幕。本届长江流域湿地保护学术研讨会由"
+    "湖北省生态学会主办，武汉大学生命科学学院和华中农业大学资源与环境学院承办，来自全国四十余所高校和研究所的"
+    "三百多名专家学者参加了会议。\n"
+    "湖北省生态学会理事长在开幕式上致辞。他说，长江流域湿地是候鸟迁徙的重要通道，近十年来长江流域湿地面积"
+    "总体稳定，但部分湖泊的水质仍然不容乐观。他希望与会专家围绕长江流域湿地保护中的难题开展深入讨论。\n"
+    "武汉大学生命科学学院院长介绍了学院在洪湖和梁子湖开展的长期观测。观测数据显示，越冬水鸟的数量比五年前增加"
+    "了三成，其中小天鹅和白琵鹭的增幅最大。华中农业大学资源与环境学院的研究团队则报告了退田还湖以后土壤有机碳的变化。\n"
+    "在分组讨论中，专家们就湿地生态补偿、渔民转产安置和城市雨水利用等问题交换了意见。有学者指出，湿地保护"
+    "不能只靠划定保护区，还要让周边村民从生态旅游和绿色农业中得到实实在在的收益。\n"
+    "闭幕式上，湖北省生态学会宣布，第六届长江流域湿地保护学术研讨会将于后年在江西省南昌市举行，"
+    "届时将邀请鄱阳湖沿岸的基层保护站工作人员一同参加。")
+
+
+def test_chinese_ngrams_span_words_not_characters(stage):
+    from roots.filters import stats
+    from roots.filters.rules import ngram_lengths
+    from roots.filters.words import CharacterWords
+
+    words = CharacterWords().words(ZH_NEWS)
+    per_character = stats.gopher_ngram_fractions(words, len(ZH_NEWS), (), (5,))
+    assert per_character["dup_5gram_char_fraction"] > 0.15  # what rejected such reports before
+    assert ngram_lengths(True, 1.8)[5] == 9 and ngram_lengths(False, 1.8)[5] == 5
+    out = run(stage, ZH_NEWS, "zh-Hans")
+    assert reason(out) == "kept" and doc_of(out).meta["quality"]["dup_5gram_char_fraction"] < 0.15
+    spam = ZH_NEWS + "\n" + "天天中彩票是假的吗？为什么还存在，天天中彩票派奖中多久。" * 4
+    assert reason(run(stage, spam, "zh-Hans")) in ("quality:char_repetition", "quality:duplicate_ngrams")
+    gopher_only = Quality(QualityConfig(languages={"zh-Hans": {"max_char_repetition": None}}))
+    assert reason(gopher_only(Document("s", spam, "zh-Hans"))) == "quality:duplicate_ngrams"
+    # a Latin word or a number inside Chinese text is one word, not one word per letter
+    assert CharacterWords().words("三星发布 Galaxy S20 Ultra，售价 1399 美元。") == [
+        "三", "星", "发", "布", "galaxy", "s", "ultra", "售", "价", "美", "元"]
 
 
 @pytest.mark.skipif(not OSCAR.exists(), reason="no ../shared/data")

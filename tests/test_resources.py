@@ -88,9 +88,9 @@ def test_flagged_sources_record_origin_and_every_removal():
     sources = (CONFIGS / "flagged_words" / "SOURCES.md").read_text(encoding="utf-8")
     assert "bigscience-workshop/data-preparation" in sources and "26e70a3d083fa42b239b7d795c2d989b23baeb4f" in sources
     assert "Apache-2.0" in sources and "LDNOOBW" in sources and "CC BY 4.0" in sources
-    for removed in ("口交", "卖比", "جنس", "sexo"):
+    for removed in ("口交", "卖比", "xxx", "جنس", "sexo"):
         assert f"| {removed} |" in sources
-        assert removed not in read_word_list(str(CONFIGS / "flagged_words" / ("zh-Hans.txt" if removed in "口交卖比" else
+        assert removed not in read_word_list(str(CONFIGS / "flagged_words" / ("zh-Hans.txt" if removed in "口交卖比xxx" else
                                                                            "ar.txt" if removed == "جنس" else "pt.txt")))
 
 
@@ -145,8 +145,8 @@ def test_a_flagged_english_document_is_rejected(quality: Quality):
 
 
 def test_chinese_flagged_words_match_with_character_words(quality: Quality):
-    """zh has no spaces: words are single characters (no SentencePiece model shipped) and ROOTS's word
-    groups of 2 make the two-character entries match."""
+    """zh has no spaces: words are single Han characters (no SentencePiece model shipped; a Latin word is
+    one word) and ROOTS's word groups of 2 make the two-character entries match."""
     res = quality._resources("zh-Hans")
     p = res.plan.params
     assert res.words.describe() == "characters" and tuple(p.word_groups) == (2,)
@@ -157,6 +157,8 @@ def test_chinese_flagged_words_match_with_character_words(quality: Quality):
 
     assert hits("这个网站有肛交和乳交的内容。") == ["肛交", "乳交"]
     assert hits("今天早上，市中心的路口交通十分拥堵，出口交易额增长，买卖比例稳定。") == []  # removed entries
+    assert hits("免费porn视频网站") == ["porn"]  # a Latin word is one word, so the English entries match
+    assert hits("凡注明来源为“本网：XXX（署名）”的作品，转载时请注明出处。") == []  # the placeholder, removed
     assert "肛交" in quality._resources("zh-Hant").flagged and "賣淫" in quality._resources("zh-Hant").flagged
 
 
