@@ -178,14 +178,19 @@ _BLOCK_TAGS = {"p", "div", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6",
 _DROP_TAGS = ("script", "style", "noscript", "template", "svg", "iframe", "head")
 _WORDS = re.compile(r"\w+", re.UNICODE)
 _SPACES = re.compile(r"\s+")
+_XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
 
 
-def visible_lines(html: bytes) -> list[str]:
+def visible_lines(html: bytes | str) -> list[str]:
     """The page's visible text, one line per block element (lxml; scripts, styles and <head> dropped,
-    the <title> kept), whitespace collapsed, empty lines dropped. Deterministic for a given lxml."""
+    the <title> kept), whitespace collapsed, empty lines dropped. Deterministic for a given lxml. Bytes
+    are decoded by lxml (a page without a declared charset may come out garbled); pass text decoded as
+    `roots.io.warc.decode_html` does to read such pages as `roots run` would."""
     import lxml.html
     from lxml import etree
 
+    if isinstance(html, str):   # lxml refuses text that still declares an encoding
+        html = _XML_DECLARATION.sub("", html, count=1)
     try:
         root = lxml.html.document_fromstring(html)
     except (etree.ParserError, ValueError):
@@ -266,6 +271,8 @@ class Trace:
     reason: str = ""
     #: Characters of the document's text in the output (kept documents; line removal shortens them).
     chars_out: int = 0
+    #: The kept document's output text (the roots side; "" when rejected).
+    text_out: str = ""
 
     @property
     def final_kept(self) -> bool:
@@ -427,6 +434,7 @@ def run_roots(args: argparse.Namespace, items: list[Item], work: Path) -> tuple[
         alive = passed
     for doc in alive:
         traces[doc.id].chars_out = len(doc.text)
+        traces[doc.id].text_out = doc.text
     return names, traces, time.perf_counter() - t0
 
 
