@@ -42,15 +42,16 @@ log = logging.getLogger("page_decisions")
 SUFFIXES = (".html", ".htm")
 
 
-def page_files(folders: list[str]) -> list[tuple[str, Path]]:
-    """(id, path) of every page under the folders, sorted; the id is the folder's name and the path in it."""
+def page_files(folders: list[str], name: str | None = None) -> list[tuple[str, Path]]:
+    """(id, path) of every page under the folders (only files called `name`, when given), sorted; the id
+    is the folder's name and the path in it."""
     found = []
     for folder in folders:
         base = Path(folder)
         if not base.is_dir():
             raise SystemExit(f"page_decisions: {folder}: not a folder")
         for path in sorted(base.rglob("*")):
-            if path.is_file() and path.suffix.lower() in SUFFIXES:
+            if path.is_file() and path.suffix.lower() in SUFFIXES and name in (None, path.name):
                 found.append((f"{base.name}/{path.relative_to(base).as_posix()}", path))
     return found
 
@@ -94,6 +95,8 @@ def report(items: list[cq.Item], traces: dict[str, cq.Trace], excerpt: int = 160
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--pages", nargs="+", required=True, help="folders of saved pages (searched recursively)")
+    parser.add_argument("--file-name", help="only the pages with this file name (Readability's test pages: "
+                        "source.html, beside each expected.html)")
     parser.add_argument("--extract", choices=["wet", "warc"], default="wet")
     parser.add_argument("--config", help="a run config whose stage sections are used (as curation_quality.py --config)")
     parser.add_argument("--web-source", help="with --config: the config's source the pages stand for")
@@ -103,7 +106,7 @@ def main(argv: list[str] | None = None) -> int:
     args.lid_model, args.no_lid_model, args.claimed_lang = None, False, False
 
     items = [cq.Item(pid, "page", "", "", page_text(path.read_bytes(), args.extract))
-             for pid, path in page_files(args.pages)]
+             for pid, path in page_files(args.pages, args.file_name)]
     if not items:
         raise SystemExit("page_decisions: no .html or .htm file under " + ", ".join(args.pages))
     out = Path(args.out)

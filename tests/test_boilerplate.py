@@ -597,6 +597,22 @@ def test_hard_wrapped_prose_is_kept_and_a_lowercase_menu_is_not():
     assert all(rules), rules
 
 
+def test_a_language_switcher_does_not_make_a_spaced_page_unspaced():
+    """A page is read as Chinese, Japanese or Thai (two characters a word, no hard-wrap chains, no teaser
+    lists) when a tenth of its letters are in such scripts, not for one "简体中文" in its edition menu."""
+    from roots.filters.boilerplate import wide_script
+
+    wrapped = ("after reading this post I figured I might as well bite the\n"
+               "bullet and try the new tool, which is what most people in the\n"
+               "team had done already, and it turned out to be a good idea.")
+    page = "Home\nAbout\nContact\n" + wrapped + "\n" + PROSE + "\nEnglish\n简体中文\n日本語"
+    assert not wide_script(page)
+    out = stage()(doc(page))
+    assert wrapped in out.text and "Contact" not in out.text
+    zh = "市政府周一宣布，从下个月起，全市公交车将延长运营时间至深夜十二点，以方便晚归的市民出行。"
+    assert wide_script(zh) and wide_script("Home News Sport English\n" + zh) and not wide_script(PROSE)
+
+
 def test_hard_wrapped_prose_wrapping_before_a_capital_is_kept_and_a_teaser_pair_is_not():
     """A wrap before "I" or a name continues a hard-wrapped paragraph when the lines keep the wrap width
     and most links start in lower case; a headline over its one-sentence deck is no such chain."""
