@@ -986,13 +986,15 @@ def test_chinese_and_japanese_menu_bars_go_and_their_prose_stays():
     assert stage().line_rules(["我 灌 我 灌 我 灌", "他说：我们明天 早上 八点 在学校 门口 见面。"], wide=True)[1] == ""
     keywords = "北京元旦天气 北京腊八天气 北京春节天气 北京情人节天气 北京元宵节天气 北京清明节天气 北京劳动节天气"
     assert stage().line_rules([keywords] + zh[1:], wide=True) == ["link_list", "", ""]
-    # a spam page's keyword list with a stray mark (one per 40+ characters) is a list too; prose with
+    # a spam page's keyword list with a stray mark (one per 20+ characters) is a list too; prose with
     # Latin words between spaces keeps its commas and full stops
     stray = " ".join(["天配良缘之陌香下载", "冰山天使恋上捣蛋恶魔", "过境小兵全文阅读", "残唐重生?", "末世狩猎者下载",
                       "网游之掌门手札", "嫡女医道", "穿越之绝版无赖", "神武八荒下载", "欲成仙下载", "神州传奇"])
     latin = ("三星 Galaxy S20 系列包括 S20、S20+ 和 S20 Ultra 三款新机，处理器采用 Snapdragon 865 与 Exynos 990 "
              "两种方案，其中 S20 Ultra 的屏幕最大，为 6.9 英寸，售价 1399 美元起。")
-    assert stage().line_rules([stray, latin] + zh[1:], wide=True) == ["link_list", "", "", ""]
+    labelled = ("热门搜索：北京天气预报查询 北京二手房出售 北京美食排行榜 北京驾校报名 北京婚纱摄影哪家好? "
+                "北京装修公司 北京英语培训 北京租房信息 北京招聘网 北京旅游景点大全")   # two marks in 75 characters
+    assert stage().line_rules([stray, latin, labelled] + zh[1:], wide=True) == ["link_list", "", "link_list", "", ""]
 
 
 @pytest.mark.skipif(not (DATA / "flores" / "flores200_dev.jsonl.gz").is_file(), reason="FLORES not present")
