@@ -664,10 +664,16 @@ class Boilerplate:
             for three in starts.intersection(zip(tokens, tokens[1:], tokens[2:])):
                 holders.setdefault(three, []).append(k)
         for k in candidates:
+            key = lines[k].strip().rstrip("….").rstrip()
+            if len(lines[k].split()) < 3:
+                # a line of Chinese or Japanese has no three tokens to look up (a headline and the title
+                # holding it may share none: "…智商感人" / "…智商感人_网易新闻"): compared by its text
+                if any(other != k and key in lines[other] for other in kept):
+                    rules[k] = "repeated_line"
+                continue
             others = holders.get(tuple(lines[k].split()[:3]), ())
             if len(others) > _MAX_HOLDERS:
                 continue   # a formula that starts many lines ("Posted by the …"), not a copy: bounded work
-            key = lines[k].strip().rstrip("….").rstrip()
             if any(other != k and key in lines[other] for other in others):
                 rules[k] = "repeated_line"
 

@@ -995,6 +995,9 @@ def test_chinese_and_japanese_menu_bars_go_and_their_prose_stays():
     labelled = ("热门搜索：北京天气预报查询 北京二手房出售 北京美食排行榜 北京驾校报名 北京婚纱摄影哪家好? "
                 "北京装修公司 北京英语培训 北京租房信息 北京招聘网 北京旅游景点大全")   # two marks in 75 characters
     assert stage().line_rules([stray, latin, labelled] + zh[1:], wide=True) == ["link_list", "", "link_list", "", ""]
+    # a headline inside the page title (no three space-separated tokens to look it up by) is a repeat
+    title, headline = "女警一天拨打百个电话遭停机 评：识别诈骗不能不审即判_新闻中心", "女警一天拨打百个电话遭停机 评：识别诈骗不能不审即判"
+    assert stage().line_rules([title, headline] + zh[1:], wide=True) == ["", "repeated_line", "", ""]
 
 
 @pytest.mark.skipif(not (DATA / "flores" / "flores200_dev.jsonl.gz").is_file(), reason="FLORES not present")
