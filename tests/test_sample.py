@@ -312,3 +312,23 @@ def test_french_page_loses_the_blurb_between_its_menus(sample_run):
     removed = json.loads(page["meta"])["boilerplate"]["lines_removed"]
     assert removed == {"copyright": 1, "island": 1, "menu_run": 3, "navigation": 1}, removed
     assert page["text"].endswith("promis que les bancs seraient repeints avant l'automne.")
+
+
+def test_chinese_page_keeps_its_report_and_an_english_page_its_wrapped_lines(sample_run):
+    """web-053: a report whose names recur passes Gopher's n-gram rules (spans of words, not characters);
+    the headline inside the title, the menu bar and the keyword list go. web-054: a language switcher
+    with "简体中文" leaves an English page English: its hard-wrapped paragraphs stay."""
+    out, _ = sample_run
+    rows = {r["id"]: r for r in read_rows(out, "documents") + read_rows(out, "rejected")}
+    news, letter = rows["sample-crawl/web-053"], rows["sample-crawl/web-054"]
+    assert "reason" not in news or not news["reason"], news.get("reason")
+    assert news["lang"] == "zh-Hans"
+    meta = json.loads(news["meta"])
+    assert meta["boilerplate"]["lines_removed"] == {"copyright": 1, "link_list": 2, "repeated_line": 1}
+    assert meta["quality"]["dup_5gram_char_fraction"] < 0.15 and "热门搜索" not in news["text"]
+    assert news["text"].endswith("孩子也更愿意来看书了。")
+    assert "reason" not in letter or not letter["reason"], letter.get("reason")
+    assert letter["lang"] == "en" and "简体中文" not in letter["text"]
+    assert "two weeks\nlater than planned" in letter["text"]
+    assert letter["text"].endswith("since the spring regatta.")
+
