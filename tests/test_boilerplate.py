@@ -149,6 +149,12 @@ def test_no_terminal_punctuation(line):
     ("repeated_phrase", "Trier par popularité Trier par note moyenne Trier du plus récent au plus ancien Trier par tarif"),
     ("notice", "Apple, iPhone and iPad are registered trademarks of Apple Inc., registered in the U.S. and other countries."),
     ("notice", "Lego est une marque déposée du groupe Lego, qui ne soutient pas ce site."),
+    ("notice", "Reader comments do not necessarily reflect the views of the editors."),
+    ("notice", "Los comentarios publicados son responsabilidad exclusiva de sus autores."),
+    ("notice", "La rédaction se réserve le droit de ne pas publier les messages hors sujet."),
+    ("notice", "Os comentários são de responsabilidade exclusiva de seus autores."),
+    ("notice", "الآراء الواردة أدناه تعبر عن أصحابها فقط."),
+    ("notice", "网友评论仅供其表达个人看法，并不代表本站立场。"),
     ("notice", "Most stock quote data provided by BATS. Market indices are shown in real time, except for the DJIA, "
                "which is delayed by two minutes. All times are ET. Disclaimer. Morningstar: Copyright 2018 Morningstar, "
                "Inc. All Rights Reserved. Factset: FactSet Research Systems Inc. 2018. All rights reserved. Chicago "
