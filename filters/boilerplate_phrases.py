@@ -40,14 +40,18 @@ class PhraseKind:
 COOKIE = PhraseKind("contains", 150, {
     "en": ("uses cookies", "use cookies", "use of cookies", "we use cookies", "cookie policy", "cookie settings",
            "accept cookies", "accept all cookies", "cookie preferences", "this site uses cookies",
-           "necessary cookies", "cookie consent", "cookies will be stored", "out of these cookies"),
+           "necessary cookies", "cookie consent", "cookies will be stored", "out of these cookies",
+           "strictly necessary cookies"),
     "fr": ("utilise des cookies", "utilisons des cookies", "politique de cookies", "politique relative aux cookies",
            "accepter les cookies", "gestion des cookies", "paramètres des cookies", "utilisation des cookies",
-           "dépôt de cookies"),
+           "dépôt de cookies", "utilisent des cookies", "cookies et autres traceurs", "cookies strictement nécessaires",
+           "cookies de mesure d", "paramétrer les cookies"),
     "es": ("utiliza cookies", "usa cookies", "utilizamos cookies", "usamos cookies", "política de cookies",
-           "aceptar cookies", "uso de cookies", "configuración de cookies"),
+           "aceptar cookies", "uso de cookies", "configuración de cookies", "utilizan cookies",
+           "cookies propias y de terceros", "cookies estrictamente necesarias"),
     "pt": ("utiliza cookies", "utilizamos cookies", "usamos cookies", "política de cookies", "aceitar cookies",
-           "uso de cookies", "utilização de cookies", "definições de cookies"),
+           "uso de cookies", "utilização de cookies", "definições de cookies", "utilizam cookies",
+           "cookies estritamente necessários"),
     "ca": ("utilitza galetes", "utilitzem galetes", "utilitzem cookies", "política de galetes", "ús de galetes",
            "accepta les galetes"),
     "eu": ("cookieak erabiltzen", "cookie politika", "cookien politika"),
@@ -381,7 +385,8 @@ CREDIT = PhraseKind("contains", 16, {
 })
 
 NOTICE = PhraseKind("contains", 60, {
-    "en": ("amazon associate", "services llc associates program", "affiliate advertising program", "advertising disclosure",
+    "en": ("amazon associate", "approved or otherwise endorsed by", "approved, or endorsed by our advertis",
+           "opinions expressed here are", "services llc associates program", "affiliate advertising program", "advertising disclosure",
            "advertiser disclosure", "our advertising policy", "references to products from", "may receive compensation",
            "from qualifying purchases", "advertisers do not influence", "already a subscriber",
            "to view the full story", "subscribe to continue", "subscribe to read",

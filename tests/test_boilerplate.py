@@ -155,6 +155,10 @@ def test_no_terminal_punctuation(line):
     ("notice", "Os comentários são de responsabilidade exclusiva de seus autores."),
     ("notice", "الآراء الواردة أدناه تعبر عن أصحابها فقط."),
     ("notice", "网友评论仅供其表达个人看法，并不代表本站立场。"),
+    ("notice", "Editorial note: opinions expressed here are the author's alone and have not been reviewed, approved or "
+               "otherwise endorsed by any bank or airline."),
+    ("cookie", "Le site et ses partenaires utilisent des cookies et autres traceurs pour mesurer l'audience."),
+    ("cookie", "Este sitio web utiliza cookies propias y de terceros para mejorar nuestros servicios."),
     ("notice", "Most stock quote data provided by BATS. Market indices are shown in real time, except for the DJIA, "
                "which is delayed by two minutes. All times are ET. Disclaimer. Morningstar: Copyright 2018 Morningstar, "
                "Inc. All Rights Reserved. Factset: FactSet Research Systems Inc. 2018. All rights reserved. Chicago "
