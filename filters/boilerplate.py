@@ -27,6 +27,7 @@ lines, each for a named rule, and records how many per rule in `meta["boilerplat
 | `comment` | it is in a reader comment: a block of at most 12 kept lines under a comment header, a date or menu line or the previous comment's links, closed by a reply link alone ("Reply", "Antworten", "Répondre", "回复"), or opened by a dated comment header ("Alex on September 17, 2018 at 6:34 am said:") (`remove_comments`, on by default: trafilatura, and FineWeb with it, leave comments out; C4 and Gopher keep them) |
 | `teaser_list` | it is a headline or its deck in a run of at least `min_teaser_pairs` (3) consecutive pairs of a capitalised line of 4–15 words without terminal punctuation and a deck of one or two sentences (6–45 words): the teaser grid of a news, shop or blog page (cased scripts only) |
 | `teaser` | it ends in an ellipsis and such lines are more than `max_ellipsis_line_fraction` (0.3) of the lines kept (Gopher's ellipsis share, but the teasers go and the article stays: 5 of the 181 article pages and 21 of 876 unseen pages were rejected whole when it was a document rule) |
+| `headline_tail` | it comes after the page's last sentence (8+ words ending in `.`, `!` or `?`, after 50+ words of kept text) in a tail of at least `min_tail_headlines` (3) headline-like lines (4–30 words, no sentence end inside, none at its end but "…" or "?"; not ending in a colon) and labels of under 4 words ("Lo más visto"): the "most read" or "more from" list under an article, whose headlines are too long for a menu run (on trafilatura's 884 pages: 23 tails, no `with` snippet; `min_tail_headlines: 0` keeps them) |
 | `island` | it stands, alone or with one other line, in at most `island_max_words` (25) words, between two lines removed as boilerplate (a menu line of at most 5 words, a notice, a copyright line…; not a credit, byline, date, advertisement label, read-more link or teaser, which sit inside articles), on a page that keeps 50+ words of running text elsewhere and not 50+ on each side of it (jusText's context rule: a short block between bad blocks is bad): a site's blurb, a login prompt, a newsletter line in a language no phrase list covers (`island_max_words: 0` keeps them) |
 
 A hard-wrapped paragraph (plain-text mail, `<pre>` or `<br>` text: lines of 3+ words that break
@@ -579,6 +580,9 @@ class Boilerplate:
         if cfg.island_max_words:
             for k in islands(lines, rules, words, cfg.island_max_words, wide):
                 rules[k] = "island"
+        if cfg.min_tail_headlines:
+            for k in headline_tail(lines, rules, words, cfg.min_tail_headlines):
+                rules[k] = "headline_tail"
         return rules
 
     def _short_runs(self, lines: list[str], rules: list[str], good: list[bool]) -> None:
@@ -1022,3 +1026,45 @@ def line_counts(doc: Document) -> Counter:
     """(language, rule) → lines removed in one kept document: the step annotation of the manifest."""
     removed = (doc.meta.get(META_KEY) or {}).get("lines_removed", {})
     return Counter({(doc.lang_dir, rule): n for rule, n in removed.items()})
+
+
+
+_TRAILING_SYMBOLS = re.compile(r"[\s\u2600-\u27bf\U0001f000-\U0001faff\ufe0f\u200d]+$")
+_INNER_SENTENCE_END = re.compile(r"[a-z\u00df-\u00ff)\]”\"'][.!?]\s+[\w¿¡“\"']")
+#: Words of kept text a page must hold before its last sentence for a headline tail to go: an article's.
+TAIL_ARTICLE_WORDS = 50
+#: The longest headline of a tail, in words.
+TAIL_MAX_WORDS = 30
+
+
+def _headline_like(line: str, words: int) -> bool:
+    """4 to `TAIL_MAX_WORDS` words ending no sentence, or ending in "…" or "?" (a teaser, a question
+    headline); not a line ending in a colon, which introduces what follows it, nor one holding a
+    sentence's end before its own ("…everyday use. 5 minutes of charging…": a list item, as of a product's
+    features)."""
+    end = line.rstrip()
+    if end.endswith((":", "：")) or _INNER_SENTENCE_END.search(end):
+        return False
+    return 4 <= words <= TAIL_MAX_WORDS and (not has_terminal(end) or _ELLIPSIS.search(end) is not None
+                                             or end.endswith(("?", "？", "؟")))
+
+
+def headline_tail(lines: list[str], rules: list[str], words: list[int], min_lines: int) -> list[int]:
+    """The kept lines after the page's last sentence (a line of 8+ words ending in a full stop, "!" or "?",
+    an emoji after it aside, after 50+ words of kept text), when `min_lines` or more of them are headline-like and the others are
+    labels of under 4 words ("Lo más visto"): the "most read" and "more from" lists under an article,
+    whose headlines are too long to be a menu."""
+    kept = [k for k, line in enumerate(lines) if line.strip() and not rules[k]]
+    last, before, seen = -1, 0, 0
+    for k in kept:
+        end = _TRAILING_SYMBOLS.sub("", lines[k].rstrip())   # "…come and see it today! 🙂"
+        if words[k] >= 8 and has_terminal(end) and not _ELLIPSIS.search(end):
+            last, before = k, seen + words[k]
+        seen += words[k]
+    tail = [k for k in kept if k > last]
+    if last < 0 or before < TAIL_ARTICLE_WORDS:
+        return []
+    headlines = [k for k in tail if _headline_like(lines[k], words[k])]
+    labels = [k for k in tail if words[k] < 4 and not has_terminal(lines[k].rstrip())]   # "Most read"
+    return tail if len(headlines) >= min_lines and len(headlines) + len(labels) == len(tail) else []
+

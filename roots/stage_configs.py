@@ -119,6 +119,8 @@ class BoilerplateConfig(Section):
                                     # (jusText's context rule); 0 keeps islands
       remove_repeated_lines: true   # a line repeating an earlier kept line goes (`repeated_line`); the
                                     # duplicate rules then see one copy. false: Gopher's reading, the page is judged
+      min_tail_headlines: 3         # `headline_tail`: this many or more headline-like lines after an article's
+                                    # last sentence go (a "most read" list); 0 keeps them
     ```
     """
 
@@ -151,6 +153,7 @@ class BoilerplateConfig(Section):
     remove_comments: bool = True
     island_max_words: int = _count(25)
     remove_repeated_lines: bool = True
+    min_tail_headlines: int = _count(3)
 
     def applies_to(self, specs: Iterable[Any]) -> tuple[str, ...]:
         """The names of the sources (SourceSpecs) the stage and template removal apply to."""

@@ -623,6 +623,28 @@ def test_a_language_switcher_does_not_make_a_spaced_page_unspaced():
     assert wide_script(zh) and wide_script("Home News Sport English\n" + zh) and not wide_script(PROSE)
 
 
+def test_headlines_after_the_last_sentence_go_and_an_article_list_stays():
+    """A "most read" list under the article goes (`headline_tail`); a product's feature list (items holding a
+    sentence end) and a list a colon introduces stay, as does a page that ends in questions."""
+    tail = ["Lo más visto",
+            "El ayuntamiento aprueba por unanimidad el presupuesto de cultura para el próximo año tras un largo debate",
+            "Cierran el puente viejo por obras durante todo el verano y los autobuses cambian su recorrido habitual",
+            "¿Se operó la cantante?",
+            "Los vecinos del barrio alto denuncian que el agua del grifo sale turbia desde hace más de una semana"]
+    rules = rules_of(ARTICLE + tail)   # headlines of 15+ words: too long for a menu run
+    assert rules == ["", ""] + ["headline_tail"] * 5, rules
+    assert rules_of(ARTICLE + tail, min_tail_headlines=0) == [""] * 7
+    features = ["Up to 40 hours of battery life for every day of the week, from the morning run to the late train",
+                "Adjustable fit with cushioned ear cups. Five minutes of charging gives three hours of play",
+                "Take calls, skip songs and control the volume of your music with the buttons on the left ear cup"]
+    assert rules_of(ARTICLE + features) == [""] * 5
+    introduced = ARTICLE[:1] + [ARTICLE[1][:-1] + " Diese Schulen sind betroffen:"] + tail[1:3] + tail[4:]
+    assert rules_of(introduced) == [""] * 5
+    questions = ARTICLE + ["Have you been to the new library yet and what did you think of it?",
+                           "Tell us in the comments which book we should read next month?"]
+    assert rules_of(questions) == [""] * 4
+
+
 def test_hard_wrapped_prose_wrapping_before_a_capital_is_kept_and_a_teaser_pair_is_not():
     """A wrap before "I" or a name continues a hard-wrapped paragraph when the lines keep the wrap width
     and most links start in lower case; a headline over its one-sentence deck is no such chain."""
