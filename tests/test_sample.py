@@ -317,7 +317,8 @@ def test_french_page_loses_the_blurb_between_its_menus(sample_run):
 def test_chinese_page_keeps_its_report_and_an_english_page_its_wrapped_lines(sample_run):
     """web-053: a report whose names recur passes Gopher's n-gram rules (spans of words, not characters);
     the headline inside the title, the menu bar and the keyword list go. web-054: a language switcher
-    with "简体中文" leaves an English page English: its hard-wrapped paragraphs stay."""
+    with "简体中文" leaves an English page English: its hard-wrapped paragraphs stay, the headlines listed
+    after its last sentence go (`headline_tail`)."""
     out, _ = sample_run
     rows = {r["id"]: r for r in read_rows(out, "documents") + read_rows(out, "rejected")}
     news, letter = rows["sample-crawl/web-053"], rows["sample-crawl/web-054"]
@@ -330,5 +331,6 @@ def test_chinese_page_keeps_its_report_and_an_english_page_its_wrapped_lines(sam
     assert "reason" not in letter or not letter["reason"], letter.get("reason")
     assert letter["lang"] == "en" and "简体中文" not in letter["text"]
     assert "two weeks\nlater than planned" in letter["text"]
-    assert letter["text"].endswith("since the spring regatta.")
+    assert letter["text"].endswith("since the spring regatta.")   # the "Latest from the club" list went
+    assert json.loads(letter["meta"])["boilerplate"]["lines_removed"]["headline_tail"] == 4
 
