@@ -14,7 +14,9 @@ pipeline's decisions on any folder of saved pages, in any language, before trust
 
 The documents then go through `roots.pipelines.runner.curate_stages` exactly as in `curation_quality.py`
 (crawl-wide template counts first; no source language: LID decides), with the default run config or the
-stage sections of `--config RUN.yaml`.
+stage sections of `--config RUN.yaml`. With `--peers-python .venv-peers/bin/python` the same texts also
+go through datatrove 0.10.1's FineWeb-style filters (`curation_quality.py`'s datatrove side), side by
+side: with `--extract warc` both get trafilatura's main text, as FineWeb starts from.
 
     .venv/bin/python benchmarks/page_decisions.py --pages ../GeneralNewsExtractor/tests --out runs/pages-zh
 
@@ -74,7 +76,8 @@ def final_lang(trace: cq.Trace) -> str:
     return next((lang for lang in reversed(trace.lang) if lang), "")
 
 
-def report(items: list[cq.Item], traces: dict[str, cq.Trace], excerpt: int = 160) -> str:
+def report(items: list[cq.Item], traces: dict[str, cq.Trace], excerpt: int = 160,
+           peer: dict[str, cq.Trace] | None = None) -> str:
     by = collections.Counter((outcome(traces[it.id]), final_lang(traces[it.id]) or "-") for it in items)
     langs = sorted({lang for _, lang in by})
     outcomes = sorted({o for o, _ in by}, key=lambda o: (o != "kept", -sum(by[o, lang] for lang in langs), o))
@@ -83,12 +86,22 @@ def report(items: list[cq.Item], traces: dict[str, cq.Trace], excerpt: int = 160
     for o in outcomes:
         cells = [str(by[o, lang] or "") for lang in langs]
         lines.append(f"| {o} | " + " | ".join(cells) + f" | {sum(by[o, lang] for lang in langs)} |")
+    if peer is not None:
+        lines.append("\nSame pages through datatrove 0.10.1's FineWeb-style filters (`curation_quality.py`'s "
+                     "datatrove side):\n")
+        theirs = collections.Counter(outcome(peer[it.id]) for it in items)
+        both = sum(1 for it in items if traces[it.id].final_kept and peer[it.id].final_kept)
+        lines += ["| outcome | pages |", "| --- | ---: |"] + [f"| {o} | {n} |" for o, n in theirs.most_common()]
+        lines.append(f"\nKept by both: {both}; by roots only: "
+                     f"{sum(1 for it in items if traces[it.id].final_kept and not peer[it.id].final_kept)}; "
+                     f"by datatrove only: {sum(1 for it in items if peer[it.id].final_kept and not traces[it.id].final_kept)}")
     lines.append("\n### Rejected pages\n")
     for it in items:
         tr = traces[it.id]
         if not tr.final_kept:
             start = " ".join(it.text.split())[:excerpt]
-            lines.append(f"- `{it.id}`: {tr.reason} — {start}")
+            theirs = f" (datatrove: {outcome(peer[it.id])})" if peer is not None else ""
+            lines.append(f"- `{it.id}`: {tr.reason}{theirs} — {start}")
     return "\n".join(lines)
 
 
@@ -100,6 +113,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--extract", choices=["wet", "warc"], default="wet")
     parser.add_argument("--config", help="a run config whose stage sections are used (as curation_quality.py --config)")
     parser.add_argument("--web-source", help="with --config: the config's source the pages stand for")
+    parser.add_argument("--peers-python", help="also run datatrove's FineWeb-style filters on the same texts, in "
+                        "this Python (the peers' environment, benchmarks/peers.txt)")
     parser.add_argument("--out", default=str(ROOT / "runs" / "bench-pages"))
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
@@ -111,17 +126,23 @@ def main(argv: list[str] | None = None) -> int:
         raise SystemExit("page_decisions: no .html or .htm file under " + ", ".join(args.pages))
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
+    peer = None
     with tempfile.TemporaryDirectory(prefix="bench-pages-") as tmp:
         _, traces, seconds = cq.run_roots(args, items, Path(tmp))
-    text = f"## Page decisions ({args.extract} text, {seconds:.1f} s)\n\n" + report(items, traces)
+        if args.peers_python:
+            _, peer, _ = cq.run_datatrove(args, items, Path(tmp))
+    text = f"## Page decisions ({args.extract} text, {seconds:.1f} s)\n\n" + report(items, traces, peer=peer)
     print(text)
     (out / "report.md").write_text(text + "\n", encoding="utf-8")
     with open(out / "decisions.jsonl", "w", encoding="utf-8") as fh:
         for it in items:
             tr = traces[it.id]
-            fh.write(json.dumps({"id": it.id, "outcome": outcome(tr), "lang": final_lang(tr), "reason": tr.reason,
-                                 "chars_in": len(it.text), "chars_out": tr.chars_out, "text": tr.text_out},
-                                ensure_ascii=False) + "\n")
+            row = {"id": it.id, "outcome": outcome(tr), "lang": final_lang(tr), "reason": tr.reason,
+                   "chars_in": len(it.text), "chars_out": tr.chars_out, "text": tr.text_out}
+            if peer is not None:
+                row["datatrove"] = {"outcome": outcome(peer[it.id]), "lang": final_lang(peer[it.id]),
+                                    "chars_out": peer[it.id].chars_out}
+            fh.write(json.dumps(row, ensure_ascii=False) + "\n")
     return 0
 
 
