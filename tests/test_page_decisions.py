@@ -47,3 +47,22 @@ def test_pages_end_kept_or_rejected_with_their_reason(tmp_path):
     assert menu["outcome"].startswith("boilerplate:") and menu["text"] == "" and menu["chars_out"] == 0
     report = (out / "report.md").read_text(encoding="utf-8")
     assert "| kept |" in report and f"`site/index.htm`: {menu['reason']}" in report
+
+
+PEERS = ROOT / ".venv-peers" / "bin" / "python"
+
+
+def test_datatrove_decides_the_same_pages_beside(tmp_path):
+    import pytest
+
+    if not PEERS.exists():
+        pytest.skip("no .venv-peers (benchmarks/peers.txt)")
+    pages = tmp_path / "site"
+    pages.mkdir()
+    (pages / "bus.html").write_bytes(f"<html><body><ul>{NAV}</ul>{ARTICLE}</body></html>".encode("utf-8"))
+    out = tmp_path / "out"
+    assert _module().main(["--pages", str(pages), "--out", str(out), "--peers-python", str(PEERS)]) == 0
+    row = json.loads((out / "decisions.jsonl").read_text(encoding="utf-8"))
+    assert row["outcome"] == "kept" and row["datatrove"]["outcome"]   # kept, or the filter that rejected it
+    report = (out / "report.md").read_text(encoding="utf-8")
+    assert "datatrove 0.10.1" in report and "Kept by both:" in report
