@@ -17,6 +17,7 @@ lines, each for a named rule, and records how many per rule in `meta["boilerplat
 | `homoglyph` | two or more of its words (and a tenth of them) mix Latin letters with Cyrillic or Greek look-alikes ("Аdvеrtіѕе wіth thе…"): spam spelt to slip past word filters |
 | `byline` | it has at most 10 words, no terminal punctuation, and opens with a byline word ("Written by", "Updated", "Publicado", "作者："), or with a bare "By" / "Por" / "Oleh" followed by a capitalised word (a name) |
 | `date_line` | it has at most 10 words, a digit, and nothing but numbers and month, weekday, time or gallery words ("19 Nov 2019 05:44 GMT", "3H ago", "hace 3 horas", "Image 2 of 5"): a date, time or counter alone |
+| `dated_link` | it is a listing entry, 3–30 words ending no sentence and closed by a date (maybe a time and a section name: "…一一解答 2019-09-07 15:05 华为"), on a page holding three or more (of 439 such lines on all the page sets read, 3 are in main text, each the only one on its page) |
 | `link_list` | it is three or more short segments split by `|`, `·`, `•`, `»`, `›`, ` / `, ` > `, ` - ` (menus, breadcrumbs), or, in Chinese and Japanese (which put no space between words), five or more space-separated items of at most four characters ("时政 地方 法治 国际 军事 …"), or 40+ characters without a punctuation mark or ten or more space-separated items with under one mark per 20 characters (keyword lists) |
 | `language_list` | it is made of language names written in their own language (two or more, or one next to another) |
 | `title_case_list` | it has 20 or more words, no terminal punctuation, and most words capitalised (category lists) |
@@ -53,7 +54,8 @@ Then, on the lines left (Gopher's and FineWeb's document rules, rejecting with `
 (the page is one line of under `min_block_words` words that ends no sentence: a headline, caption or
 notice alone; C4 drops such a line), `duplicate_lines` / `duplicate_paragraphs` (share of repeated lines
 or paragraphs, by count or by characters), `bullet_lines`, `short_lines` (share of lines under 30
-characters) and `terminal_punctuation` (share of lines ending in it), and `prose_share`: a page of at least
+characters) and `terminal_punctuation` (share of lines ending in it, unless those lines hold
+`prose_enough_words` words: an extractor's one long article line over twenty link lines), and `prose_share`: a page of at least
 `min_lines_for_prose` (5) lines with under `min_prose_char_fraction` (0.3) of its characters in
 paragraphs (lines of 20+ words, or runs of 3+ consecutive sentences of 5+ words: prose written a sentence
 per line) is a stack of headlines, teasers, captions and notices (what is left of a news page once its
@@ -382,6 +384,23 @@ _CLOSING_CREDIT = re.compile(
 _GLUED_CREDIT = re.compile(r"(?<=[a-z.!?”\"’)])(?:Credit|Photo|Image|Photograph|Foto)(?:\s*:|\.\.\.|…)\s*[^.!?]{2,60}$")
 
 
+#: A date (2019-09-07, 2019/9/7, 07.09.2019, 7/9/2019), maybe a time, and at most two short tokens (a
+#: section name) closing a line.
+_CLOSING_STAMP = re.compile(r"(?:\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{4})"
+                            r"(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?(?:\s+\S{1,12}){0,2}\s*$")
+#: Dated links a page must hold before they go: a listing, not one date in a paragraph.
+MIN_DATED_LINKS = 3
+
+
+def is_dated_link(line: str, words: int) -> bool:
+    """A listing entry: 3 to 30 words ending no sentence, closed by a date (and time, and a section name)
+    after some text: "麒麟990系列为何要分4G/5G版本 2019-09-07 15:05 华为", "Road works on the bridge 12.03.2022"."""
+    if not 3 <= words <= 30 or has_terminal(line):
+        return False
+    m = _CLOSING_STAMP.search(line)
+    return m is not None and m.start() >= 8
+
+
 def is_caption(line: str, words: int) -> bool:
     """A photo caption: a line of at most 60 words that ends with its photo credit."""
     return words <= 60 and (_CLOSING_CREDIT.search(line) is not None or _GLUED_CREDIT.search(line) is not None)
@@ -542,6 +561,10 @@ class Boilerplate:
         words = [word_count(l, wide) if l.strip() else 0 for l in lines]
         rules = [self._own_rule(l.strip(), n, wide, phrases, found) if l.strip() else "" for l, n in zip(lines, words)]
         self._language_neighbours(lines, rules)
+        stamped = [k for k, (l, n) in enumerate(zip(lines, words)) if not rules[k] and is_dated_link(l.strip(), n)]
+        if len(stamped) >= MIN_DATED_LINKS:
+            for k in stamped:
+                rules[k] = "dated_link"
         good = [bool(l.strip()) and not r and (n >= cfg.line_max_words
                                                or (n >= cfg.min_sentence_words and has_terminal(l.rstrip())))
                 for l, n, r in zip(lines, words, rules)]
@@ -731,9 +754,11 @@ class Boilerplate:
                  f"are under {cfg.short_line_chars} characters")):
             if count / len(lines) > limit:
                 return reason, f"{count}/{len(lines)} lines {what} > {limit}"
-        punct = sum(1 for l in lines if has_terminal(l.rstrip()))
-        if punct / len(lines) < cfg.min_terminal_punctuation_fraction:
-            return PUNCT, f"{punct}/{len(lines)} lines end a sentence < {cfg.min_terminal_punctuation_fraction}"
+        ended = [l for l in lines if has_terminal(l.rstrip())]
+        if (len(ended) / len(lines) < cfg.min_terminal_punctuation_fraction
+                and sum(word_count(l, wide) for l in ended) < cfg.prose_enough_words):
+            return PUNCT, (f"{len(ended)}/{len(lines)} lines end a sentence < {cfg.min_terminal_punctuation_fraction}, "
+                           f"and they hold under prose_enough_words {cfg.prose_enough_words} words")
         if len(lines) >= cfg.min_lines_for_prose:
             mask = prose_lines(lines, wide, cfg.prose_line_words, cfg.prose_sentence_words, cfg.prose_run)
             if not wide:   # a hard-wrapped paragraph is a paragraph

@@ -645,6 +645,32 @@ def test_headlines_after_the_last_sentence_go_and_an_article_list_stays():
     assert rules_of(questions) == [""] * 4
 
 
+def test_dated_listing_entries_go_and_one_dated_line_stays():
+    """Three or more headlines closed by a date stamp are a listing (`dated_link`); one dated line in an
+    article ("Einsendeschluss: 03.11.2019") is not."""
+    listing = ["麒麟990系列为何要分4G/5G版本，A77核为何没用？华为一一解答 2019-09-07 15:05 华为",
+               "嫦娥四号完成第九月昼科学探测工作 进入第九月夜 2019-09-06 20:51 嫦娥奔月",
+               "中国在类星体中央引擎燃料供应的研究方面取得重要进展 2019-09-05 15:35"]
+    zh = ["市政府周一宣布，从下个月起，全市公交车将延长运营时间至深夜十二点，以方便晚归的市民出行。",
+          "新线路的开通预计将缓解地铁高峰时段的拥挤，同时为郊区居民提供更多选择。"]
+    assert stage().line_rules(zh + listing, wide=True) == ["", ""] + ["dated_link"] * 3
+    deadline = ARTICLE + ["Einsendeschluss für alle Beiträge 03.11.2019 (Poststempel)"]
+    assert rules_of(deadline, min_tail_headlines=0)[2] != "dated_link"
+
+
+def test_a_page_with_an_article_is_not_rejected_for_its_unpunctuated_lines():
+    """FineWeb's terminal-punctuation share counts lines: an extractor's output of one long article line
+    and twenty link lines is under it, yet holds an article (`prose_enough_words` of sentences)."""
+    article = " ".join(ARTICLE * 3)   # one line of about 100 words ending a sentence
+    links = [f"Section {n} of the archive with the latest local reports and pictures from the towns of the valley"
+             for n in range(20)]   # 16+ words: too long for a menu run
+    page = article + "\n" + "\n".join(links)
+    assert reject_reason(page, min_tail_headlines=0) is None   # (the links after it are a headline tail)
+    assert reject_reason(page, min_tail_headlines=0, prose_enough_words=1000) == "boilerplate:terminal_punctuation"
+    short = ARTICLE[0]   # a single sentence over the same links: no article
+    assert reject_reason(short + "\n" + "\n".join(links)) is not None
+
+
 def test_hard_wrapped_prose_wrapping_before_a_capital_is_kept_and_a_teaser_pair_is_not():
     """A wrap before "I" or a name continues a hard-wrapped paragraph when the lines keep the wrap width
     and most links start in lower case; a headline over its one-sentence deck is no such chain."""
