@@ -159,6 +159,10 @@ def test_no_terminal_punctuation(line):
                "otherwise endorsed by any bank or airline."),
     ("cookie", "Le site et ses partenaires utilisent des cookies et autres traceurs pour mesurer l'audience."),
     ("cookie", "Este sitio web utiliza cookies propias y de terceros para mejorar nuestros servicios."),
+    ("notice", "Cada mañana, recibe en tu correo las noticias del día, gratis."),
+    ("notice", "Este contenido es exclusivo para suscriptores. ¿Ya tenés suscripción?"),
+    ("notice", "Leia sem limites: assine por apenas R$ 4,90 por mês."),
+    ("notice", "Vous êtes inscrit à la newsletter du journal, merci !"),
     ("notice", "Most stock quote data provided by BATS. Market indices are shown in real time, except for the DJIA, "
                "which is delayed by two minutes. All times are ET. Disclaimer. Morningstar: Copyright 2018 Morningstar, "
                "Inc. All Rights Reserved. Factset: FactSet Research Systems Inc. 2018. All rights reserved. Chicago "
