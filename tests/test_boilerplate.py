@@ -163,6 +163,9 @@ def test_no_terminal_punctuation(line):
     ("notice", "Este contenido es exclusivo para suscriptores. ¿Ya tenés suscripción?"),
     ("notice", "Leia sem limites: assine por apenas R$ 4,90 por mês."),
     ("notice", "Vous êtes inscrit à la newsletter du journal, merci !"),
+    ("notice", "Enter your email address to subscribe to this blog and receive notifications of new posts by email."),
+    ("notice", "Not a subscriber? Subscribe today and read every story."),
+    ("cookie", "We are using cookies to give you the best experience on our website."),
     ("notice", "Most stock quote data provided by BATS. Market indices are shown in real time, except for the DJIA, "
                "which is delayed by two minutes. All times are ET. Disclaimer. Morningstar: Copyright 2018 Morningstar, "
                "Inc. All Rights Reserved. Factset: FactSet Research Systems Inc. 2018. All rights reserved. Chicago "
