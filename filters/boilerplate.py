@@ -442,9 +442,9 @@ def is_cjk_menu(line: str) -> bool:
     """Five or more space-separated items of at most four characters, most in Han or Kana, in a line that
     ends no sentence: a Chinese or Japanese menu bar ("时政 地方 法治 国际 军事 …"); or 40 and more Han or
     Kana characters without one punctuation mark, or ten and more space-separated items with fewer than
-    one mark per 20 of those characters: a keyword list ("伊春元旦天气 伊春腊八天气 …", "热门搜索：… 婚纱摄影哪家好?
-    …", a spam page's 170,000 characters of novel titles holding a stray "?"). Their prose puts no space between words and a
-    comma or full stop in every sentence."""
+    one mark per 20 of those characters: a keyword list ("伊春元旦天气 伊春腊八天气 …", "热门搜索：…
+    婚纱摄影哪家好? …", a spam page's 170,000 characters of novel titles holding a stray "?"). Their
+    prose puts no space between words and a comma or full stop in every sentence."""
     han = len(_HAN_KANA.findall(line))
     if han >= 40:
         marks = len(_CJK_PUNCT.findall(line))
@@ -1053,7 +1053,6 @@ def line_counts(doc: Document) -> Counter:
     return Counter({(doc.lang_dir, rule): n for rule, n in removed.items()})
 
 
-
 _TRAILING_SYMBOLS = re.compile(r"[\s\u2600-\u27bf\U0001f000-\U0001faff\ufe0f\u200d]+$")
 _INNER_SENTENCE_END = re.compile(r"[a-z\u00df-\u00ff)\]”\"'][.!?]\s+[\w¿¡“\"']")
 #: Words of kept text a page must hold before its last sentence for a headline tail to go: an article's.
@@ -1075,10 +1074,10 @@ def _headline_like(line: str, words: int) -> bool:
 
 
 def headline_tail(lines: list[str], rules: list[str], words: list[int], min_lines: int) -> list[int]:
-    """The kept lines after the page's last sentence (a line of 8+ words ending in a full stop, "!" or "?",
-    an emoji after it aside, after 50+ words of kept text), when `min_lines` or more of them are headline-like and the others are
-    labels of under 4 words ("Lo más visto"): the "most read" and "more from" lists under an article,
-    whose headlines are too long to be a menu."""
+    """The kept lines after the page's last sentence (a line of 8+ words ending in a full stop, "!" or
+    "?", an emoji after it aside, after 50+ words of kept text), when `min_lines` or more of them are
+    headline-like and the others are labels of under 4 words ("Lo más visto"): the "most read" and
+    "more from" lists under an article, whose headlines are too long to be a menu."""
     kept = [k for k, line in enumerate(lines) if line.strip() and not rules[k]]
     last, before, seen = -1, 0, 0
     for k in kept:

@@ -20,9 +20,9 @@ from roots.filters.words import KINDS
 
 #: How a stopword list is named in a config: spaCy's list for the language.
 SPACY_LIST = "spacy"
-_PYTYPES = {"int": int, "int?": int | None, "ratio": float, "ratio?": float | None, "number": float, "number?": float | None,
-            "percentile?": float | None, "bool": bool, "ints": tuple[int, ...], "str": str, "path?": str | None,
-            "tokenizer": str}
+_PYTYPES = {"int": int, "int?": int | None, "ratio": float, "ratio?": float | None, "number": float,
+            "number?": float | None, "percentile?": float | None, "bool": bool, "ints": tuple[int, ...], "str": str,
+            "path?": str | None, "tokenizer": str}
 
 
 def _groups(value: tuple[int, ...]) -> str | None:

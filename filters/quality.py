@@ -146,8 +146,9 @@ def plan_language(code: str, registry: Registry, config: QualityConfig) -> Langu
             plan.splitter = SplitterSpec(SENTENCEPIECE, model_path=sp_model)
         else:
             plan.splitter = SplitterSpec(CHARACTERS)
-            plan.off["sentencepiece_words"] = ("no SentencePiece model (from `roots lm train`): words are single Han "
-                                               "characters (a Latin word or number one word); Gopher n-grams span n x characters_per_word")
+            plan.off["sentencepiece_words"] = ("no SentencePiece model (from `roots lm train`): words are single "
+                                               "Han characters (a Latin word or number one word); Gopher n-grams "
+                                               "span n x characters_per_word of them")
     else:
         plan.splitter = SplitterSpec(params.tokenizer)
 
