@@ -17,7 +17,7 @@ lines, each for a named rule, and records how many per rule in `meta["boilerplat
 | `homoglyph` | two or more of its words (and a tenth of them) mix Latin letters with Cyrillic or Greek look-alikes ("Аdvеrtіѕе wіth thе…"): spam spelt to slip past word filters |
 | `byline` | it has at most 10 words, no terminal punctuation, and opens with a byline word ("Written by", "Updated", "Publicado", "作者："), or with a bare "By" / "Por" / "Oleh" followed by a capitalised word (a name) |
 | `date_line` | it has at most 10 words, a digit, and nothing but numbers and month, weekday, time or gallery words ("19 Nov 2019 05:44 GMT", "3H ago", "hace 3 horas", "Image 2 of 5"): a date, time or counter alone |
-| `dated_link` | it is a listing entry, 3–30 words ending no sentence and closed by a date (maybe a time and a section name: "…一一解答 2019-09-07 15:05 华为"), on a page holding three or more (of 439 such lines on all the page sets read, 3 are in main text, each the only one on its page) |
+| `dated_link` | it is a listing entry, 3–30 words ending no sentence and closed by a date (maybe a time and a section name: "…一一解答 2019-09-07 15:05 华为") or opened by one ("08/01/2014 Urkullu se declara…"), on a page holding three or more (of 439 lines closed by a date on all the page sets read, 3 are in main text, each the only one on its page; pages with three or more opened by one: 11, none in main text) |
 | `link_list` | it is three or more short segments split by `|`, `·`, `•`, `»`, `›`, ` / `, ` > `, ` - ` (menus, breadcrumbs), or, in Chinese and Japanese (which put no space between words), five or more space-separated items of at most four characters ("时政 地方 法治 国际 军事 …"), or 40+ characters without a punctuation mark or ten or more space-separated items with under one mark per 20 characters (keyword lists) |
 | `language_list` | it is made of language names written in their own language (two or more, or one next to another) |
 | `title_case_list` | it has 20 or more words, no terminal punctuation, and most words capitalised (category lists) |
@@ -392,13 +392,19 @@ _CLOSING_STAMP = re.compile(r"(?:\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,
 MIN_DATED_LINKS = 3
 
 
+#: A date opening a line, then its text: "08/01/2014 Urkullu se declara a favor de la República".
+_OPENING_STAMP = re.compile(r"^(?:\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{4})"
+                            r"(?:\s+\d{1,2}:\d{2})?\s+(?:[-–|·]\s+)?(?=\w)(?!\d)")
+
+
 def is_dated_link(line: str, words: int) -> bool:
     """A listing entry: 3 to 30 words ending no sentence, closed by a date (and time, and a section name)
-    after some text: "麒麟990系列为何要分4G/5G版本 2019-09-07 15:05 华为", "Road works on the bridge 12.03.2022"."""
+    after some text, or opened by one before a headline: "麒麟990系列为何要分4G/5G版本 2019-09-07 15:05 华为",
+    "08/01/2014 Urkullu se declara a favor de la República"."""
     if not 3 <= words <= 30 or has_terminal(line):
         return False
     m = _CLOSING_STAMP.search(line)
-    return m is not None and m.start() >= 8
+    return (m is not None and m.start() >= 8) or _OPENING_STAMP.match(line) is not None
 
 
 def is_caption(line: str, words: int) -> bool:

@@ -653,14 +653,17 @@ def test_headlines_after_the_last_sentence_go_and_an_article_list_stays():
 
 
 def test_dated_listing_entries_go_and_one_dated_line_stays():
-    """Three or more headlines closed by a date stamp are a listing (`dated_link`); one dated line in an
-    article ("Einsendeschluss: 03.11.2019") is not."""
+    """Three or more headlines closed or opened by a date stamp are a listing (`dated_link`); one dated line
+    in an article ("Einsendeschluss: 03.11.2019") is not."""
     listing = ["麒麟990系列为何要分4G/5G版本，A77核为何没用？华为一一解答 2019-09-07 15:05 华为",
                "嫦娥四号完成第九月昼科学探测工作 进入第九月夜 2019-09-06 20:51 嫦娥奔月",
                "中国在类星体中央引擎燃料供应的研究方面取得重要进展 2019-09-05 15:35"]
     zh = ["市政府周一宣布，从下个月起，全市公交车将延长运营时间至深夜十二点，以方便晚归的市民出行。",
           "新线路的开通预计将缓解地铁高峰时段的拥挤，同时为郊区居民提供更多选择。"]
     assert stage().line_rules(zh + listing, wide=True) == ["", ""] + ["dated_link"] * 3
+    opened = ["08/01/2014 El juez cita a declarar a los tres concejales del puerto", "07/01/2014 Cierra la fábrica de "
+              "conservas tras cien años en el barrio", "06/01/2014 Los vecinos piden un semáforo frente a la escuela"]
+    assert rules_of(ARTICLE + opened, min_tail_headlines=0) == ["", ""] + ["dated_link"] * 3
     deadline = ARTICLE + ["Einsendeschluss für alle Beiträge 03.11.2019 (Poststempel)"]
     assert rules_of(deadline, min_tail_headlines=0)[2] != "dated_link"
 
