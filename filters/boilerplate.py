@@ -1087,9 +1087,10 @@ def headline_tail(lines: list[str], rules: list[str], words: list[int], min_line
     kept = [k for k, line in enumerate(lines) if line.strip() and not rules[k]]
     last, before, seen = -1, 0, 0
     for k in kept:
-        end = _TRAILING_SYMBOLS.sub("", lines[k].rstrip())   # "…come and see it today! 🙂"
-        if words[k] >= 8 and has_terminal(end) and not _ELLIPSIS.search(end):
-            last, before = k, seen + words[k]
+        if words[k] >= 8:
+            end = _TRAILING_SYMBOLS.sub("", lines[k].rstrip())   # "…come and see it today! 🙂"
+            if has_terminal(end) and not _ELLIPSIS.search(end):
+                last, before = k, seen + words[k]
         seen += words[k]
     tail = [k for k in kept if k > last]
     if last < 0 or before < TAIL_ARTICLE_WORDS:

@@ -2,7 +2,6 @@
 each ends kept or rejected with its reason, decoded as `roots run` decodes WARC payloads."""
 from __future__ import annotations
 
-import importlib.util
 import json
 import sys
 from pathlib import Path
@@ -19,11 +18,9 @@ ARTICLE = ("<p>市政府周一宣布，从下个月起，全市公交车将延�
 
 
 def _module():
-    spec = importlib.util.spec_from_file_location("page_decisions", ROOT / "benchmarks" / "page_decisions.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["page_decisions"] = module
-    spec.loader.exec_module(module)
-    return module
+    sys.path.insert(0, str(ROOT / "benchmarks"))   # as the script finds curation_quality beside it
+    import page_decisions
+    return page_decisions
 
 
 def test_pages_end_kept_or_rejected_with_their_reason(tmp_path):
