@@ -51,8 +51,8 @@ characters as a word, since they put no spaces between words.
 
 Then, on the lines left (Gopher's and FineWeb's document rules, rejecting with `boilerplate:<rule>`):
 `empty`, `too_little_left` (fewer than `min_words_left` words after lines were removed), `lone_line`
-(the page is one line of under `min_block_words` words that ends no sentence: a headline, caption or
-notice alone; C4 drops such a line), `duplicate_lines` / `duplicate_paragraphs` (share of repeated lines
+(the page is one line of under `min_block_words` words that ends no sentence, or ends in an ellipsis: a
+headline, caption, notice or cut-off teaser alone; C4 drops such a line), `duplicate_lines` / `duplicate_paragraphs` (share of repeated lines
 or paragraphs, by count or by characters), `bullet_lines`, `short_lines` (share of lines under 30
 characters) and `terminal_punctuation` (share of lines ending in it, unless those lines hold
 `prose_enough_words` words: an extractor's one long article line over twenty link lines), and `prose_share`: a page of at least
@@ -138,6 +138,12 @@ def has_terminal(line: str) -> bool:
     if _TERMINAL.search(line[-16:]):
         return True
     return line.rstrip().endswith("]") and _TERMINAL_CITED.search(line[-48:]) is not None
+
+
+def ends_sentence(line: str) -> bool:
+    """Whether the line ends a sentence and not in an ellipsis: a line cut off with "…" or "..." is a
+    teaser (as the `teaser` rule reads it), so a page of that one line is no text on its own."""
+    return has_terminal(line) and _ELLIPSIS.search(line) is None
 
 
 def word_count(line: str, wide: bool) -> int:
@@ -735,9 +741,9 @@ class Boilerplate:
         total = sum(word_count(l, wide) for l in lines)
         if removed and total < cfg.min_words_left:
             return TOO_LITTLE, f"{total} words left < min_words_left {cfg.min_words_left}"
-        if len(lines) == 1 and total < cfg.min_block_words and not has_terminal(lines[0].rstrip()):
+        if len(lines) == 1 and total < cfg.min_block_words and not ends_sentence(lines[0].rstrip()):
             return LONE_LINE, (f"one line of {total} words < min_block_words {cfg.min_block_words} that ends "
-                               f"no sentence")
+                               f"no sentence (or ends in an ellipsis)")
         if len(lines) < cfg.min_lines_for_fractions:
             return None
         chars = sum(len(l) for l in lines)

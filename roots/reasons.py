@@ -84,8 +84,8 @@ CLEANING = declare("cleaning", {
 BOILERPLATE = declare("boilerplate", {
     "empty": "nothing is left once boilerplate lines are removed",
     "too_little_left": "fewer words than min_words_left once boilerplate lines are removed",
-    "lone_line": "the page is one line under min_block_words words that ends no sentence: a headline, caption "
-                 "or notice alone (C4's terminal punctuation rule)",
+    "lone_line": "the page is one line under min_block_words words that ends no sentence or ends in an "
+                 "ellipsis: a headline, caption, notice or cut-off teaser alone (C4's terminal punctuation rule)",
     "duplicate_lines": "too many repeated lines (Gopher), by count or characters",
     "duplicate_paragraphs": "too many repeated paragraphs (Gopher), by count or characters",
     "bullet_lines": "too many lines start with a bullet (Gopher)",

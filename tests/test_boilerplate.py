@@ -715,6 +715,16 @@ def test_lone_line_headline_rejected_short_sentence_kept():
     assert reject_reason(" ".join(["neno"] * 60)) is None   # a long line is for the quality filters to judge
 
 
+def test_lone_line_cut_off_with_an_ellipsis_is_a_teaser():
+    """A page that is one teaser cut off mid-word with an ellipsis (as an OSCAR blog excerpt is) is no
+    text on its own; the same line ending its sentence is kept."""
+    teaser = ("Pengajian minggu ini membahas cara membangun kebiasaan membaca di rumah. Anak-anak dan orang "
+              "tua diajak memilih buku bersama setiap ming")
+    assert reject_reason(teaser + "...") == "boilerplate:lone_line"
+    assert reject_reason(teaser + "\u2026") == "boilerplate:lone_line"
+    assert reject_reason(teaser + "gu.") is None
+
+
 def test_prose_share_spares_a_page_with_enough_prose():
     """A page whose kept short lines outweigh its paragraphs still has an article when the paragraphs
     hold `prose_enough_words` words."""

@@ -194,6 +194,7 @@ def test_junk_is_rejected_and_good_text_kept(sample_run):
     # off, too little to be identified or kept).
     assert reasons["sample-crawl/web-036"].split(":")[0] in ("boilerplate", "lid", "quality")
     assert reasons["sample-crawl/web-023"] == "boilerplate:lone_line"       # "Page not found": one line, no sentence
+    assert reasons["sample-crawl/web-055"] == "boilerplate:lone_line"       # a feed excerpt cut off with "..."
     assert reasons["sample-crawl/web-048"] == "quality:word_count"          # a 16-word order confirmation
     # web-025 (a table of numbers) is short lines without punctuation: the boilerplate stage's menu rule
     for junk in ("web-010", "web-018", "web-025", "web-030", "web-031", "web-040", "web-013"):
