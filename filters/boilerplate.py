@@ -25,7 +25,7 @@ lines, each for a named rule, and records how many per rule in `meta["boilerplat
 | `menu_run` | it is short (fewer than `line_max_words` words) without terminal punctuation, in a run of at least `max_short_run` such lines, lines removed by the rules above counting in the run (C4's terminal punctuation rule, kept to where it is boilerplate) |
 | `dangling_short` | it is short without terminal punctuation and no prose follows it (a heading is kept: prose follows) |
 | `repeated_line` | it repeats a line kept earlier in the document, or it has 4+ words and is part of another kept line (a headline inside the page title, a teaser cut from the article) (`remove_repeated_lines`, on by default) |
-| `comment` | it is in a reader comment: a block of at most 12 kept lines under a comment header, a date or menu line or the previous comment's links, closed by a reply link alone ("Reply", "Antworten", "Répondre", "回复"), or opened by a dated comment header ("Alex on September 17, 2018 at 6:34 am said:") (`remove_comments`, on by default: trafilatura, and FineWeb with it, leave comments out; C4 and Gopher keep them) |
+| `comment` | it is in a reader comment: a block of at most 12 kept lines under a comment header, a date or menu line or the previous comment's links, closed by a reply link alone ("Reply", "Antworten", "Répondre", "回复"), or opened, directly or over its date line, by a dated comment header ("Alex on September 17, 2018 at 6:34 am said:") or by a bare one ("Kristine says:", "Gitta Peyn sagt:") on a page with three or more (`remove_comments`, on by default: trafilatura, and FineWeb with it, leave comments out; C4 and Gopher keep them) |
 | `teaser_list` | it is a headline or its deck in a run of at least `min_teaser_pairs` (3) consecutive pairs of a capitalised line of 4–15 words without terminal punctuation and a deck of one or two sentences (6–45 words): the teaser grid of a news, shop or blog page (cased scripts only) |
 | `teaser` | it ends in an ellipsis and such lines are more than `max_ellipsis_line_fraction` (0.3) of the lines kept (Gopher's ellipsis share, but the teasers go and the article stays: 5 of the 181 article pages and 21 of 876 unseen pages were rejected whole when it was a document rule) |
 | `headline_tail` | it comes after the page's last sentence (8+ words ending in `.`, `!` or `?`, after 50+ words of kept text) in a tail of at least `min_tail_headlines` (3) headline-like lines (4–30 words, no sentence end inside, none at its end but "…" or "?"; not ending in a colon) and labels of under 4 words ("Lo más visto"): the "most read" or "more from" list under an article, whose headlines are too long for a menu run (on trafilatura's 884 pages: 23 tails, no `with` snippet; `min_tail_headlines: 0` keeps them) |
@@ -819,6 +819,16 @@ COMMENT_MAX_LINES = 12
 COMMENT_OPENERS = frozenset({"menu_run", "date_line", "comments", "share", "dangling_short"})
 
 
+#: A blog comment's bare header: a name (three words at most) and a present-tense "says:" ("Gitta Peyn
+#: sagt:", "Kristine says:"), WordPress's default. A forum's "Anna said:" opens a quoted post, which stays.
+_BARE_COMMENT_HEAD = re.compile(r"\s(?:says|writes|dice|escribe|diz|escreve|dit|écrit|sagt|schreibt|meint|zegt|"
+                                r"scrive|pisze|berkata|menulis|nói|说|說)\s*[:：]\s*$", re.IGNORECASE)
+#: Bare comment headers a page must hold for each to open a comment: one or two may introduce quotes
+#: in an article ("The mayor says:"); three are a comment thread (30 of trafilatura's pages hold two or
+#: more, none in main text).
+MIN_BARE_COMMENT_HEADS = 3
+
+
 def is_reply_link(line: str) -> bool:
     """The line is a reply link alone ("Reply", "Antworten ↓", "回复")."""
     return _NON_WORD.sub(" ", line.casefold()).strip() in REPLY_LINKS
@@ -827,10 +837,15 @@ def is_reply_link(line: str) -> bool:
 def comment_blocks(lines: list[str], rules: list[str], words: list[int]) -> None:
     """`comment` for reader comments: a block of at most `COMMENT_MAX_LINES` kept lines (blank lines
     aside) under a comment's header, a date or menu line or the previous comment's links
-    (`COMMENT_OPENERS`), that a reply link alone closes or a dated header opens ("Alex on 17 May 2019 at
-    6:34 said:"; a bare "Anna said:" also opens a forum's quoted posts, which stay). What trafilatura,
-    and FineWeb with it, leaves out of a page; C4 and Gopher, reading WET, keep it."""
+    (`COMMENT_OPENERS`), that a reply link alone closes or a header opens, directly or over the comment's
+    date line: a dated header ("Alex on 17 May 2019 at 6:34 said:"), or a bare "Anna says:" on a page
+    holding `MIN_BARE_COMMENT_HEADS` of them (a bare "Anna said:" also opens a forum's quoted posts,
+    which stay). What trafilatura, and FineWeb with it, leaves out of a page; C4 and Gopher, reading
+    WET, keep it."""
     filled = [k for k, line in enumerate(lines) if line.strip()]
+    bare = {k for k in filled if words[k] <= 3 and _BARE_COMMENT_HEAD.search(lines[k])}
+    if len(bare) < MIN_BARE_COMMENT_HEADS:
+        bare = set()
     pos = 0
     while pos < len(filled):
         if rules[filled[pos]]:
@@ -842,7 +857,8 @@ def comment_blocks(lines: list[str], rules: list[str], words: list[int]) -> None
         block = filled[pos:end]
         opener = filled[pos - 1] if pos > 0 else -1
         closed = end < len(filled) and is_reply_link(lines[filled[end]])
-        headed = opener >= 0 and words[opener] > 3 and is_comment_head(lines[opener].strip(), words[opener])
+        head = filled[pos - 2] if opener >= 0 and rules[opener] == "date_line" and pos >= 2 else opener
+        headed = head >= 0 and (head in bare or (words[head] > 3 and is_comment_head(lines[head].strip(), words[head])))
         opens = opener >= 0 and (rules[opener] in COMMENT_OPENERS or is_reply_link(lines[opener]))
         if block and len(block) <= COMMENT_MAX_LINES and opens and (closed or headed):
             for k in block:

@@ -992,12 +992,29 @@ def test_comment_rule_keeps_forum_posts_and_long_blocks():
     assert rules[3:-1] == [""] * len(long_block), rules
 
 
+def test_bare_comment_headers_open_comments_on_a_thread_page():
+    """WordPress's "Kristine says:" over a date line and the comment: on a page with three such headers
+    each comment goes; one or two bare headers may introduce quotes in an article, and stay headers only."""
+    thread = [line for name, text in (("Kristine says:", "I baked this for my father's birthday and it was gone in an hour."),
+                                      ("Bebs says:", "Can I use salted butter instead, or will it be too much?"),
+                                      ("Gemma says:", "Lovely recipe, thank you for the clear steps and photos."))
+              for line in (name, "March 3, 2021 at 4:12 pm", text)]
+    rules = rules_of(ARTICLE + thread)
+    assert rules[:2] == ["", ""], rules
+    assert [rules[2 + 3 * i + 2] for i in range(3)] == ["comment"] * 3, rules
+    two = rules_of(ARTICLE + thread[:6])
+    assert [two[2 + 3 * i + 2] for i in range(2)] == ["", ""], two
+    kept = rules_of(ARTICLE + thread, remove_comments=False)
+    assert [kept[2 + 3 * i + 2] for i in range(3)] == [""] * 3, kept
+
+
 @needs_data
 def test_comments_on_real_pages_hold_no_article_line():
     """On the article-extraction pages the rule removes reader comments (a recipe blog's, a tech site's
     thread) and not one line of a ground-truth article."""
     removed = removed_on_article_pages("comment")
     assert sum(removed.values()) >= 30 and len(removed) >= 5, removed
+    assert removed.get("8e3efab59f48", 0) >= 30, removed   # a sports blog's "joetoronto says:" thread
 
 
 def test_a_post_under_a_byline_or_a_caption_is_no_comment():

@@ -335,3 +335,14 @@ def test_chinese_page_keeps_its_report_and_an_english_page_its_wrapped_lines(sam
     assert letter["text"].endswith("since the spring regatta.")   # the "Latest from the club" list went
     assert json.loads(letter["meta"])["boilerplate"]["lines_removed"]["headline_tail"] == 4
 
+
+def test_comment_thread_goes_and_the_recipe_stays(sample_run):
+    """web-056: three WordPress-style comments ("Oskar says:", a date line, the comment) without reply
+    links go as `comment`; the recipe's paragraphs stay."""
+    out, _ = sample_run
+    rows = {r["id"]: r for r in read_rows(out, "documents") + read_rows(out, "rejected")}
+    page = rows["sample-crawl/web-056"]
+    assert "reason" not in page or not page["reason"], page.get("reason")
+    assert page["lang"] == "en" and "damsons" not in page["text"] and "says:" not in page["text"]
+    assert page["text"].startswith("Every September") and page["text"].endswith("within a month.")
+    assert json.loads(page["meta"])["boilerplate"]["lines_removed"]["comment"] == 3
