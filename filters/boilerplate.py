@@ -25,7 +25,7 @@ lines, each for a named rule, and records how many per rule in `meta["boilerplat
 | `menu_run` | it is short (fewer than `line_max_words` words) without terminal punctuation, in a run of at least `max_short_run` such lines, lines removed by the rules above counting in the run (C4's terminal punctuation rule, kept to where it is boilerplate) |
 | `dangling_short` | it is short without terminal punctuation and no prose follows it (a heading is kept: prose follows) |
 | `repeated_line` | it repeats a line kept earlier in the document, or it has 4+ words and is part of another kept line (a headline inside the page title, a teaser cut from the article) (`remove_repeated_lines`, on by default) |
-| `comment` | it is in a reader comment: a block of at most 12 kept lines under a comment header, a date or menu line or the previous comment's links, closed by a reply link alone ("Reply", "Antworten", "Répondre", "回复"), or opened, directly or over its date line, by a dated comment header ("Alex on September 17, 2018 at 6:34 am said:") or by a bare one ("Kristine says:", "Gitta Peyn sagt:") on a page with three or more (`remove_comments`, on by default: trafilatura, and FineWeb with it, leave comments out; C4 and Gopher keep them) |
+| `comment` | it is in a reader comment: a block of at most 12 kept lines under a comment header, a date or menu line or the previous comment's links, closed by a reply link alone ("Reply", "Antworten", "Répondre", "回复"), or opened, directly or over its date line, by a dated comment header ("Alex on September 17, 2018 at 6:34 am said:") or by a bare one ("Kristine says:", "Gitta Peyn sagt:") on a page with three or more; or it is in the page's comment section, under its heading ("10 thoughts on “…”", "3 Gedanken zu „…“") after 100+ words of the article or over comment dates, up to the comment form (`remove_comments`, on by default: trafilatura, and FineWeb with it, leave comments out; C4 and Gopher keep them) |
 | `teaser_list` | it is a headline or its deck in a run of at least `min_teaser_pairs` (3) consecutive pairs of a capitalised line of 4–15 words without terminal punctuation and a deck of one or two sentences (6–45 words): the teaser grid of a news, shop or blog page (cased scripts only) |
 | `teaser` | it ends in an ellipsis and such lines are more than `max_ellipsis_line_fraction` (0.3) of the lines kept (Gopher's ellipsis share, but the teasers go and the article stays: 5 of the 181 article pages and 21 of 876 unseen pages were rejected whole when it was a document rule) |
 | `headline_tail` | it comes after the page's last sentence (8+ words ending in `.`, `!` or `?`, after 50+ words of kept text) in a tail of at least `min_tail_headlines` (3) headline-like lines (4–30 words, no sentence end inside, none at its end but "…" or "?"; not ending in a colon) and labels of under 4 words ("Lo más visto"): the "most read" or "more from" list under an article, whose headlines are too long for a menu run (on trafilatura's 884 pages: 23 tails, no `with` snippet; `min_tail_headlines: 0` keeps them) |
@@ -587,6 +587,7 @@ class Boilerplate:
             return rules   # one line: no page structure to judge, the quality filters judge it
         self._short_runs(lines, rules, good)
         if cfg.remove_comments:
+            comment_section(lines, rules, words)
             comment_blocks(lines, rules, words)
         lone_bios(lines, rules, words)
         if cfg.remove_repeated_lines:
@@ -832,6 +833,48 @@ MIN_BARE_COMMENT_HEADS = 3
 def is_reply_link(line: str) -> bool:
     """The line is a reply link alone ("Reply", "Antworten ↓", "回复")."""
     return _NON_WORD.sub(" ", line.casefold()).strip() in REPLY_LINKS
+
+
+#: The heading a blog puts over its comments, with their count: WordPress's "10 thoughts on “…”",
+#: "34 responses to “…”", "3 Gedanken zu „…“", "2 réflexions sur « … »", "5 comentarios en «…»" and
+#: the like in the languages of the `share` phrases.
+_SECTION_HEAD = re.compile(
+    r"(?:\d+|one|ein|eine|un|une|uno|una|um|uma|satu)\s+(?:thoughts?|comments?|responses?|replies|reply|"
+    r"kommentare?|gedanken|antworten|antwort|réflexions?|commentaires?|réponses?|comentarios?|comentários?|"
+    r"pensamientos?|pensamentos?|respuestas?|respostas?|pensieri|pensiero|commenti|commento|gedachten|reacties|"
+    r"reactie|pemikiran|komentar|tanggapan)\s+(?:on|to|zu|sur|à|en|em|sobre|para|su|over|op|pada|untuk)\s",
+    re.IGNORECASE)
+#: Words of kept text above a comments heading that make it the end of an article, not a post's meta
+#: line under its title ("2 comments on “These Weeks in Firefox”" over the post itself).
+SECTION_ARTICLE_WORDS = 100
+#: Rules of the removed lines a comment section runs through (headers, dates, names); any other removed
+#: line (the comment form's "Leave a Reply", a copyright line) ends it.
+SECTION_RULES = frozenset({"comments", "date_line", "comment", "menu_run", "dangling_short", "repeated_line"})
+
+
+def comment_section(lines: list[str], rules: list[str], words: list[int]) -> None:
+    """The page's comment section, under its heading ("10 thoughts on “…”", up to 30 words, kept or in a
+    short run): the heading goes as `comments` and the kept lines after it, up to the first line removed
+    by a rule outside `SECTION_RULES`, as `comment`. Only a heading after `SECTION_ARTICLE_WORDS` words of
+    kept text (the article above it), or one that a comment's date line follows within three lines with
+    another within forty, opens a section: commenters whose names carry no "says:" ("Jan Smith", a date,
+    the comment) are found so."""
+    filled = [k for k, line in enumerate(lines) if line.strip()]
+    seen = 0
+    for pos, k in enumerate(filled):
+        if (rules[k] in ("", "menu_run", "dangling_short") and words[k] <= 30
+                and _SECTION_HEAD.match(lines[k].strip())):
+            after = [rules[j] == "date_line" for j in filled[pos + 1:pos + 41]]
+            if seen >= SECTION_ARTICLE_WORDS or (any(after[:3]) and sum(after) >= 2):
+                rules[k] = "comments"
+                for j in filled[pos + 1:]:
+                    if rules[j] and rules[j] not in SECTION_RULES:
+                        break
+                    if not rules[j]:
+                        rules[j] = "comment"
+                return
+        if not rules[k]:
+            seen += words[k]
 
 
 def comment_blocks(lines: list[str], rules: list[str], words: list[int]) -> None:

@@ -1008,6 +1008,25 @@ def test_bare_comment_headers_open_comments_on_a_thread_page():
     assert [kept[2 + 3 * i + 2] for i in range(3)] == [""] * 3, kept
 
 
+def test_comment_section_under_its_heading_goes_and_a_post_meta_line_does_not_open_one():
+    """Under "2 thoughts on “…”" after the article, the commenters' names (no "says:"), dates and
+    comments go up to the comment form; the same heading as a post's meta line over its text (under 100
+    words of kept text, no comment date after it) opens nothing."""
+    heading = "2 thoughts on \u201cThe new budget\u201d"
+    section = [heading, "Jan Smith", "August 8, 2018 at 7:21 pm", "Good to see the pool keep its hours this year.",
+               "Maria Ortega", "August 9, 2018 at 9:40 am", "Will the gym be closed during the works, or only part of it?",
+               "Leave a Reply"]
+    rules = rules_of(ARTICLE + [PROSE] + section)
+    assert rules[:3] == [""] * 3, rules
+    assert rules[3] == "comments" and rules[6] == rules[9] == "comment" and all(rules[3:]), rules
+    assert rules_of(ARTICLE + [PROSE] + section, remove_comments=False)[6] == "", rules
+    article = ARTICLE + [PROSE, PROSE.replace("council", "board")]   # 100+ words above the heading
+    undated = rules_of(article + [heading, "Good to see the pool keep its hours this year.", "Leave a Reply"])
+    assert undated[4:6] == ["comments", "comment"], undated
+    meta = rules_of(["Home", "News", heading] + ARTICLE + [PROSE])
+    assert meta[3:] == [""] * 3, meta
+
+
 @needs_data
 def test_comments_on_real_pages_hold_no_article_line():
     """On the article-extraction pages the rule removes reader comments (a recipe blog's, a tech site's
@@ -1015,6 +1034,7 @@ def test_comments_on_real_pages_hold_no_article_line():
     removed = removed_on_article_pages("comment")
     assert sum(removed.values()) >= 30 and len(removed) >= 5, removed
     assert removed.get("8e3efab59f48", 0) >= 30, removed   # a sports blog's "joetoronto says:" thread
+    assert removed.get("c582d3b77257", 0) >= 25, removed   # "10 thoughts on “…”": names, dates, comments
 
 
 def test_a_post_under_a_byline_or_a_caption_is_no_comment():

@@ -338,9 +338,13 @@ def test_chinese_page_keeps_its_report_and_an_english_page_its_wrapped_lines(sam
 
 def test_comment_thread_goes_and_the_recipe_stays(sample_run):
     """web-056: three WordPress-style comments ("Oskar says:", a date line, the comment) without reply
-    links go as `comment`; the recipe's paragraphs stay."""
+    links go as `comment`; the recipe's paragraphs stay. web-057: a comment section under "2 thoughts on
+    “…”" whose commenters' names carry no "says:" goes up to the comment form; the article stays."""
     out, _ = sample_run
     rows = {r["id"]: r for r in read_rows(out, "documents") + read_rows(out, "rejected")}
+    page = rows["sample-crawl/web-057"]
+    assert page["lang"] == "en" and "voles" not in page["text"] and "Ruth Ambler" not in page["text"]
+    assert page["text"].endswith("as good as it ever was.")
     page = rows["sample-crawl/web-056"]
     assert "reason" not in page or not page["reason"], page.get("reason")
     assert page["lang"] == "en" and "damsons" not in page["text"] and "says:" not in page["text"]
