@@ -25,7 +25,7 @@ lines, each for a named rule, and records how many per rule in `meta["boilerplat
 | `menu_run` | it is short (fewer than `line_max_words` words) without terminal punctuation, in a run of at least `max_short_run` such lines, lines removed by the rules above counting in the run (C4's terminal punctuation rule, kept to where it is boilerplate) |
 | `dangling_short` | it is short without terminal punctuation and no prose follows it (a heading is kept: prose follows) |
 | `repeated_line` | it repeats a line kept earlier in the document, or it has 4+ words and is part of another kept line (a headline inside the page title, a teaser cut from the article) (`remove_repeated_lines`, on by default) |
-| `comment` | it is in a reader comment: a block of at most 12 kept lines under a comment header, a date or menu line or the previous comment's links, closed by a reply link alone ("Reply", "Antworten", "Répondre", "回复"), or opened, directly or over its date line, by a dated comment header ("Alex on September 17, 2018 at 6:34 am said:") or by a bare one ("Kristine says:", "Gitta Peyn sagt:") on a page with three or more; or it is in the page's comment section, under its heading ("10 thoughts on “…”", "3 Gedanken zu „…“") after 100+ words of the article or over comment dates, up to the comment form (`remove_comments`, on by default: trafilatura, and FineWeb with it, leave comments out; C4 and Gopher keep them) |
+| `comment` | it is in a reader comment: a block of at most 12 kept lines under a comment header, a date or menu line or the previous comment's links, closed by a reply link alone ("Reply", "Antworten", "Répondre", "回复"), or opened, directly or over its date line or greeting ("Hi Milan,"), by a dated comment header ("Alex on September 17, 2018 at 6:34 am said:") or by a bare one ("Kristine says:", "Gitta Peyn sagt:") on a page with three or more; or it is in the page's comment section, under its heading ("10 thoughts on “…”", "3 Gedanken zu „…“") after 100+ words of the article or over comment dates, up to the comment form (`remove_comments`, on by default: trafilatura, and FineWeb with it, leave comments out; C4 and Gopher keep them) |
 | `teaser_list` | it is a headline or its deck in a run of at least `min_teaser_pairs` (3) consecutive pairs of a capitalised line of 4–15 words without terminal punctuation and a deck of one or two sentences (6–45 words): the teaser grid of a news, shop or blog page (cased scripts only) |
 | `teaser` | it ends in an ellipsis and such lines are more than `max_ellipsis_line_fraction` (0.3) of the lines kept (Gopher's ellipsis share, but the teasers go and the article stays: 5 of the 181 article pages and 21 of 876 unseen pages were rejected whole when it was a document rule) |
 | `headline_tail` | it comes after the page's last sentence (8+ words ending in `.`, `!` or `?`, after 50+ words of kept text) in a tail of at least `min_tail_headlines` (3) headline-like lines (4–30 words, no sentence end inside, none at its end but "…" or "?"; not ending in a colon) and labels of under 4 words ("Lo más visto"): the "most read" or "more from" list under an article, whose headlines are too long for a menu run (on trafilatura's 884 pages: 23 tails, no `with` snippet; `min_tail_headlines: 0` keeps them) |
@@ -877,14 +877,35 @@ def comment_section(lines: list[str], rules: list[str], words: list[int]) -> Non
             seen += words[k]
 
 
+#: Removed lines that may stand between a comment's header and its text: the comment's date, a greeting
+#: ("Hi Milan,") or a name line.
+HEADER_GAP_RULES = frozenset({"date_line", "menu_run", "dangling_short"})
+
+
+def _headed(lines: list[str], rules: list[str], words: list[int], filled: list[int], pos: int,
+            bare: set[int]) -> bool:
+    """Whether the kept block starting at `filled[pos]` sits under a comment's header: a dated header
+    ("Alex on 17 May 2019 at 6:34 said:") or a bare one of a thread (`bare`), right above it or above
+    up to two lines removed by `HEADER_GAP_RULES`."""
+    back = pos - 1
+    while back >= 0 and pos - back <= 3:
+        k = filled[back]
+        if k in bare or (words[k] > 3 and is_comment_head(lines[k].strip(), words[k])):
+            return True
+        if rules[k] not in HEADER_GAP_RULES:
+            return False
+        back -= 1
+    return False
+
+
 def comment_blocks(lines: list[str], rules: list[str], words: list[int]) -> None:
     """`comment` for reader comments: a block of at most `COMMENT_MAX_LINES` kept lines (blank lines
     aside) under a comment's header, a date or menu line or the previous comment's links
-    (`COMMENT_OPENERS`), that a reply link alone closes or a header opens, directly or over the comment's
-    date line: a dated header ("Alex on 17 May 2019 at 6:34 said:"), or a bare "Anna says:" on a page
-    holding `MIN_BARE_COMMENT_HEADS` of them (a bare "Anna said:" also opens a forum's quoted posts,
-    which stay). What trafilatura, and FineWeb with it, leaves out of a page; C4 and Gopher, reading
-    WET, keep it."""
+    (`COMMENT_OPENERS`), that a reply link alone closes or a header opens, directly or over the
+    comment's date line or greeting (`_headed`): a dated header ("Alex on 17 May 2019 at 6:34 said:"),
+    or a bare "Anna says:" on a page holding `MIN_BARE_COMMENT_HEADS` of them (a bare "Anna said:" also
+    opens a forum's quoted posts, which stay). What trafilatura, and FineWeb with it, leaves out of a
+    page; C4 and Gopher, reading WET, keep it."""
     filled = [k for k, line in enumerate(lines) if line.strip()]
     bare = {k for k in filled if words[k] <= 3 and _BARE_COMMENT_HEAD.search(lines[k])}
     if len(bare) < MIN_BARE_COMMENT_HEADS:
@@ -900,8 +921,7 @@ def comment_blocks(lines: list[str], rules: list[str], words: list[int]) -> None
         block = filled[pos:end]
         opener = filled[pos - 1] if pos > 0 else -1
         closed = end < len(filled) and is_reply_link(lines[filled[end]])
-        head = filled[pos - 2] if opener >= 0 and rules[opener] == "date_line" and pos >= 2 else opener
-        headed = head >= 0 and (head in bare or (words[head] > 3 and is_comment_head(lines[head].strip(), words[head])))
+        headed = _headed(lines, rules, words, filled, pos, bare)
         opens = opener >= 0 and (rules[opener] in COMMENT_OPENERS or is_reply_link(lines[opener]))
         if block and len(block) <= COMMENT_MAX_LINES and opens and (closed or headed):
             for k in block:

@@ -979,6 +979,17 @@ def test_comment_blocks_go_and_the_article_stays():
     assert kept[4] == kept[5] == kept[8] == "", kept   # remove_comments: false keeps them, as C4 does
 
 
+def test_a_dated_header_opens_its_comment_over_a_greeting():
+    """"Catherine on 13 September 2018 at 5:23 pm said:", then "Hi Milan," (a short line, removed as a
+    menu line) and the reply: the reply is the comment's, the greeting does not hide its header."""
+    thread = ["Milan on 12 September 2018 at 4:47 pm said:", "Any update on how the follow-up paper will change your view?",
+              "Catherine on 13 September 2018 at 5:23 pm said:", "Hi Milan,",
+              "We have not reviewed the paper yet, but plan to as part of our review at the end of the year.",
+              "Comments are closed."]
+    rules = rules_of(ARTICLE + thread)
+    assert rules[:2] == ["", ""] and rules[3] == rules[6] == "comment", rules
+
+
 def test_comment_rule_keeps_forum_posts_and_long_blocks():
     """A forum quote's "Sarah05 said:" (no date) opens a post, not a comment; a reply link under more
     than 12 kept lines closes a post or an article, not one comment."""
