@@ -26,7 +26,16 @@ checked as `roots run` checks it): what a tuned setting costs in main text on pa
     .venv/bin/python benchmarks/boilerplate_pages.py --trafilatura ../trafilatura --readability ../readability
 
 Writes `runs/bench-boilerplate-pages/report.md` and `rejected.jsonl` (each rejected page, its reason and
-what it kept) and prints the report.
+what it kept) and prints the report. It also writes `lines.jsonl.gz`: every page's lines, each with the
+rule that removed it and whether it is main text (`main`, `other`, or `?` where trafilatura's snippets
+say nothing). `--compare DIR` reads the `lines.jsonl.gz` of an earlier run (another commit, another
+`--config`) and writes `changes.md`: the lines one run removes and the other keeps, counted per set,
+half and kind, every main-text line among them listed: what a rule or a setting costs and gains, line by
+line, before it is adopted.
+
+    .venv/bin/python benchmarks/boilerplate_pages.py --trafilatura ../trafilatura --out runs/before
+    # change a rule or pass --config tuned.yaml, then
+    .venv/bin/python benchmarks/boilerplate_pages.py --trafilatura ../trafilatura --compare runs/before
 """
 from __future__ import annotations
 
@@ -194,6 +203,68 @@ def chars_row(judged: list) -> tuple[str, list[dict]]:
             f"{share(kept_a, all_a)} chars | {share(gone_b, all_b)} chars |"), rejected
 
 
+def page_record(set_name: str, name: str, lines: list[str], tags: list[str], judgement: tuple) -> dict:
+    """One page of `lines.jsonl.gz`: its set and half, the rejection reason ("" if kept) and each non-blank
+    line as [text, rule or "", tag]."""
+    reason, rules, _ = judgement
+    return {"set": set_name, "page": name, "half": page_half(name), "reason": reason,
+            "lines": [[line, rule, tag] for line, rule, tag in zip(lines, rules, tags) if line.strip()]}
+
+
+def snippet_tags(lines: list[str], with_: list[str], without: list[str]) -> list[str]:
+    """Per line of a trafilatura page: `main` if it holds a `with` snippet, `other` if a `without` one,
+    `?` otherwise."""
+    def holds(line: str, snippets: list[str]) -> bool:
+        return any(s.strip() and s.strip() in line for s in snippets)
+    return ["main" if holds(l, with_) else "other" if holds(l, without) else "?" for l in lines]
+
+
+def write_lines(path: Path, records: list[dict]) -> None:
+    with gzip.open(path, "wt", encoding="utf-8") as fh:
+        for record in records:
+            fh.write(json.dumps(record, ensure_ascii=False) + "\n")
+
+
+def read_lines(path: Path) -> dict[tuple[str, str], dict]:
+    with gzip.open(path, "rt", encoding="utf-8") as fh:
+        return {(r["set"], r["page"]): r for r in map(json.loads, fh)}
+
+
+def compare(before: dict[tuple[str, str], dict], after: dict[tuple[str, str], dict],
+            listed_per_kind: int = 40) -> tuple[str, Counter]:
+    """Markdown of the lines whose fate differs between two runs (removed or on a rejected page in one,
+    kept in the other), on the pages both runs read with the same lines, and the counts per (set, half,
+    "removed"/"restored", tag). Every main-text line that changed is listed; of the others, up to
+    `listed_per_kind` per (set, direction, tag)."""
+    counts: Counter = Counter()
+    listed: list[str] = []
+    shown: Counter = Counter()
+    for key in sorted(set(before) & set(after)):
+        a, b = before[key], after[key]
+        if [l[0] for l in a["lines"]] != [l[0] for l in b["lines"]]:
+            continue   # the page's text differs between the runs: nothing line by line to compare
+        for (text, rule_a, tag), (_, rule_b, _) in zip(a["lines"], b["lines"]):
+            gone_a, gone_b = bool(rule_a or a["reason"]), bool(rule_b or b["reason"])
+            if gone_a == gone_b:
+                continue
+            direction = "removed" if gone_b else "restored"
+            counts[(a["set"], a["half"], direction, tag)] += 1
+            kind = (a["set"], direction, tag)
+            if tag == "main" or shown[kind] < listed_per_kind:
+                shown[kind] += 1
+                why = (rule_b or b["reason"]) if gone_b else (rule_a or a["reason"])
+                listed.append(f"| {a['set']} | {a['page'][:40]} | {direction} | {tag} | {why} | "
+                              f"{text[:160].replace('|', '/')} |")
+    table = ["| set | half | change | main | other | ? |", "| --- | --- | --- | --- | --- | --- |"]
+    for set_name, half, direction in sorted({k[:3] for k in counts}):
+        cells = [str(counts[(set_name, half, direction, tag)]) for tag in ("main", "other", "?")]
+        table.append(f"| {set_name} | {half} | {direction} | " + " | ".join(cells) + " |")
+    lines = ["## Lines whose fate changed", "", *table, "",
+             "| set | page | change | tag | rule (or page reason) | line |", "| --- | --- | --- | --- | --- | --- |",
+             *listed]
+    return "\n".join(lines) + "\n", counts
+
+
 def stage_config(path: Path | None) -> BoilerplateConfig:
     """The `boilerplate:` section of the run config at `path` (the defaults without one or without the
     section), validated as `roots run` validates it: a bad key or value is a ConfigError naming it."""
@@ -214,7 +285,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--config", type=Path, help="a run config whose `boilerplate:` section the stage runs with "
                     "(default: the stage's defaults)")
     ap.add_argument("--out", type=Path, default=ROOT / "runs" / "bench-boilerplate-pages")
+    ap.add_argument("--compare", type=Path, help="the --out folder of an earlier run: write changes.md, the "
+                    "lines whose fate differs from that run's")
     args = ap.parse_args(argv)
+    if args.compare and not (args.compare / "lines.jsonl.gz").is_file():
+        raise SystemExit(f"{args.compare}: no lines.jsonl.gz (run this script with --out {args.compare} first)")
     stage = Boilerplate(stage_config(args.config), frozenset({"web"}))
     stage.setup()
     args.out.mkdir(parents=True, exist_ok=True)
@@ -222,16 +297,22 @@ def main(argv: list[str] | None = None) -> int:
               "| --- | --- | --- | --- | --- | --- |"]
     rejected_rows = []
     kept_boilerplate: list[dict] = []
+    records: list[dict] = []
 
     articles = [(key, lines, [line in body or (len(line) >= 25 and any(line in b for b in body)) for line in lines])
                 for key, lines, body in article_pages()]
     if articles:
-        row, rejected = chars_row([(*page, judge(stage, page[1])) for page in articles])
+        judged = [(*page, judge(stage, page[1])) for page in articles]
+        records += [page_record("article", name, lines, ["main" if m else "other" for m in main], j)
+                    for name, lines, main, j in judged]
+        row, rejected = chars_row(judged)
         report.append("| article (developed on) | " + row)
         rejected_rows.extend({"set": "article", **r} for r in rejected)
 
     if args.trafilatura:
         pages = [(page, judge(stage, page[1])) for page in trafilatura_pages(args.trafilatura)]
+        records += [page_record("trafilatura", name, lines, snippet_tags(lines, with_, without), j)
+                    for (name, lines, with_, without), j in pages]
         for half in ("dev", "held-out", "all"):
             chosen = [p for p in pages if half == "all" or page_half(p[0][0]) == half]
             row, rejected, leftover = trafilatura_row(chosen)
@@ -243,6 +324,8 @@ def main(argv: list[str] | None = None) -> int:
                 kept_boilerplate = leftover
     if args.readability:
         judged = [(*page, judge(stage, page[1])) for page in readability_pages(args.readability)]
+        records += [page_record("readability", name, lines, ["main" if m else "other" for m in main], j)
+                    for name, lines, main, j in judged]
         for half in ("dev", "held-out", "all"):
             row, rejected = chars_row([p for p in judged if half == "all" or page_half(p[0]) == half])
             label = {"dev": "dev half (read for the rules since 2026-12-04)",
@@ -260,6 +343,11 @@ def main(argv: list[str] | None = None) -> int:
         with open(args.out / "kept_boilerplate.jsonl", "w", encoding="utf-8") as fh:
             for row in kept_boilerplate:
                 fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+    write_lines(args.out / "lines.jsonl.gz", records)
+    if args.compare:
+        changes, counts = compare(read_lines(args.compare / "lines.jsonl.gz"), {(r["set"], r["page"]): r for r in records})
+        (args.out / "changes.md").write_text(changes, encoding="utf-8")
+        text += "\n" + changes.split("\n\n| set | page |")[0] + "\n"
     print(text)
     return 0
 

@@ -800,6 +800,35 @@ def test_boilerplate_pages_benchmark_reads_readability_pages(tmp_path):
     cells = [c.strip() for c in row.split("|")]
     assert cells[2:4] == ["1", "0"], row
     assert cells[5].startswith("1.000 (") and cells[6].startswith("1.000 ("), row   # article kept, menu removed
+    # --compare: a run with a stricter setting, against the run above, lists the article's lines it loses
+    config = tmp_path / "strict.yaml"
+    config.write_text("boilerplate:\n  min_block_words: 400\n", encoding="utf-8")
+    assert module.main(["--readability", str(tmp_path / "readability"), "--out", str(tmp_path / "strict"),
+                        "--config", str(config), "--compare", str(tmp_path / "out")]) == 0
+    changes = (tmp_path / "strict" / "changes.md").read_text(encoding="utf-8")
+    assert f"| readability | {module.page_half('big-site')} | removed | 2 | 0 | 0 |" in changes, changes
+    assert changes.count("| readability | big-site | removed | main | boilerplate:no_running_text |") == 2, changes
+    with pytest.raises(SystemExit, match="no lines.jsonl.gz"):
+        module.main(["--readability", str(tmp_path / "readability"), "--out", str(tmp_path / "x"),
+                     "--compare", str(tmp_path / "nowhere")])
+
+
+def test_boilerplate_pages_compare_counts_and_lists_changed_lines():
+    """`compare`: a line removed in one run and kept in the other is counted by set, half, direction and
+    tag; a page whose text differs between the runs is skipped; main-text lines are always listed."""
+    module = _boilerplate_pages_module()
+    assert module.snippet_tags(["Intro text here", "Share this", "Footer"], ["Intro"], ["Share"]) == ["main", "other", "?"]
+
+    def page(rules, reason="", text=("Intro text here", "Share this", "Footer")):
+        return {"set": "trafilatura", "page": "p.html", "half": "dev", "reason": reason,
+                "lines": [[t, r, tag] for t, r, tag in zip(text, rules, ("main", "other", "?"))]}
+    key = ("trafilatura", "p.html")
+    md, counts = module.compare({key: page(["", "", ""])}, {key: page(["", "share", "menu_run"])})
+    assert counts == {("trafilatura", "dev", "removed", "other"): 1, ("trafilatura", "dev", "removed", "?"): 1}
+    md, counts = module.compare({key: page(["", "share", ""])}, {key: page(["", "share", ""], reason="boilerplate:empty")})
+    assert counts[("trafilatura", "dev", "removed", "main")] == 1 and "| removed | main | boilerplate:empty |" in md
+    md, counts = module.compare({key: page(["", "", ""])}, {key: page(["x", "x", "x"], text=("A", "B", "C"))})
+    assert not counts
 
 
 def test_lines_sharing_a_formula_are_not_searched_inside_each_other():
