@@ -11,7 +11,7 @@ lines, each for a named rule, and records how many per rule in `meta["boilerplat
 | `cookie`, `copyright`, `javascript`, `legal` | it holds a consent, copyright, "enable JavaScript" or policy phrase of one of 24 languages and is not long (C4's policy and javascript lines; copyright also by `©`) |
 | `share`, `login`, `subscribe`, `read_more`, `navigation` | it starts with a button or menu phrase and is short; a one-word phrase must be the whole line |
 | `comments`, `credit` | it holds a comment-form string ("Your email address will not be published", "Save my name, email…") or a photo credit (`Getty Images`, `REUTERS/`, `Image credit`, `Foto:`) and is not long, or it is a caption of at most 60 words that ends with its credit ("… (Photo: Getty Images)", "… engines. Credit: ESA"); or it is a reader comment's header ("joetoronto says:", "Alex on September 17, 2018 at 6:34 am said:") |
-| `bio` | it is an author box: a capitalised name, "is a/an/the" (or another language's copula) and a writer's role within four words ("Meg James is a corporate media reporter for…"), or "Follow him on Twitter", in at most 80 words; or, when no kept line is next to it, any profession within seven words ("Leah Stokes is an assistant professor of political science at…") |
+| `bio` | it is an author box: a capitalised name (a "(@handle)" after it allowed), "is a/an/the" or "is <Employer>'s" (or another language's copula) and a writer's role within four words ("Meg James is a corporate media reporter for…", "Matthew is PCMag's UK-based editor…"), or "Follow him on Twitter", in at most 80 words; or, when no kept line is next to it, any profession within seven words ("Leah Stokes is an assistant professor of political science at…") |
 | `notice` | it holds a site notice and has at most 60 words: an affiliate or advertiser disclosure, an ad-blocker request, a paywall or "support our journalism" appeal, a newsletter sign-up ("delivered to your inbox"), "By registering you agree…", "may not be reproduced", an opinion, FDA or medical-advice disclaimer, "Got a tip?"; or, in 40–200 words, it holds two or more phrases of the kinds above that match anywhere in a line (a copyright mark counting as one): a footer or disclaimer paragraph |
 | `related` | it starts with a related-story label ("Lea también:", "RELATED:", "À lire aussi", "ये भी पढ़ें") and has at most 30 words: the label and the headline it links to |
 | `homoglyph` | two or more of its words (and a tenth of them) mix Latin letters with Cyrillic or Greek look-alikes ("Аdvеrtіѕе wіth thе…"): spam spelt to slip past word filters |
@@ -115,8 +115,8 @@ _SEPARATOR_ANY = re.compile(r"[|·•»›¦→◦▪‣⋅∙]|\s[/>\-–]\s")
 _COPYRIGHT_MARK = re.compile(r"©|\bcopyright\s*(?:\(c\)|\d{4})|^\s*\(c\)\s*(?:19|20)\d\d", re.IGNORECASE)
 _NON_WORD = re.compile(r"[\W\d_]+")
 _NAME = r"(?:[A-Z][\w.'’-]*|[A-Z]\.)"
-_BIO_OPENING = re.compile(r"\s*" + _NAME + r"(?:\s+" + _NAME + r"){0,3}\s+(?P<copula>" +
-                          "|".join(re.escape(c) for c in BIO_COPULAS) + r")\b")
+_BIO_OPENING = re.compile(r"\s*" + _NAME + r"(?:\s+" + _NAME + r"){0,3}(?:\s+\(@\w+\))?\s+(?P<copula>" +
+                          "|".join(re.escape(c) for c in BIO_COPULAS) + r"|is [A-Z][\w.&-]*['’]s)\b")
 _FOLLOW_ME = re.compile(r"\bfollow (?:him|her|them|me) on (?:twitter|x|facebook|instagram|linkedin|mastodon)\b"
                         r"|\bsuivez-(?:le|la|moi) sur\b|\bsíguel[oa] en\b|\bsiga-(?:o|a) no\b", re.IGNORECASE)
 _FOLLOW_WORDS = ("follow", "suivez", "sígue", "siga")
@@ -352,8 +352,9 @@ def lone_bios(lines: list[str], rules: list[str], words: list[int]) -> None:
 
 def is_bio(line: str, folded: str = "") -> bool:
     """An author box: "Follow him on Twitter @x", or a line opening with a capitalised name (one to four
-    words) followed by "is a/an/the" (or another language's copula) and a writer's role within four
-    words ("Meg James is a corporate media reporter for…", "Louise Matsakis is a Staff Writer at…").
+    words, maybe a "(@handle)") followed by "is a/an/the", "is <Employer>'s" (or another language's
+    copula) and a writer's role within four words ("Meg James is a corporate media reporter for…",
+    "Louise Matsakis is a Staff Writer at…", "Matthew is PCMag's UK-based editor…").
     `folded`: the line casefolded, when the caller has it."""
     folded = folded or line.casefold()
     if any(w in folded for w in _FOLLOW_WORDS) and _FOLLOW_ME.search(line):
