@@ -42,6 +42,7 @@ from __future__ import annotations
 import argparse
 import gzip
 import hashlib
+import io
 import json
 import re
 import sys
@@ -220,7 +221,8 @@ def snippet_tags(lines: list[str], with_: list[str], without: list[str]) -> list
 
 
 def write_lines(path: Path, records: list[dict]) -> None:
-    with gzip.open(path, "wt", encoding="utf-8") as fh:
+    """`lines.jsonl.gz`, byte-identical for the same pages and rules (no time stamp in the gzip header)."""
+    with gzip.GzipFile(path, "wb", mtime=0) as raw, io.TextIOWrapper(raw, encoding="utf-8") as fh:
         for record in records:
             fh.write(json.dumps(record, ensure_ascii=False) + "\n")
 
