@@ -233,11 +233,11 @@ def read_lines(path: Path) -> dict[tuple[str, str], dict]:
 
 
 def compare(before: dict[tuple[str, str], dict], after: dict[tuple[str, str], dict],
-            listed_per_kind: int = 40) -> tuple[str, Counter]:
-    """Markdown of the lines whose fate differs between two runs (removed or on a rejected page in one,
-    kept in the other), on the pages both runs read with the same lines, and the counts per (set, half,
-    "removed"/"restored", tag). Every main-text line that changed is listed; of the others, up to
-    `listed_per_kind` per (set, direction, tag)."""
+            listed_per_kind: int = 40) -> tuple[str, str, Counter]:
+    """The lines whose fate differs between two runs (removed or on a rejected page in one, kept in the
+    other), on the pages both runs read with the same lines: a markdown table of their counts per (set,
+    half, "removed"/"restored", tag), a markdown listing of them (every main-text line; of the others, up
+    to `listed_per_kind` per set, direction and tag), and the counts themselves."""
     counts: Counter = Counter()
     listed: list[str] = []
     shown: Counter = Counter()
@@ -261,10 +261,9 @@ def compare(before: dict[tuple[str, str], dict], after: dict[tuple[str, str], di
     for set_name, half, direction in sorted({k[:3] for k in counts}):
         cells = [str(counts[(set_name, half, direction, tag)]) for tag in ("main", "other", "?")]
         table.append(f"| {set_name} | {half} | {direction} | " + " | ".join(cells) + " |")
-    lines = ["## Lines whose fate changed", "", *table, "",
-             "| set | page | change | tag | rule (or page reason) | line |", "| --- | --- | --- | --- | --- | --- |",
-             *listed]
-    return "\n".join(lines) + "\n", counts
+    listing = ["| set | page | change | tag | rule (or page reason) | line |", "| --- | --- | --- | --- | --- | --- |",
+               *listed]
+    return "\n".join(["## Lines whose fate changed", "", *table]) + "\n", "\n".join(listing) + "\n", counts
 
 
 def stage_config(path: Path | None) -> BoilerplateConfig:
@@ -347,9 +346,10 @@ def main(argv: list[str] | None = None) -> int:
                 fh.write(json.dumps(row, ensure_ascii=False) + "\n")
     write_lines(args.out / "lines.jsonl.gz", records)
     if args.compare:
-        changes, counts = compare(read_lines(args.compare / "lines.jsonl.gz"), {(r["set"], r["page"]): r for r in records})
-        (args.out / "changes.md").write_text(changes, encoding="utf-8")
-        text += "\n" + changes.split("\n\n| set | page |")[0] + "\n"
+        summary, listing, _ = compare(read_lines(args.compare / "lines.jsonl.gz"),
+                                      {(r["set"], r["page"]): r for r in records})
+        (args.out / "changes.md").write_text(summary + "\n" + listing, encoding="utf-8")
+        text += "\n" + summary
     print(text)
     return 0
 

@@ -122,10 +122,14 @@ _FOLLOW_ME = re.compile(r"\bfollow (?:him|her|them|me) on (?:twitter|x|facebook|
 _FOLLOW_WORDS = ("follow", "suivez", "sígue", "siga")
 _COPULA_WORDS = tuple(sorted({" " + c.split()[0] + " " for c in BIO_COPULAS}))
 _WORD = re.compile(r"\w+")
-#: The verb closing a comment's header line ("joetoronto says:", "Alex on September 17, 2018 at 6:34 am said:")
-_COMMENT_VERB = re.compile(r"\s(?:says|said|wrote|writes|replied|dice|dijo|escribió|disse|escreveu|dit|écrit|"
-                           r"sagt|schreibt|schrieb|meint|zegt|schreef|scrive|napisał|napisała|pisze|"
-                           r"diz|berkata|menulis|nói|viết|قال|كتب|说|說|ने कहा)\s*[:：]\s*$", re.IGNORECASE)
+#: The verbs closing a comment's header line ("joetoronto says:", "Alex on September 17, 2018 at 6:34 am
+#: said:"): the present tense of WordPress's "says:" and its translations, which alone may open a comment
+#: (`_BARE_COMMENT_HEAD`), then the others (past tense, as a forum's quote has).
+_PRESENT_COMMENT_VERBS = ("says|writes|dice|escribe|diz|escreve|dit|écrit|sagt|schreibt|meint|zegt|scrive|pisze|"
+                          "berkata|menulis|nói|说|說")
+_PAST_COMMENT_VERBS = "said|wrote|replied|dijo|escribió|disse|escreveu|schrieb|schreef|napisał|napisała|viết|قال|كتب|ने कहा"
+_COMMENT_VERB = re.compile(r"\s(?:" + _PRESENT_COMMENT_VERBS + "|" + _PAST_COMMENT_VERBS + r")\s*[:：]\s*$",
+                           re.IGNORECASE)
 _PARAGRAPHS = re.compile(r"\n\s*\n")
 #: Lines sharing their first three tokens beyond which a line is not looked for inside the others.
 _MAX_HOLDERS = 64
@@ -823,8 +827,7 @@ COMMENT_OPENERS = frozenset({"menu_run", "date_line", "comments", "share", "dang
 
 #: A blog comment's bare header: a name (three words at most) and a present-tense "says:" ("Gitta Peyn
 #: sagt:", "Kristine says:"), WordPress's default. A forum's "Anna said:" opens a quoted post, which stays.
-_BARE_COMMENT_HEAD = re.compile(r"\s(?:says|writes|dice|escribe|diz|escreve|dit|écrit|sagt|schreibt|meint|zegt|"
-                                r"scrive|pisze|berkata|menulis|nói|说|說)\s*[:：]\s*$", re.IGNORECASE)
+_BARE_COMMENT_HEAD = re.compile(r"\s(?:" + _PRESENT_COMMENT_VERBS + r")\s*[:：]\s*$", re.IGNORECASE)
 #: Bare comment headers a page must hold for each to open a comment: one or two may introduce quotes
 #: in an article ("The mayor says:"); three are a comment thread (30 of trafilatura's pages hold two or
 #: more, none in main text).

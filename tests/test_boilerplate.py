@@ -827,11 +827,13 @@ def test_boilerplate_pages_compare_counts_and_lists_changed_lines():
         return {"set": "trafilatura", "page": "p.html", "half": "dev", "reason": reason,
                 "lines": [[t, r, tag] for t, r, tag in zip(text, rules, ("main", "other", "?"))]}
     key = ("trafilatura", "p.html")
-    md, counts = module.compare({key: page(["", "", ""])}, {key: page(["", "share", "menu_run"])})
+    _, _, counts = module.compare({key: page(["", "", ""])}, {key: page(["", "share", "menu_run"])})
     assert counts == {("trafilatura", "dev", "removed", "other"): 1, ("trafilatura", "dev", "removed", "?"): 1}
-    md, counts = module.compare({key: page(["", "share", ""])}, {key: page(["", "share", ""], reason="boilerplate:empty")})
-    assert counts[("trafilatura", "dev", "removed", "main")] == 1 and "| removed | main | boilerplate:empty |" in md
-    md, counts = module.compare({key: page(["", "", ""])}, {key: page(["x", "x", "x"], text=("A", "B", "C"))})
+    summary, listing, counts = module.compare({key: page(["", "share", ""])},
+                                              {key: page(["", "share", ""], reason="boilerplate:empty")})
+    assert counts[("trafilatura", "dev", "removed", "main")] == 1 and "| removed | main | boilerplate:empty |" in listing
+    assert "| trafilatura | dev | removed | 1 | 0 | 1 |" in summary   # the rejected page takes "Footer" too
+    _, _, counts = module.compare({key: page(["", "", ""])}, {key: page(["x", "x", "x"], text=("A", "B", "C"))})
     assert not counts
 
 
